@@ -1,0 +1,1 @@
+"""db-architect: the agent side (state, graph, nodes, brains, model clients, CLI)."""

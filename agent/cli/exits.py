@@ -1,0 +1,38 @@
+"""The one place where errors become exit codes and messages.
+
+0 success; 1 the work ran and found problems (lint errors, failed gates, eval below
+threshold); 2 bad input (unreadable file, unparsable SQL or spec, bad option);
+3 infrastructure (PostgreSQL unreachable, model API failed); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from tools.errors import ArchitectError, DatabaseError, ModelError
+
+OK, FINDINGS, BAD_INPUT, INFRA, INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def code_for(error: ArchitectError) -> int:
+    if isinstance(error, DatabaseError | ModelError):
+        return INFRA
+    return error.exit_code
+
+
+def run(app: typer.Typer) -> None:
+    try:
+        result = app(standalone_mode=False)
+    except ArchitectError as error:
+        typer.echo(f"dbarch: error: {error}", err=True)
+        sys.exit(code_for(error))
+    except click.ClickException as error:
+        error.show()
+        sys.exit(BAD_INPUT)
+    except (KeyboardInterrupt, click.Abort):
+        typer.echo("dbarch: interrupted", err=True)
+        sys.exit(INTERRUPTED)
+    sys.exit(result if isinstance(result, int) else OK)

@@ -1,0 +1,38 @@
+"""All configuration in one object, read from the environment once and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """DBARCH_* for the service, ANTHROPIC_* for the model, DATABASE_URL for PostgreSQL."""
+
+    model_config = SettingsConfigDict(env_prefix="DBARCH_", extra="ignore")
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    pg_data_dir: Path | None = None  # embedded server's data folder; default ~/.cache/dbarch/pg18
+    home: Path = Field(default_factory=lambda: Path.home() / ".dbarch")  # sessions, checkpoints
+
+    anthropic_api_key: str | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
+    model: str = "sonnet"  # alias resolved by agent.llm.models
+    brain: str = "rules"
+
+    # Data volumes beyond this many rows per table are sampled down (ratios kept).
+    sample_row_cap: int = 200_000
+    gate_retries: int = 2
+
+    api_tokens: str = Field(default="", validation_alias="DBARCH_API_TOKENS")
+    enable_bash: bool = False
+
+    @property
+    def has_model(self) -> bool:
+        return bool(self.anthropic_api_key or self.anthropic_base_url)
+
+    @property
+    def tokens(self) -> set[str]:
+        return {t.strip() for t in self.api_tokens.split(",") if t.strip()}

@@ -1,0 +1,1 @@
+"""Deterministic tools: files, shell, SQL (parse, validate, lint, explain, advise), ERD, ADRs."""

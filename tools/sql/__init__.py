@@ -1,0 +1,1 @@
+"""PostgreSQL tools: everything that reads, checks or plans SQL."""

@@ -1,0 +1,163 @@
+"""The typed schema model every SQL tool shares: what a set of DDL statements builds.
+
+The parser fills it from DDL text; lint, ERD, data generation and the index advisor read
+it. It records where each object was defined so findings can point at a line.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Column(_Model):
+    name: str
+    # Type as PostgreSQL would print it for a column (format_type style):
+    # "integer", "character varying(255)", "timestamp with time zone", "numeric(19,4)",
+    # "text[]", or a user type name such as "task_status" (enum) or "year" (domain).
+    type: str
+    # Canonical short name of the base type without modifiers or array brackets:
+    # "int4", "varchar", "timestamptz", "numeric", "task_status"...
+    base_type: str
+    type_mods: list[int] = Field(default_factory=list)
+    is_array: bool = False
+    nullable: bool = True
+    default: str | None = None
+    identity: bool = False  # GENERATED ... AS IDENTITY or serial/bigserial
+    generated: str | None = None  # expression of a GENERATED ALWAYS AS (...) column
+    line: int | None = None
+
+
+class ForeignKey(_Model):
+    name: str | None = None
+    columns: list[str]
+    ref_table: str
+    ref_columns: list[str] = Field(default_factory=list)  # empty: the referenced PK
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    line: int | None = None
+
+
+class UniqueConstraint(_Model):
+    name: str | None = None
+    columns: list[str]
+    line: int | None = None
+
+
+class CheckConstraint(_Model):
+    name: str | None = None
+    expression: str
+    columns: list[str] = Field(default_factory=list)  # columns the expression reads
+    line: int | None = None
+
+
+class IndexElement(_Model):
+    column: str | None = None  # plain column
+    expression: str | None = None  # deparsed expression, e.g. "lower(email)"
+    opclass: str | None = None
+    descending: bool = False
+    nulls_first: bool | None = None
+
+    @property
+    def key(self) -> str:
+        """Text that identifies the element when comparing indexes."""
+        return self.column if self.column is not None else f"({self.expression})"
+
+
+class Index(_Model):
+    name: str | None = None
+    table: str
+    elements: list[IndexElement]
+    unique: bool = False
+    method: str = "btree"
+    where: str | None = None  # deparsed partial-index predicate
+    include: list[str] = Field(default_factory=list)
+    line: int | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        return [e.key for e in self.elements]
+
+
+class Table(_Model):
+    name: str  # qualified only when not in schema public: "audit.events"
+    columns: list[Column] = Field(default_factory=list)
+    primary_key: list[str] = Field(default_factory=list)
+    foreign_keys: list[ForeignKey] = Field(default_factory=list)
+    uniques: list[UniqueConstraint] = Field(default_factory=list)
+    checks: list[CheckConstraint] = Field(default_factory=list)
+    indexes: list[Index] = Field(default_factory=list)
+    partition_by: str | None = None  # e.g. "RANGE (created_at)"
+    partition_of: str | None = None  # parent table of a partition
+    row_level_security: bool = False
+    unlogged: bool = False
+    file: str | None = None
+    line: int | None = None
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+class EnumType(_Model):
+    name: str
+    values: list[str]
+    line: int | None = None
+
+
+class Domain(_Model):
+    name: str
+    base_type: str
+    nullable: bool = True
+    line: int | None = None
+
+
+class View(_Model):
+    name: str
+    materialized: bool = False
+    line: int | None = None
+
+
+class Skipped(_Model):
+    """A statement deliberately not applied or modelled, and why (shown to the user)."""
+
+    file: str | None = None
+    line: int
+    text: str
+    reason: str
+
+
+class Statement(_Model):
+    """One top-level SQL statement as it appears in the input, for applying in order."""
+
+    file: str | None = None
+    line: int  # 1-based line of the statement's first token
+    column: int = 1
+    sql: str
+    kind: str  # pglast node name, e.g. "CreateStmt", "IndexStmt"
+
+
+class Schema(_Model):
+    tables: dict[str, Table] = Field(default_factory=dict)
+    enums: dict[str, EnumType] = Field(default_factory=dict)
+    domains: dict[str, Domain] = Field(default_factory=dict)
+    views: dict[str, View] = Field(default_factory=dict)
+    extensions: list[str] = Field(default_factory=list)
+    functions: list[str] = Field(default_factory=list)
+    statements: list[Statement] = Field(default_factory=list)
+    skipped: list[Skipped] = Field(default_factory=list)
+
+    def table(self, name: str) -> Table | None:
+        return self.tables.get(name)
+
+    def referencing(self, table: str) -> list[tuple[Table, ForeignKey]]:
+        """Every foreign key that points at `table`, with its owning table."""
+        return [
+            (t, fk) for t in self.tables.values() for fk in t.foreign_keys if fk.ref_table == table
+        ]
