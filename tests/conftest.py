@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.sql.server import PgServer, resolve_server, scratch_database
+from tools.sql.server import PgServer, Scratch, resolve_server, scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "schemas"
@@ -46,6 +46,7 @@ def pg() -> PgServer:
 
 
 @pytest.fixture
-def scratch_dsn(pg: PgServer) -> Iterator[str]:
-    with scratch_database(pg) as dsn:
-        yield dsn
+def scratch(pg: PgServer) -> Iterator[Scratch]:
+    """A fresh scratch database, dropped after the test."""
+    with scratch_database(pg) as db:
+        yield db

@@ -44,7 +44,10 @@ class SqlSyntaxError(InputError):
     """SQL that PostgreSQL's own grammar (libpg_query) rejects."""
 
     def __init__(
-        self, message: str, file: str | None = None, line: int | None = None,
+        self,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
         column: int | None = None,
     ) -> None:
         self.location = SourceLocation(file, line, column)
@@ -53,8 +56,11 @@ class SqlSyntaxError(InputError):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "type": "SqlSyntaxError", "message": self.detail, "file": self.location.file,
-            "line": self.location.line, "column": self.location.column,
+            "type": "SqlSyntaxError",
+            "message": self.detail,
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
         }
 
 
@@ -112,5 +118,9 @@ class GateFailed(ArchitectError):
         super().__init__(f"gate '{gate}' failed: {joined}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "GateFailed", "gate": self.gate, "findings": self.findings,
-                "message": str(self)}
+        return {
+            "type": "GateFailed",
+            "gate": self.gate,
+            "findings": self.findings,
+            "message": str(self),
+        }

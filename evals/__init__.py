@@ -1,0 +1,1 @@
+"""Eval cases, graders and the runner that scores a brain against them."""
