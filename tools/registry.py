@@ -1,0 +1,93 @@
+"""Tools as plain functions with pydantic inputs; their model-facing JSON schemas are generated.
+
+One `Tool` serves every door: the model's tool-use loop, MCP, HTTP and the CLI call the
+same function with the same validated input model. Nothing here is hand-written schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from tools.errors import ArchitectError
+from tools.sql.server import PgServer
+
+
+@dataclass
+class ToolContext:
+    """What a tool may touch: its workspace folder, a PostgreSQL server, and switches."""
+
+    workspace: Path
+    pg: PgServer | None = None
+    bash_enabled: bool = False
+    bash_timeout_s: float = 30.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+ToolFunc = Callable[[Any, ToolContext], BaseModel | str]
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    input_model: type[BaseModel]
+    func: ToolFunc
+
+    def schema(self) -> dict[str, Any]:
+        """The Messages API tool definition, generated from the input model."""
+        input_schema = self.input_model.model_json_schema()
+        input_schema.pop("title", None)
+        return {"name": self.name, "description": self.description, "input_schema": input_schema}
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """A tool call's result as the model will see it: text, and whether it is an error."""
+
+    content: str
+    is_error: bool = False
+
+
+class Toolset:
+    """The tools one persona may call, by name, and the one place inputs are validated."""
+
+    def __init__(self, tools: Iterable[Tool], context: ToolContext) -> None:
+        self._tools: dict[str, Tool] = {t.name: t for t in tools}
+        self.context = context
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def schemas(self) -> list[dict[str, Any]]:
+        return [t.schema() for t in self._tools.values()]
+
+    def call(self, name: str, raw_input: Mapping[str, Any] | str) -> ToolOutcome:
+        """Validate and run; every failure becomes an is_error outcome the model can read."""
+        tool = self._tools.get(name)
+        if tool is None:
+            known = ", ".join(sorted(self._tools)) or "none"
+            return ToolOutcome(f"unknown tool '{name}'; available tools: {known}", True)
+        try:
+            data = json.loads(raw_input) if isinstance(raw_input, str) else dict(raw_input)
+            args = tool.input_model.model_validate(data)
+        except json.JSONDecodeError as exc:
+            return ToolOutcome(f"tool input is not valid JSON: {exc}", True)
+        except (ValidationError, TypeError, ValueError) as exc:
+            return ToolOutcome(f"invalid input for tool '{name}': {exc}", True)
+        try:
+            result = tool.func(args, self.context)
+        except ArchitectError as exc:
+            return ToolOutcome(f"{type(exc).__name__}: {exc}", True)
+        if isinstance(result, BaseModel):
+            return ToolOutcome(result.model_dump_json(exclude_none=True))
+        return ToolOutcome(result)
