@@ -20,6 +20,15 @@ class Settings(BaseSettings):
     anthropic_api_key: str | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
     model: str = "sonnet"  # alias resolved by agent.llm.models
+    # Model calls (agent.llm.client): per-call timeouts, one retry layer, default output cap.
+    model_timeout_s: float = 120.0
+    model_connect_timeout_s: float = 10.0
+    model_max_attempts: int = 4
+    model_retry_base_s: float = 1.0
+    model_retry_max_wait_s: float = 30.0
+    model_retry_after_cap_s: float = 60.0
+    model_max_tokens: int = 8192
+    model_stream: bool = True
     brain: str = "rules"
 
     # Data volumes beyond this many rows per table are sampled down (ratios kept).

@@ -1,0 +1,204 @@
+"""The Claude client: one `complete()` over the official SDK, with retries, caching and costs.
+
+The SDK's own retries are off (`max_retries=0`); tenacity around the call is the single retry
+layer, so waits honour `retry-after` and every retry is visible as an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import anthropic
+import httpx2
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from agent.config import Settings
+from agent.llm.cache import cached_messages, cached_tools, system_blocks
+from agent.llm.errors import ModelCallFailed
+from agent.llm.events import EventSink, RetryEvent, UsageEvent, emit
+from agent.llm.messages import ModelRequest, ModelResponse, settle_tool_calls
+from agent.llm.models import ModelInfo, Pricing, resolve_model
+from agent.llm.retry import RetryAfterWait, RetryPolicy, describe, is_transient
+from agent.llm.stream import StreamAssembler, drop_none
+from agent.llm.usage import CallRecord, Usage, UsageLedger
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+# A compatible endpoint may need no key; the SDK still wants one to build its headers.
+_NO_KEY = "no-key-configured"
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    model: str = "sonnet"
+    api_key: str | None = None
+    base_url: str | None = None
+    timeout_s: float = 120.0
+    connect_timeout_s: float = 10.0
+    stream: bool = True
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    pricing: Pricing | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, model: str | None = None) -> ClientConfig:
+        policy = RetryPolicy(
+            max_attempts=settings.model_max_attempts,
+            base_wait_s=settings.model_retry_base_s,
+            max_wait_s=settings.model_retry_max_wait_s,
+            retry_after_cap_s=settings.model_retry_after_cap_s,
+        )
+        return cls(
+            model=model or settings.model,
+            api_key=settings.anthropic_api_key,
+            base_url=settings.anthropic_base_url,
+            timeout_s=settings.model_timeout_s,
+            connect_timeout_s=settings.model_connect_timeout_s,
+            stream=settings.model_stream,
+            retry=policy,
+        )
+
+
+class ModelClient:
+    """Async Messages API client; `ledger` accumulates this client's usage and cost."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        http_client: httpx2.AsyncClient | None = None,
+    ) -> None:
+        self.config = config
+        self.info: ModelInfo = resolve_model(config.model, config.pricing)
+        self.ledger = UsageLedger()
+        self._sleep = sleep
+        self._sdk = anthropic.AsyncAnthropic(
+            api_key=config.api_key or _NO_KEY,
+            base_url=config.base_url,
+            max_retries=0,
+            timeout=anthropic.Timeout(config.timeout_s, connect=config.connect_timeout_s),
+            http_client=http_client,
+        )
+
+    @property
+    def model_id(self) -> str:
+        return self.info.id
+
+    async def __aenter__(self) -> ModelClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._sdk.close()
+
+    async def complete(
+        self, request: ModelRequest, on_event: EventSink | None = None
+    ) -> ModelResponse:
+        """One model turn, retried on transient failures; raises `ModelCallFailed` otherwise."""
+        policy = self.config.retry
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_attempts),
+            wait=RetryAfterWait(policy),
+            retry=retry_if_exception(is_transient),
+            sleep=self._sleep,
+            before_sleep=_announce_retry(on_event),
+            reraise=True,
+        )
+        attempt_no = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempt_no = attempt.retry_state.attempt_number
+                    response = await self._attempt(request, on_event)
+        except (anthropic.APIError, httpx2.TransportError) as exc:
+            raise _failure(exc, attempt_no) from exc
+        response.attempts = attempt_no
+        record = CallRecord(response.model, response.usage, response.request_id, attempt_no)
+        emit(on_event, UsageEvent(response.usage, self.ledger.add(record)))
+        return response
+
+    def _kwargs(self, request: ModelRequest) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": self.model_id,
+            "max_tokens": request.max_tokens,
+            "messages": cached_messages(request.messages),
+        }
+        if request.system:
+            kwargs["system"] = system_blocks(request.system)
+        if request.tools:
+            kwargs["tools"] = cached_tools(request.tools)
+        if request.tool_choice is not None:
+            kwargs["tool_choice"] = request.tool_choice
+        if request.temperature is not None:
+            kwargs["temperature"] = request.temperature
+        return kwargs
+
+    async def _attempt(self, request: ModelRequest, on_event: EventSink | None) -> ModelResponse:
+        stream = self.config.stream if request.stream is None else request.stream
+        if stream:
+            return await self._streamed(request, on_event)
+        return await self._whole(request)
+
+    async def _whole(self, request: ModelRequest) -> ModelResponse:
+        message = await self._sdk.messages.create(**self._kwargs(request))
+        content = [drop_none(block.to_dict()) for block in message.content]
+        calls = settle_tool_calls(content, message.stop_reason)
+        usage = Usage.priced(self.info.pricing, message.usage.to_dict())
+        return ModelResponse(
+            message.id, message.model, content, message.stop_reason, usage, calls,
+            message._request_id,
+        )  # fmt: skip
+
+    async def _streamed(self, request: ModelRequest, on_event: EventSink | None) -> ModelResponse:
+        assembler = StreamAssembler(on_event)
+        events = await self._sdk.messages.create(**self._kwargs(request), stream=True)
+        async with events:
+            async for event in events:
+                assembler.feed(event)
+        calls = assembler.finish()
+        usage = Usage.priced(self.info.pricing, assembler.usage)
+        message = assembler.message
+        return ModelResponse(
+            str(message.get("id", "")), str(message.get("model", self.model_id)),
+            assembler.content, assembler.stop_reason, usage, calls,
+            events.response.headers.get("request-id"),
+        )  # fmt: skip
+
+
+def _announce_retry(on_event: EventSink | None) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        reason = describe(exc) if exc else "unknown"
+        log.warning("model call attempt %d failed (%s); retrying in %.2fs",
+                    state.attempt_number, reason, wait)  # fmt: skip
+        emit(on_event, RetryEvent(state.attempt_number, float(wait), reason))
+
+    return before_sleep
+
+
+def _failure(exc: anthropic.APIError | httpx2.TransportError, attempts: int) -> ModelCallFailed:
+    if isinstance(exc, anthropic.APIStatusError):
+        detail = exc.api_message or exc.message
+        return ModelCallFailed(
+            f"model call failed: {describe(exc)}: {detail}",
+            status=exc.status_code,
+            request_id=exc.request_id,
+            attempts=attempts,
+        )
+    timed_out = isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException)
+    what = "timed out" if timed_out else describe(exc)
+    return ModelCallFailed(f"model call failed: {what}", attempts=attempts)
