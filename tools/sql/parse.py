@@ -1,0 +1,74 @@
+"""`parse_schema`: SQL text, a file or a migrations folder -> the typed `Schema` model.
+
+Statements are applied in input order, as PostgreSQL would run them: a table created, then
+altered, renamed or dropped ends up in the model as it would be in the database. Every
+statement is kept in `Schema.statements` for validation, modelled or not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from tools.sql.builder import SchemaBuilder
+from tools.sql.model import Schema
+from tools.sql.nodes import Json
+from tools.sql.parse_alter import alter_table, drop, rename, set_schema
+from tools.sql.parse_objects import (
+    alter_enum,
+    create_domain,
+    create_enum,
+    create_extension,
+    create_function,
+    create_index,
+    create_table_as,
+    create_view,
+)
+from tools.sql.parse_table import create_table
+from tools.sql.source import SourceFile, preprocess, read_sources, split_statements
+
+Handler = Callable[[SchemaBuilder, Json], None]
+
+_HANDLERS: dict[str, Handler] = {
+    "CreateStmt": create_table,
+    "AlterTableStmt": alter_table,
+    "IndexStmt": create_index,
+    "CreateEnumStmt": create_enum,
+    "AlterEnumStmt": alter_enum,
+    "CreateDomainStmt": create_domain,
+    "ViewStmt": create_view,
+    "CreateTableAsStmt": create_table_as,
+    "CreateExtensionStmt": create_extension,
+    "CreateFunctionStmt": create_function,
+    "RenameStmt": rename,
+    "AlterObjectSchemaStmt": set_schema,
+    "DropStmt": drop,
+}
+
+
+def parse_schema(source: str | Path, file: str | None = None) -> Schema:
+    """Parse SQL into a `Schema`.
+
+    `source` is SQL text when a `str` (`file` then names it in messages), a `.sql` file or
+    a folder of migrations when a `Path`. Raises `SqlSyntaxError` with file, line and
+    column for SQL PostgreSQL's grammar rejects, `InputError` for unreadable input.
+    """
+    if isinstance(source, Path):
+        return build_schema(read_sources(source))
+    return build_schema([preprocess(source, file)])
+
+
+def build_schema(sources: Iterable[SourceFile]) -> Schema:
+    """Apply already-read sources in order; the first syntax error stops the parse."""
+    builder = SchemaBuilder()
+    for source in sources:
+        builder.schema.skipped.extend(source.skipped)
+        statements, positions = split_statements(source)
+        builder.positions = positions
+        for parsed in statements:
+            builder.statement = parsed.statement
+            builder.schema.statements.append(parsed.statement)
+            handler = _HANDLERS.get(parsed.statement.kind)
+            if handler is not None:
+                handler(builder, parsed.body)
+    return builder.schema
