@@ -154,9 +154,9 @@ class ModelClient:
 
     async def _whole(self, request: ModelRequest) -> ModelResponse:
         message = await self._sdk.messages.create(**self._kwargs(request))
-        content = [drop_none(block.to_dict()) for block in message.content]
+        content = [drop_none(block.to_dict(warnings=False)) for block in message.content]
         calls = settle_tool_calls(content, message.stop_reason)
-        usage = Usage.priced(self.info.pricing, message.usage.to_dict())
+        usage = Usage.priced(self.info.pricing, message.usage.to_dict(warnings=False))
         return ModelResponse(
             message.id, message.model, content, message.stop_reason, usage, calls,
             message._request_id,

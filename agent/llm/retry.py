@@ -7,12 +7,13 @@ Retries live here and only here (the SDK's own are switched off): 408, 429, 5xx 
 from __future__ import annotations
 
 import email.utils
+import random
 import time
 from dataclasses import dataclass
 
 import anthropic
 import httpx2
-from tenacity import RetryCallState, wait_exponential_jitter
+from tenacity import RetryCallState
 
 RETRY_STATUSES = frozenset({408, 429})
 # Error types a server may send as an SSE `error` event on an already-200 stream.
@@ -32,8 +33,12 @@ class RetryPolicy:
 def is_transient(exc: BaseException) -> bool:
     """Connection trouble (the SDK's wrapped errors, or raw transport errors raised while a
     stream is being read), 408/429/5xx, and a stream's transient `error` event."""
-    if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
+    if isinstance(exc, httpx2.TransportError):
         return True
+    if isinstance(exc, anthropic.APIConnectionError):  # includes APITimeoutError
+        # The SDK wraps every send failure; a closed client or a bug is not worth retrying.
+        cause = exc.__cause__
+        return cause is None or isinstance(cause, httpx2.TransportError | OSError)
     if isinstance(exc, anthropic.APIStatusError):
         if exc.status_code in RETRY_STATUSES or exc.status_code >= 500:
             return True
@@ -66,17 +71,20 @@ class RetryAfterWait:
     """Tenacity wait: the server's retry-after (capped) when given, else exponential jitter."""
 
     def __init__(self, policy: RetryPolicy) -> None:
-        self._cap = policy.retry_after_cap_s
-        self._backoff = wait_exponential_jitter(
-            initial=policy.base_wait_s, max=policy.max_wait_s, jitter=policy.base_wait_s
-        )
+        self._policy = policy
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         asked = retry_after_s(exc)
         if asked is not None:
-            return min(asked, self._cap)
-        return float(self._backoff(state))
+            return min(asked, self._policy.retry_after_cap_s)
+        return backoff_s(self._policy, state.attempt_number)
+
+
+def backoff_s(policy: RetryPolicy, attempt: int) -> float:
+    """Exponential backoff with up to one base step of jitter, never above `max_wait_s`."""
+    exponential = policy.base_wait_s * 2 ** max(attempt - 1, 0)
+    return min(exponential + random.uniform(0, policy.base_wait_s), policy.max_wait_s)
 
 
 def describe(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from agent.llm.messages import Block, ToolCall, settle_tool_calls
 def _plain(value: Any) -> Any:
     """SDK models become wire-shaped dicts (only the fields the server sent)."""
     to_dict = getattr(value, "to_dict", None)
-    return to_dict() if callable(to_dict) else value
+    return to_dict(warnings=False) if callable(to_dict) else value
 
 
 def drop_none(block: dict[str, Any]) -> dict[str, Any]:
