@@ -83,7 +83,7 @@ class RetryAfterWait:
 
 def backoff_s(policy: RetryPolicy, attempt: int) -> float:
     """Exponential backoff with up to one base step of jitter, never above `max_wait_s`."""
-    exponential = policy.base_wait_s * 2 ** max(attempt - 1, 0)
+    exponential = policy.base_wait_s * 2.0 ** max(attempt - 1, 0)
     return min(exponential + random.uniform(0, policy.base_wait_s), policy.max_wait_s)
 
 
