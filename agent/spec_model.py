@@ -1,0 +1,316 @@
+"""The requirements spec of DESIGN.md as pydantic models: what a user may write, documented.
+
+Every model refuses unknown keys with a message that names the key and lists the allowed
+ones (the spec is a contract; a typo must not be silently ignored). Field descriptions end up
+in the JSON Schema that `dbarch spec schema` prints, so they are written for spec authors.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
+
+from agent.naming import snake
+from agent.spec_types import TYPE_STRING_HELP, AttributeType, TypeStringError, parse_type
+from agent.spec_values import Count, Duration, Percent, as_list
+
+
+def _entity_name(value: str) -> str:
+    """Entity names are snake_case nouns; `OrderItem` and `order item` mean `order_item`."""
+    name = snake(value)
+    if not name or not name[0].isalpha():
+        raise ValueError(f"an entity name must start with a letter, not {value!r}")
+    return name
+
+
+EntityName = Annotated[str, AfterValidator(_entity_name)]
+OnDelete = Literal["cascade", "restrict", "set null", "no action"]
+COMPLIANCE_KNOWN = ("gdpr", "hipaa", "pci", "sox", "soc2", "ccpa", "iso27001", "ferpa", "glba")
+_COMPLIANCE_ALIASES = {"pci-dss": "pci", "pcidss": "pci", "soc-2": "soc2", "iso-27001": "iso27001"}
+
+
+class SpecModel(BaseModel):
+    """Base: unknown keys are an error that names the key and lists the allowed ones."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        allowed = cls.allowed_keys()
+        python_names = set(cls.model_fields)
+        for key in data:
+            if key not in allowed and key not in python_names:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise PydanticCustomError(
+                    "unknown_key",
+                    "unknown key '{key}'{hint}; allowed keys here: {allowed}",
+                    {"key": str(key), "hint": hint, "allowed": ", ".join(allowed)},
+                )
+        return data
+
+    @classmethod
+    def allowed_keys(cls) -> list[str]:
+        return [f.alias or name for name, f in cls.model_fields.items()]
+
+
+def _normalise_on_delete(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(value.lower().replace("_", " ").replace("-", " ").split())
+    return value
+
+
+def _default_text(value: Any) -> Any:
+    """YAML reads `default: false` as a bool and `default: 0` as an int; keep them as text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+class Attribute(SpecModel):
+    """One attribute (column). Written as a type string (`text! unique`) or as this object."""
+
+    type: str = Field(description=TYPE_STRING_HELP)
+    required: bool = Field(False, description="NOT NULL (same as a trailing `!`).")
+    unique: bool = Field(False, description="Unique (same as the word `unique`).")
+    default: Annotated[str | None, BeforeValidator(_default_text)] = Field(
+        None, description="Default value: a literal (`todo`, `0`, `false`) or SQL (`now()`)."
+    )
+    description: str | None = None
+    pii: bool = Field(False, description="Personal data (GDPR) / PHI (HIPAA) held here.")
+    check: str | None = Field(None, description="Extra CHECK expression, e.g. `quantity > 0`.")
+
+    _parsed: AttributeType = PrivateAttr()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_type_string(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"type": data}
+        if isinstance(data, int | float | bool) or data is None:
+            raise PydanticCustomError(
+                "type_string",
+                "expected a type string such as `text!`, not {value!r}",
+                {"value": data, "offset": 0},
+            )
+        return data
+
+    @field_validator("type")
+    @classmethod
+    def _parse_type(cls, value: str) -> str:
+        try:
+            parse_type(value)
+        except TypeStringError as exc:
+            raise PydanticCustomError(
+                "type_string", "{message}", {"message": str(exc), "offset": exc.offset}
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _merge_flags(self) -> Attribute:
+        parsed = parse_type(self.type)
+        self.required = self.required or parsed.required
+        self.unique = self.unique or parsed.unique
+        self.default = self.default if self.default is not None else parsed.default
+        self._parsed = parsed
+        return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        as_object = handler(core_schema)
+        return {"anyOf": [{"type": "string", "description": TYPE_STRING_HELP}, as_object]}
+
+    @property
+    def parsed(self) -> AttributeType:
+        return self._parsed
+
+    @property
+    def kind(self) -> str:
+        return self._parsed.kind
+
+
+class Reference(SpecModel):
+    """A `belongs_to` entry: the name of the parent entity, or this object."""
+
+    entity: EntityName = Field(description="The parent entity; the column is `<entity>_id`.")
+    optional: bool = Field(
+        False, description="Nullable reference (a plain name ending in `?` means the same)."
+    )
+    on_delete: Annotated[OnDelete | None, BeforeValidator(_normalise_on_delete)] = Field(
+        None, description="What deleting the parent does; default chosen by the brain."
+    )
+    as_: str | None = Field(
+        None,
+        alias="as",
+        description="Role name when one entity is referenced twice: `as: reporter` makes "
+        "the column `reporter_id`.",
+    )
+    description: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            name = data.strip()
+            return (
+                {"entity": name[:-1].strip(), "optional": True}
+                if name.endswith("?")
+                else {"entity": name}
+            )
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        as_object = handler(core_schema)
+        return {"anyOf": [{"type": "string", "description": "parent entity name"}, as_object]}
+
+
+class Entity(SpecModel):
+    """A thing the system stores: one table named for its plural, keyed by `id`."""
+
+    name: EntityName = Field(
+        description="Singular entity name; `appointment` -> table `appointments`."
+    )
+    description: str | None = None
+    rows: Count | None = Field(None, description="Rows today (or at launch).")
+    growth_per_month: Count | None = Field(None, description="New rows per month.")
+    attributes: dict[str, Attribute] = Field(
+        default_factory=dict,
+        description="Column name -> type string (or attribute object). `id`, `created_at`, "
+        "`updated_at` and reference columns are added for you.",
+    )
+    belongs_to: Annotated[list[Reference], BeforeValidator(as_list)] = Field(
+        default_factory=list,
+        description="Parents: each adds `<parent>_id` referencing `<parents>.id`.",
+    )
+    unique: list[list[str]] = Field(
+        default_factory=list, description="Composite unique keys, e.g. [[project_id, name]]."
+    )
+    retention: Duration | None = Field(None, description="How long rows are kept.")
+    soft_delete: bool | None = Field(None, description="Keep deleted rows with `deleted_at`.")
+    audit: bool | None = Field(None, description="Record every change in the audit log.")
+    pii: list[str] = Field(default_factory=list, description="Attributes holding personal data.")
+    phi: bool | None = Field(None, description="Holds protected health information (HIPAA).")
+    large: bool | None = Field(None, description="Override the size heuristic for this table.")
+    time_series: bool = Field(False, description="Rows are time-stamped measurements/events.")
+    append_only: bool = Field(False, description="Rows are never updated once written.")
+    time_column: str | None = Field(
+        None, description="The timestamp attribute that orders the series (partition key)."
+    )
+    tenant: bool = Field(False, description="This entity is the tenant (shared-schema tenancy).")
+    tenant_scoped: bool | None = Field(
+        None, description="False for global lookup tables that carry no tenant key."
+    )
+    varying_attributes: bool | str | None = Field(
+        None,
+        description="Attributes that vary per category (or per the named entity): kept in one "
+        "jsonb column `attributes`, never as entity-attribute-value rows.",
+    )
+
+    @property
+    def rows_or_zero(self) -> int:
+        return self.rows or 0
+
+
+class Relationship(SpecModel):
+    """A relationship between two entities; many-to-many ones get a join table."""
+
+    from_: EntityName = Field(alias="from", description="Entity on the `one`/owning side.")
+    to: EntityName = Field(description="The other entity.")
+    kind: Literal["one-to-one", "one-to-many", "many-to-one", "many-to-many"] = Field(
+        "many-to-many",
+        description="many-to-many: join table `<from>_<as>`; one-to-many: `<to>` gets "
+        "`<from>_id`; many-to-one: `<from>` gets `<to>_id`; one-to-one: `<to>` gets a "
+        "unique `<from>_id`.",
+    )
+    as_: str | None = Field(
+        None,
+        alias="as",
+        description="Name of the relationship: join table `<from>_<as>` for many-to-many, "
+        "the column `<as>_id` for the others.",
+    )
+    attributes: dict[str, Attribute] = Field(
+        default_factory=dict, description="Columns on the join table (many-to-many only)."
+    )
+    optional: bool = Field(False, description="Nullable reference (not many-to-many).")
+    on_delete: Annotated[OnDelete | None, BeforeValidator(_normalise_on_delete)] = None
+    description: str | None = None
+
+
+class AccessPattern(SpecModel):
+    """A query the system must serve, in SQL against the contract's names, with its rate."""
+
+    name: str = Field(description="Short unique name, used in reports and index reasons.")
+    sql: str = Field(description="One SQL statement; `$1`, `$2` for parameters.")
+    per_second: float | None = Field(None, ge=0, description="Peak executions per second.")
+    kind: Literal["read", "write"] | None = Field(None, description="Default: from the SQL.")
+    latency_ms: float | None = Field(None, gt=0, description="Target latency (p99), ms.")
+    description: str | None = None
+
+
+def _normalise_compliance(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    key = "-".join(value.lower().replace("_", " ").split())
+    return _COMPLIANCE_ALIASES.get(key, key.replace("-", "") if key.startswith("soc") else key)
+
+
+class Requirements(SpecModel):
+    """A requirements spec: what to store, how much, how it is queried, under which rules."""
+
+    name: str = Field(description="Short name of the system, e.g. `task-tracker`.")
+    description: str | None = None
+    tenancy: Literal["none", "shared-schema", "schema-per-tenant", "database-per-tenant"] | None = (
+        Field(None, description="Multi-tenancy model; shared-schema adds tenant keys and RLS.")
+    )
+    tenant: EntityName | None = Field(
+        None, description="The tenant entity (default: guessed by name)."
+    )
+    consistency: Literal["strong", "eventual"] | None = None
+    workload: Literal["read-heavy", "write-heavy", "balanced"] | None = None
+    compliance: Annotated[
+        list[Annotated[str, BeforeValidator(_normalise_compliance)]], BeforeValidator(as_list)
+    ] = Field(default_factory=list, description="Regimes: " + ", ".join(COMPLIANCE_KNOWN) + ".")
+    keys: Literal["identity", "uuid"] = Field(
+        "identity", description="Primary keys: bigint identity (default) or uuid."
+    )
+    soft_delete: bool = Field(False, description="Soft delete for every entity (default off).")
+    entities: list[Entity] = Field(min_length=1)
+    relationships: list[Relationship] = Field(default_factory=list)
+    access_patterns: list[AccessPattern] = Field(default_factory=list)
+    retention: Duration | dict[str, Duration] | None = Field(
+        None,
+        description="Default retention for time-series/append-only entities, or entity -> "
+        "duration.",
+    )
+    availability: Percent | None = Field(None, description="Target availability, e.g. 99.95%.")
+    rpo: Duration | None = Field(None, description="Recovery point objective, e.g. `5 minutes`.")
+    rto: Duration | None = Field(None, description="Recovery time objective, e.g. `1 hour`.")
+    regions: Annotated[list[str], BeforeValidator(as_list)] = Field(default_factory=list)
+    notes: Annotated[list[str], BeforeValidator(as_list)] = Field(default_factory=list)
+
+    def entity(self, name: str) -> Entity | None:
+        return next((e for e in self.entities if e.name == name), None)

@@ -1,0 +1,336 @@
+"""The typed outputs of the design stages: the contract between brains, gates and the graph.
+
+requirements -> technology -> schema -> indexes -> scaling -> ADRs. Whichever brain wrote a
+stage (the deterministic rules or Claude), it returns one of these models and the same gates
+check it. Every model refuses unknown keys, so a model-written stage output that drifts from
+the contract fails validation instead of being half-read.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+StoreCategory = Literal[
+    "relational", "document", "key-value", "wide-column", "graph", "time-series"
+]
+Severity = Literal["error", "warning", "info"]
+
+
+class StageModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GateFinding(StageModel):
+    """Why a gate sent a stage back: fed to the brain on its next attempt."""
+
+    gate: str  # "ddl_applies", "lint", "patterns_indexed", ...
+    message: str
+    severity: Severity = "error"
+    rule: str | None = None  # lint rule id when the gate is lint
+    table: str | None = None
+    column: str | None = None
+    line: int | None = None
+
+
+# --- technology -------------------------------------------------------------------------
+
+
+class Criterion(StageModel):
+    """One column of the decision matrix and how much it matters for this spec."""
+
+    id: str  # "relationships", "consistency", "time_series", ...
+    label: str
+    weight: float = Field(ge=0, le=3, description="Importance for this spec, 0 (none) to 3.")
+    reason: str  # which facts of the spec set the weight
+
+
+class CriterionScore(StageModel):
+    criterion: str  # Criterion.id
+    weight: float
+    score: int = Field(ge=1, le=5, description="How well the option serves the criterion.")
+    reason: str
+
+
+class OptionScore(StageModel):
+    """One row of the decision matrix: an option scored on every criterion."""
+
+    category: StoreCategory
+    product: str
+    engine: str  # the server that runs it: "postgresql", "mongodb", "cassandra", ...
+    scores: list[CriterionScore]
+    total: float = Field(description="Weighted score, 0-100.")
+    rank: int
+
+
+class Alternative(StageModel):
+    category: StoreCategory
+    product: str
+    total: float
+    why_not: str
+
+
+class AuxiliaryStore(StageModel):
+    role: str  # "cache", "search", "stream", "archive", ...
+    product: str
+    reason: str
+
+
+class StoreChoice(StageModel):
+    category: StoreCategory
+    product: str
+    engine: str
+    features: list[str] = Field(default_factory=list)  # the engine features the design uses
+
+
+class TechnologyDecision(StageModel):
+    """The primary store chosen by a scored decision matrix, with the options it beat."""
+
+    primary: StoreChoice
+    criteria: list[Criterion] = Field(default_factory=list)
+    matrix: list[OptionScore] = Field(default_factory=list)
+    alternatives: list[Alternative] = Field(default_factory=list)
+    auxiliary: list[AuxiliaryStore] = Field(default_factory=list)
+    rationale: str
+    assumptions: list[str] = Field(default_factory=list)
+
+    @property
+    def category(self) -> str:
+        return self.primary.category
+
+    def fits(self, category: str) -> bool:
+        """Does the choice satisfy an expected category? Time-series on PostgreSQL is relational."""
+        if self.primary.category == category:
+            return True
+        return category == "relational" and self.primary.engine == "postgresql"
+
+
+# --- schema -----------------------------------------------------------------------------
+
+
+class ColumnSummary(StageModel):
+    name: str
+    type: str  # as written in the DDL: "bigint", "numeric(19,4)", "task_status", "jsonb"
+    nullable: bool = True
+    default: str | None = None
+    references: str | None = None  # "projects.id"
+
+
+class TableSummary(StageModel):
+    name: str
+    kind: Literal["entity", "join", "audit", "support"] = "entity"
+    entity: str | None = None  # the spec entity it stores
+    columns: list[ColumnSummary] = Field(default_factory=list)
+    primary_key: list[str] = Field(default_factory=list)
+    partitioned_by: str | None = None  # "RANGE (recorded_at)"
+    rls: bool = False
+    soft_delete: bool = False
+    audited: bool = False
+    estimated_rows: int | None = None
+
+
+class DdlStatement(StageModel):
+    """One statement of the DDL, in the order it must be applied."""
+
+    kind: str  # "type", "function", "table", "partition", "foreign_key", "index", ...
+    object: str  # the object it creates or changes
+    sql: str
+
+
+class Partitioning(StageModel):
+    table: str
+    column: str
+    strategy: Literal["range", "list", "hash"] = "range"
+    interval: str | None = None  # "1 month", "1 day"
+    partitions: list[str] = Field(default_factory=list)  # created ahead, default one included
+    retention: str | None = None  # "90 days"
+    reason: str = ""
+
+
+class TenancyPlan(StageModel):
+    model: Literal["none", "shared-schema", "schema-per-tenant", "database-per-tenant"]
+    tenant_table: str | None = None
+    tenant_column: str | None = None  # "company_id"
+    setting: str | None = None  # the session setting RLS policies read: "app.tenant_id"
+    rls_tables: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class AuditPlan(StageModel):
+    table: str  # "audit_log"
+    audited_tables: list[str]
+    reason: str
+
+
+class JustifiedFinding(StageModel):
+    """A lint finding the design keeps on purpose, and why (gates accept these)."""
+
+    rule: str
+    table: str | None = None
+    column: str | None = None
+    justification: str
+
+
+class SchemaDesign(StageModel):
+    """The physical schema: DDL that applies to PostgreSQL, and what it is made of."""
+
+    ddl: str
+    statements: list[DdlStatement] = Field(
+        default_factory=list, description="The DDL split by statement (empty if only text)."
+    )
+    tables: list[TableSummary] = Field(default_factory=list)
+    enum_types: dict[str, list[str]] = Field(default_factory=dict)
+    join_tables: list[str] = Field(default_factory=list)
+    tenancy: TenancyPlan | None = None
+    rls_tables: list[str] = Field(default_factory=list)
+    soft_delete_tables: list[str] = Field(default_factory=list)
+    audit: AuditPlan | None = None
+    partitioning: list[Partitioning] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+    justified_findings: list[JustifiedFinding] = Field(default_factory=list)
+
+    def table(self, name: str) -> TableSummary | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+
+# --- indexes ----------------------------------------------------------------------------
+
+
+class IndexRecommendation(StageModel):
+    ddl: str
+    table: str
+    columns: list[str]  # key columns or expressions, in order
+    kind: str = "btree"  # btree | partial | covering | expression | gin | brin | unique | fk
+    serves: list[str] = Field(default_factory=list)  # access-pattern names
+    cost_before: float | None = None
+    cost_after: float | None = None
+    size_bytes: int | None = None
+    reason: str = ""
+
+
+class RejectedIndex(StageModel):
+    ddl: str
+    reason: str  # "no pattern got cheaper", "redundant with ...", "over budget"
+
+
+class IndexPlan(StageModel):
+    indexes: list[IndexRecommendation] = Field(default_factory=list)
+    rejected: list[RejectedIndex] = Field(default_factory=list)
+    budget_bytes: int | None = None
+    sampling_note: str | None = None  # how the sample data relates to the stated volumes
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def ddl(self) -> str:
+        return "\n".join(i.ddl.rstrip(";") + ";" for i in self.indexes)
+
+
+# --- scaling ----------------------------------------------------------------------------
+
+
+class TableSize(StageModel):
+    table: str
+    rows_now: int
+    rows_12m: int
+    rows_36m: int
+    row_bytes: int | None = None
+    bytes_now: int | None = None
+    bytes_12m: int | None = None
+    bytes_36m: int | None = None
+
+
+class PartitionPlan(StageModel):
+    table: str
+    column: str
+    interval: str
+    retention: str | None = None
+    mechanism: str = ""  # "pg_partman", "scheduled manage_partitions()", ...
+
+
+class ReplicaPlan(StageModel):
+    read_replicas: int = 0
+    synchronous: bool = False
+    reason: str = ""
+
+
+class PoolingPlan(StageModel):
+    pooler: str = "PgBouncer"
+    mode: str = "transaction"
+    pool_size: int | None = None
+    max_client_connections: int | None = None
+    reason: str = ""
+
+
+class CachingPlan(StageModel):
+    target: str  # what is cached (a pattern or table)
+    layer: str  # "Redis cache-aside", "materialized view", ...
+    ttl_seconds: int | None = None
+    invalidation: str = ""
+    reason: str = ""
+
+
+class ShardingPlan(StageModel):
+    needed: bool = False
+    key: str | None = None
+    approach: str | None = None  # "Citus distributed tables by company_id"
+    trigger: str = ""  # when it becomes necessary
+    reason: str = ""
+
+
+class BackupPlan(StageModel):
+    method: str  # "pgBackRest full weekly + WAL archiving"
+    rpo: str | None = None
+    rto: str | None = None
+    point_in_time_recovery: bool = True
+    retention: str | None = None
+    reason: str = ""
+
+
+class ScalingPlan(StageModel):
+    sizes: list[TableSize] = Field(default_factory=list)
+    partitioning: list[PartitionPlan] = Field(default_factory=list)
+    replicas: ReplicaPlan = Field(default_factory=ReplicaPlan)
+    pooling: PoolingPlan = Field(default_factory=PoolingPlan)
+    caching: list[CachingPlan] = Field(default_factory=list)
+    sharding: ShardingPlan = Field(default_factory=ShardingPlan)
+    backup: BackupPlan | None = None
+    security: list[str] = Field(default_factory=list)
+    monitoring: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+# --- ADRs -------------------------------------------------------------------------------
+
+
+class AdrOption(StageModel):
+    name: str
+    pros: list[str] = Field(default_factory=list)
+    cons: list[str] = Field(default_factory=list)
+
+
+class Adr(StageModel):
+    """An architecture decision record in the MADR shape."""
+
+    number: int = Field(ge=1)
+    title: str
+    status: Literal["proposed", "accepted", "rejected", "deprecated", "superseded"] = "accepted"
+    date: str | None = None  # ISO date
+    context: str
+    options: list[AdrOption] = Field(default_factory=list)
+    decision: str
+    consequences: list[str] = Field(default_factory=list)
+
+    @property
+    def filename(self) -> str:
+        """`0001-use-postgresql-as-the-primary-store.md`."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")[:60].rstrip("-")
+        return f"{self.number:04d}-{slug or 'decision'}.md"
+
+
+class AdrSet(StageModel):
+    """The ADR stage's output as one model (for structured model output)."""
+
+    adrs: list[Adr] = Field(default_factory=list)
