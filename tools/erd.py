@@ -37,8 +37,23 @@ def render_erd(schema: Schema) -> str:
     for table in schema.tables.values():
         lines += _entity(table, ids[table.name])
     for table in schema.tables.values():
-        lines += [_relationship(table, fk, ids) for fk in table.foreign_keys if fk.ref_table in ids]
+        inherited = _parent_fks(schema, table)
+        lines += [
+            _relationship(table, fk, ids)
+            for fk in table.foreign_keys
+            if fk.ref_table in ids and _fk_shape(fk) not in inherited
+        ]
     return "\n".join(lines) + "\n"
+
+
+def _fk_shape(fk: ForeignKey) -> tuple[tuple[str, ...], str]:
+    return tuple(fk.columns), fk.ref_table
+
+
+def _parent_fks(schema: Schema, table: Table) -> set[tuple[tuple[str, ...], str]]:
+    """FKs a partition inherits from its parent: drawn once, on the parent."""
+    parent = schema.tables.get(table.partition_of) if table.partition_of else None
+    return {_fk_shape(fk) for fk in parent.foreign_keys} if parent else set()
 
 
 def entity_ids(schema: Schema) -> dict[str, str]:

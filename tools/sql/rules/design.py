@@ -8,17 +8,13 @@ from collections.abc import Iterator
 from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 from tools.sql.model import Column, Schema, Table
-from tools.sql.rules.base import Hit, own_tables, rule
+from tools.sql.rules.base import Hit, Severity, own_tables, rule
 
-_ATTRIBUTE_NAMES = {
-    "attribute", "attribute_name", "attribute_key", "attr", "attr_name", "key", "property",
-    "property_name", "field", "field_name", "meta_key", "param", "param_name", "parameter",
-    "attribute_id", "property_id", "field_id", "param_id",
-}  # fmt: skip
-_VALUE_NAMES = {
-    "value", "val", "attribute_value", "attr_value", "property_value", "field_value",
-    "meta_value", "param_value", "value_text", "text_value", "string_value", "value_string",
-}  # fmt: skip
+# Attribute and value columns of an EAV row: "attribute"/"attr_key"/"property_name",
+# "value"/"attr_value"/"value_text". A plain "name" only counts next to a bare "value".
+_PREFIXES = r"(?:attr|attribute|prop|property|field|meta|param|parameter|option|setting)"
+_ATTRIBUTE = re.compile(rf"{_PREFIXES}(?:_?(?:key|name|id))?|key")
+_VALUE = re.compile(rf"(?:{_PREFIXES}_?)?(?:value|val)|value_(?:text|string|str)")
 _GENERIC_TYPES = {"text", "varchar", "bpchar", "char", "citext", "json", "jsonb", "bytea"}
 _ENTITY_NAMES = {"entity_id", "object_id", "record_id", "item_id", "entity_type", "object_type"}
 _BOOKKEEPING = {"id", "created_at", "updated_at", "created_by", "updated_by"}
@@ -34,22 +30,26 @@ def _entity_columns(table: Table, exclude: set[str]) -> set[str]:
 
 def eav_shape(table: Table) -> tuple[str, str, set[str]] | None:
     """(attribute column, value column, entity columns) when the table is an EAV store."""
-    attribute = next((c.name for c in table.columns if c.name in _ATTRIBUTE_NAMES), None)
     value = next((c for c in table.columns if _is_generic_value(c)), None)
-    if attribute is None or value is None:
+    if value is None:
+        return None
+    attribute = next((c.name for c in table.columns if _ATTRIBUTE.fullmatch(c.name)), None)
+    if attribute is None and value.name in {"value", "val"} and table.column("name"):
+        attribute = "name"
+    if attribute is None:
         return None
     entity = _entity_columns(table, {attribute, value.name, "id"})
     if not entity:
         return None
     other = set(table.column_names) - entity - {attribute, value.name} - _BOOKKEEPING
-    other -= {c.name for c in table.columns if c.name.startswith("value_")}
+    other = {name for name in other if not _VALUE.fullmatch(name)}
     if len(other) > EAV_MAX_OTHER_COLUMNS:
         return None
     return attribute, value.name, entity
 
 
 def _is_generic_value(column: Column) -> bool:
-    return column.name in _VALUE_NAMES and column.base_type in _GENERIC_TYPES
+    return bool(_VALUE.fullmatch(column.name)) and column.base_type in _GENERIC_TYPES
 
 
 @rule(
@@ -70,7 +70,11 @@ def eav_table(schema: Schema) -> Iterator[Hit]:
             f"'{table.name}' is an entity-attribute-value table: ({', '.join(sorted(entity))}, "
             f"{attribute}, {value})"
         )
-        yield Hit(table.name, value, message, table.line, table.file)
+        # A json value at least keeps its structure: a settings bag, worth a look, not a defect.
+        column = table.column(value)
+        json_value = column is not None and column.base_type in {"json", "jsonb"}
+        severity: Severity | None = "warning" if json_value else None
+        yield Hit(table.name, value, message, table.line, table.file, severity)
 
 
 _RESERVED = frozenset(RESERVED_KEYWORDS) | frozenset(TYPE_FUNC_NAME_KEYWORDS)

@@ -11,7 +11,7 @@ from tools.sql.rules.base import Hit, own_tables, rule
 Element = tuple[str, str | None, bool]  # key, opclass, descending
 
 _KIND_RANK = {"primary key": 0, "unique constraint": 1, "unique index": 2, "index": 3}
-FEW_VALUES = 4  # an enum with at most this many labels is too coarse to lead a btree
+FEW_VALUES = 5  # an enum with at most this many labels is too coarse to lead a btree
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ _TEXT_TYPES = {"text", "varchar", "bpchar", "char", "citext"}
 # "amount_due"); "total_distance" has a non-money noun, "tax_rate" a ratio word.
 _MONEY_WORDS = {
     "price", "cost", "costs", "fee", "fees", "salary", "wage", "wages", "revenue", "tax",
-    "balance", "budget", "payment", "refund", "discount", "charge", "money", "subtotal",
-    "income", "expense", "expenses", "profit", "payout", "cash", "tip", "usd", "eur",
+    "balance", "budget", "payment", "refund", "discount", "money", "subtotal",
+    "income", "expense", "expenses", "profit", "payout", "cash", "usd", "eur",
 }  # fmt: skip
 _MONEY_IF_ALONE = {
     "total", "amount", "paid", "due", "credit", "debit", "net", "gross", "unit", "sale",
@@ -61,9 +61,18 @@ def timestamp_without_time_zone(schema: Schema) -> Iterator[Hit]:
             yield _hit(table, column, f"'{column.name}' is {column.type}")
 
 
-def is_status_name(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in {"status", "stage", "phase"} or lowered.endswith(("_status", "_stage"))
+_STATUS_WORDS = {"status", "state", "stage", "phase"}
+# "state" next to city/country is a region of an address, not a lifecycle state.
+_ADDRESS_WORDS = {"city", "country", "zip", "postal", "postcode", "address", "street", "province"}
+
+
+def is_status_name(table: Table, name: str) -> bool:
+    tokens = name_tokens(name)
+    if not tokens or tokens[-1] not in _STATUS_WORDS:
+        return False
+    if tokens[-1] != "state":
+        return True
+    return not any(set(name_tokens(c.name)) & _ADDRESS_WORDS for c in table.columns)
 
 
 def _restricted_by_check(table: Table, column: Column) -> bool:
@@ -83,7 +92,7 @@ def _restricted_by_check(table: Table, column: Column) -> bool:
 )
 def stringly_typed_status(schema: Schema) -> Iterator[Hit]:
     for table, column in _columns(schema):
-        if not is_status_name(column.name) or column.base_type not in _TEXT_TYPES:
+        if not is_status_name(table, column.name) or column.base_type not in _TEXT_TYPES:
             continue
         if column.is_array or _restricted_by_check(table, column):
             continue
