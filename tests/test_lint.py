@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, FIXTURES
+
 from tools.sql.lint import RULE_IDS, lint_schema, rules
 from tools.sql.parse import parse_schema
 from tools.sql.rules import Finding
