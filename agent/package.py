@@ -1,0 +1,146 @@
+"""The design package: the typed result of a run, and its atomic write to a folder.
+
+`design.json` is the whole package; the other files are views of it (schema.sql,
+indexes.sql, erd.md, report.md, adr/*.md, migrations/*.sql) for people and tools.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.spec_model import Requirements
+from agent.stages import Adr, IndexPlan, ScalingPlan, SchemaDesign, TechnologyDecision
+from tools.errors import InputError
+
+Mode = Literal["design", "optimize", "migrate", "scale", "compare"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GateResult(_Model):
+    """One gate's verdict on one attempt of a stage (all attempts are kept for the report)."""
+
+    gate: str
+    stage: str
+    attempt: int
+    passed: bool
+    findings: list[str] = Field(default_factory=list)
+
+
+class PatternPlan(_Model):
+    """How one access pattern plans on the final schema at the stated volumes."""
+
+    pattern: str
+    total_cost: float
+    cost_without_indexes: float | None = None
+    scans: list[str] = Field(default_factory=list)  # "Index Scan using idx_x on tasks"
+    uses_index: bool = False
+    large_tables: list[str] = Field(default_factory=list)
+    seq_scanned_large: list[str] = Field(default_factory=list)
+
+
+class Migration(_Model):
+    """One ordered migration step with its rollback."""
+
+    name: str  # "0001_create_types"
+    up: str
+    down: str
+
+
+class Usage(_Model):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class DesignPackage(_Model):
+    name: str
+    mode: Mode = "design"
+    brain: str = "rules"
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    spec: Requirements | None = None
+    assumptions: list[str] = Field(default_factory=list)
+    technology: TechnologyDecision | None = None
+    schema_design: SchemaDesign | None = None
+    indexes: IndexPlan | None = None
+    scaling: ScalingPlan | None = None
+    adrs: list[Adr] = Field(default_factory=list)
+    erd: str | None = None  # Mermaid erDiagram source
+    migrations: list[Migration] = Field(default_factory=list)
+    plans: list[PatternPlan] = Field(default_factory=list)
+    lint: list[dict[str, object]] = Field(default_factory=list)  # remaining findings
+    checks: list[GateResult] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)  # mode outputs: optimize/migrate notes
+    usage: Usage = Field(default_factory=Usage)
+
+
+def package_files(pkg: DesignPackage, report_md: str) -> dict[str, str]:
+    """Relative path -> text for every file of the package folder."""
+    files = {"design.json": pkg.model_dump_json(indent=2, by_alias=True), "report.md": report_md}
+    if pkg.schema_design is not None:
+        files["schema.sql"] = pkg.schema_design.ddl.rstrip() + "\n"
+    if pkg.indexes is not None:
+        files["indexes.sql"] = pkg.indexes.ddl + "\n"
+    if pkg.erd:
+        files["erd.md"] = f"# Entity relationship diagram\n\n```mermaid\n{pkg.erd.rstrip()}\n```\n"
+    for adr_text, adr in zip(_adr_texts(pkg), pkg.adrs, strict=True):
+        files[f"adr/{adr.filename}"] = adr_text
+    for mig in pkg.migrations:
+        files[f"migrations/{mig.name}.up.sql"] = mig.up.rstrip() + "\n"
+        files[f"migrations/{mig.name}.down.sql"] = mig.down.rstrip() + "\n"
+    return files
+
+
+def _adr_texts(pkg: DesignPackage) -> list[str]:
+    from agent.report import render_adr
+
+    return [render_adr(adr) for adr in pkg.adrs]
+
+
+def write_package(files: dict[str, str], out_dir: Path, force: bool = False) -> Path:
+    """Write every file into a temp folder beside `out_dir`, then rename it into place.
+
+    A run that fails part-way leaves nothing behind: the temp folder is removed, and an
+    existing `out_dir` is only replaced (with --force) once the new one is complete.
+    """
+    out_dir = out_dir.resolve()
+    occupied = out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir()))
+    if occupied and not force:
+        raise InputError(f"{out_dir} exists and is not empty; use --force to replace it")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        for rel, text in files.items():
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        _swap_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _swap_into_place(tmp: Path, out_dir: Path) -> None:
+    if not out_dir.exists():
+        os.rename(tmp, out_dir)
+        return
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    os.rename(out_dir, old)
+    try:
+        os.rename(tmp, out_dir)
+    except BaseException:
+        os.rename(old, out_dir)
+        raise
+    with contextlib.suppress(OSError):
+        shutil.rmtree(old)
