@@ -1,0 +1,133 @@
+"""File-system checks behind the Bash policy: glob expansion, operand confinement, the git repo.
+
+These reuse the file tools' resolver, so a path operand is judged exactly as `Read` would
+judge it: inside the root after resolving symlinks, not hard-linked, not a device or FIFO.
+Programs that read whole folders (`grep -r`, `rg`) get the folder vetted for hard links.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+from tools.bash_git import check_config_keys
+from tools.bash_lex import Word
+from tools.bash_policy import PathArg, Plan
+from tools.errors import CommandDenied, PathEscapeError, ToolError
+from tools.fs.glob import GlobInput, glob_files
+from tools.fs.paths import DIR_FLAGS, check_single_link, locate
+from tools.fs.read import decode_text, read_bytes
+from tools.registry import ToolContext
+
+MAX_EXPANSION = 500
+MAX_SCAN_ENTRIES = 200_000
+
+
+def expand_words(ctx: ToolContext, words: list[Word]) -> list[str]:
+    """Expand unquoted globs inside the workspace, as `sh` would; no match keeps the word.
+
+    Words that look like options are never expanded (`--include=*.sql` stays as written).
+    """
+    argv: list[str] = []
+    for word in words:
+        if word.pattern is None or word.text.startswith("-") or not argv:
+            argv.append(word.text)
+            continue
+        found = glob_files(GlobInput(pattern=word.pattern, max_results=MAX_EXPANSION), ctx)
+        if found.truncated:
+            raise CommandDenied(f"{word.text}: matches more than {MAX_EXPANSION} files")
+        argv.extend(found.paths or [word.text])
+    return argv
+
+
+def _scan_hard_links(dir_fd: int, shown: str) -> None:
+    """Refuse a folder a recursive reader would enter if any file in it has other names."""
+    base = os.open(".", DIR_FLAGS, dir_fd=dir_fd)
+    seen = 0
+    try:
+        for dirpath, _dirs, files, fd in os.fwalk(".", dir_fd=base):
+            for name in files:
+                seen += 1
+                if seen > MAX_SCAN_ENTRIES:
+                    raise CommandDenied(f"{shown}: over {MAX_SCAN_ENTRIES} files to vet")
+                st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                check_single_link(st, "/".join(p for p in (shown, dirpath[2:], name) if p))
+    finally:
+        os.close(base)
+
+
+def confine(ctx: ToolContext, arg: PathArg) -> None:
+    """One file operand: inside the root, and nothing a program could be tricked by."""
+    with locate(ctx.workspace, arg.text) as loc:
+        st = loc.st
+        if st is None:
+            return  # the program will report the missing file itself
+        mode = st.st_mode
+        if stat.S_ISREG(mode):
+            if arg.content:
+                check_single_link(st, loc.display)
+        elif stat.S_ISDIR(mode):
+            if arg.recursive:
+                fd = os.open(loc.name, DIR_FLAGS, dir_fd=loc.dir_fd) if loc.name else loc.dir_fd
+                try:
+                    _scan_hard_links(fd, loc.display)
+                finally:
+                    if loc.name:
+                        os.close(fd)
+        else:
+            raise PathEscapeError(f"{loc.display}: devices, FIFOs and sockets are refused")
+
+
+def confine_plan(ctx: ToolContext, plan: Plan) -> None:
+    for arg in plan.paths:
+        confine(ctx, arg)
+    if plan.git:
+        check_git_repo(ctx)
+
+
+_SECTION = re.compile(r'^\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]')
+_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*(=|$)")
+
+
+def config_keys(text: str) -> list[str]:
+    """Key names of a git config file; anything this reader cannot follow is refused."""
+    keys, section, continued = [], None, False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if continued or not line or line[0] in "#;":
+            continued = continued and line.endswith("\\")
+            continue
+        header = _SECTION.match(line)
+        if header:
+            name, sub = header.groups()
+            section = f"{name}.{sub}" if sub is not None else name
+            line = line[header.end() :].strip()
+            if not line or line[0] in "#;":
+                continue
+        key = _KEY.match(line)
+        if key is None or section is None:
+            raise CommandDenied(f"git refused: cannot read .git/config line {raw!r}")
+        keys.append(f"{section}.{key.group(1)}")
+        continued = line.endswith("\\")
+    return keys
+
+
+def check_git_repo(ctx: ToolContext) -> None:
+    """git runs only on a plain `.git` folder of the workspace itself, with inert config."""
+    root = Path(ctx.workspace).resolve()
+    try:
+        st = os.lstat(root / ".git")
+    except FileNotFoundError:
+        raise CommandDenied("git: the workspace is not a git repository") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise CommandDenied("git refused: .git is not a plain folder (gitfile or symlink)")
+    for redirect in ("commondir", "objects/info/alternates", "objects/info/http-alternates"):
+        if os.path.lexists(root / ".git" / redirect):
+            raise CommandDenied(f"git refused: .git/{redirect} points the repo elsewhere")
+    try:
+        shown, data = read_bytes(ctx, ".git/config")
+    except ToolError as exc:
+        raise CommandDenied(f"git refused: {exc}") from None
+    check_config_keys(config_keys(decode_text(shown, data)))
