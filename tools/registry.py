@@ -26,6 +26,8 @@ class ToolContext:
     pg: PgServer | None = None
     bash_enabled: bool = False
     bash_timeout_s: float = 30.0
+    # Run Bash even where no network namespace can be made (it refuses otherwise).
+    bash_allow_unsandboxed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
