@@ -14,11 +14,22 @@ def walk(node: Any) -> Iterator[ast.Node]:
     Generic over the slot layout instead of a per-type visitor: a guard that only knows
     the node types it expects is exactly how functions in FROM slipped past other tools.
     """
+    return _walk(node, enter_selects=True)
+
+
+def walk_scope(node: Any) -> Iterator[ast.Node]:
+    """Like `walk`, but a nested SELECT is yielded and not entered: it has its own scope."""
+    return _walk(node, enter_selects=False)
+
+
+def _walk(node: Any, enter_selects: bool) -> Iterator[ast.Node]:
     stack: list[Any] = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, ast.Node):
             yield item
+            if not enter_selects and isinstance(item, ast.SelectStmt) and item is not node:
+                continue
             slots: dict[str, Any] = getattr(type(item), "__slots__", {})
             children = [getattr(item, name, None) for name in slots]
             stack.extend(reversed([c for c in children if isinstance(c, ast.Node | tuple | list)]))

@@ -10,7 +10,7 @@ files, open connections, sleep, change settings or advance sequences.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pglast
 import psycopg
@@ -106,17 +106,34 @@ _KINDS = {
 
 
 @contextlib.contextmanager
-def read_only_connection(dsn: str, timeout_ms: int = 5000) -> Iterator[Conn]:
-    """A connection whose transactions the *server* keeps read-only and time-limited.
+def read_only_connection(
+    dsn: str, timeout_ms: int = 5000, settings: Mapping[str, str] | None = None
+) -> Iterator[Conn]:
+    """A connection whose transactions the *server* keeps read-only and time-limited."""
+    with session_connection(dsn, timeout_ms, settings, read_only=True) as conn:
+        yield conn
+
+
+@contextlib.contextmanager
+def session_connection(
+    dsn: str,
+    timeout_ms: int,
+    settings: Mapping[str, str] | None = None,
+    read_only: bool = False,
+) -> Iterator[Conn]:
+    """An autocommit connection with server settings fixed at start-up.
 
     The settings travel in the startup packet (`options`) and through the driver's
     `read_only` attribute, never as SQL text a payload could close or comment out.
     """
-    options = f"-c statement_timeout={int(timeout_ms)} -c default_transaction_read_only=on"
+    wanted = {"statement_timeout": str(int(timeout_ms)), **(settings or {})}
+    if read_only:
+        wanted["default_transaction_read_only"] = "on"
+    options = " ".join(f"-c {name}={value}" for name, value in wanted.items())
     try:
-        conn = psycopg.connect(dsn, options=options, connect_timeout=10)
+        conn = psycopg.connect(dsn, options=options, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise DatabaseError(f"cannot connect to PostgreSQL: {exc}".strip()) from exc
     with conn:
-        conn.read_only = True
+        conn.read_only = read_only
         yield conn
