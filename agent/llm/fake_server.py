@@ -32,6 +32,11 @@ Handler = Callable[[dict[str, Any]], Reply]
 EXHAUSTED = Reply.error(400, error_message="scripted server has no reply left")
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # load tests open many connections at once; the default is 5
+
+
 @dataclass
 class Exchange:
     """One request the server received and the usage it reported back."""
@@ -63,8 +68,7 @@ class ScriptedAnthropicServer:
         self._ids = itertools.count(1)
         self.stopping = threading.Event()
         self.exchanges: list[Exchange] = []
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
     @property
@@ -95,7 +99,9 @@ class ScriptedAnthropicServer:
             return f"req_{next(self._ids):06d}"
 
     def start(self) -> ScriptedAnthropicServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval keeps stop() fast: shutdown waits for the next poll.
+        serve = lambda: self._httpd.serve_forever(poll_interval=0.05)  # noqa: E731
+        self._thread = threading.Thread(target=serve, daemon=True)
         self._thread.start()
         return self
 
