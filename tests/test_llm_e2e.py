@@ -24,6 +24,7 @@ from agent.llm import (
     ModelClient,
     ModelRequest,
     Reply,
+    RetryEvent,
     RetryPolicy,
     TextDelta,
     run_tool_loop,
@@ -127,6 +128,16 @@ def test_read_timeout_is_retried_then_reported(tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
     assert caught.value.attempts == 2
     assert elapsed < 2.0
+
+
+def test_a_stream_that_stalls_mid_way_is_retried(tmp_path: Path) -> None:
+    stalled = Reply.text("never finished", stall_s=3)
+    with ScriptedAnthropicServer([stalled, Reply.text("whole")]) as server:
+        result, events = _loop(server, tmp_path, timeout_s=0.3)
+    assert result.text == "whole"
+    # Raised by httpx2 while the body streams (the SDK does not wrap it); still transient.
+    assert isinstance(events[0], RetryEvent) and events[0].reason == "ReadTimeout"
+    assert len(server.exchanges) == 2
 
 
 def test_malformed_streamed_tool_input_is_an_error_result_and_the_model_recovers(

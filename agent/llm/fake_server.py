@@ -177,10 +177,17 @@ def _answer(handler: Any, server: ScriptedAnthropicServer, body: dict[str, Any])
     if not body.get("stream"):
         handler._json(200, message_body(reply, model, msg_id, usage), out_headers)
         return
-    _stream(handler, sse_events(reply, model, msg_id, usage), out_headers)
+    events = sse_events(reply, model, msg_id, usage)
+    _stream(handler, events, out_headers, reply.stall_s, server.stopping)
 
 
-def _stream(handler: Any, events: Iterable[str], headers: dict[str, str]) -> None:
+def _stream(
+    handler: Any,
+    events: Iterable[str],
+    headers: dict[str, str],
+    stall_s: float,
+    stopping: threading.Event,
+) -> None:
     """SSE without a length: the body ends when the connection closes, as HTTP/1.1 allows."""
     handler.send_response(200)
     handler.send_header("content-type", "text/event-stream")
@@ -190,9 +197,11 @@ def _stream(handler: Any, events: Iterable[str], headers: dict[str, str]) -> Non
         handler.send_header(name, value)
     handler.end_headers()
     handler.close_connection = True
-    for chunk in events:
+    for index, chunk in enumerate(events):
         handler.wfile.write(chunk.encode())
         handler.wfile.flush()
+        if index == 0 and stall_s and stopping.wait(stall_s):
+            return
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,6 +38,7 @@ class Reply(BaseModel):
     status: int = 200
     headers: dict[str, str] = Field(default_factory=dict)
     delay_s: float = 0.0  # wait before answering (to provoke read timeouts)
+    stall_s: float = 0.0  # streamed replies: pause after message_start (a mid-stream stall)
     error_type: str | None = None
     error_message: str = "scripted error"
 
