@@ -21,6 +21,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Keeps `dbarch` a command group (`dbarch review ...`) however many commands exist."""
+
+
 def _register() -> None:
     # Each command module adds itself; importing here keeps start-up cost per command small.
     from agent.cli import review

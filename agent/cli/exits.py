@@ -32,7 +32,14 @@ def run(app: typer.Typer) -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(BAD_INPUT)
-    except (KeyboardInterrupt, click.Abort):
+    except (KeyboardInterrupt, click.Abort, typer.Abort):
         typer.echo("dbarch: interrupted", err=True)
         sys.exit(INTERRUPTED)
+    except typer.TyperException as error:  # typer vendors click: its usage errors land here
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"dbarch: error: {error}", err=True)
+        sys.exit(BAD_INPUT)
     sys.exit(result if isinstance(result, int) else OK)

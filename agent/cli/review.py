@@ -1,0 +1,101 @@
+"""`dbarch review`: check a schema against a real PostgreSQL and the design rules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from agent.cli import exits
+from agent.cli.review_text import console_for, print_report, print_rules, rules_catalogue
+from agent.config import Settings
+from tools.errors import InputError
+from tools.sql.review import Progress, ReviewRequest, review
+from tools.sql.server import resolve_server
+
+HELP = """Review a PostgreSQL schema: parse it, apply it to a scratch database, lint its design.
+
+The DDL is applied to a throw-away database on a real PostgreSQL (embedded by default, DATABASE_URL for your own server), so `valid` means PostgreSQL itself accepted every statement. Design rules (`--rules` lists them) and squawk's migration-safety rules run on the parsed schema; `--format json` adds the Mermaid ERD.
+
+Examples:
+
+    dbarch review schema.sql
+
+    dbarch review db/migrations/ --format json | jq '.findings[] | select(.severity=="error")'
+
+    dbarch review schema.sql --erd > erd.mmd
+
+    dbarch review --rules
+
+Exit codes: 0 nothing of severity error; 1 a statement failed or an error finding; 2 bad input (unreadable file, SQL syntax error at file:line:column); 3 PostgreSQL unavailable.
+"""  # noqa: E501  (help paragraphs are single lines: the terminal rewraps them)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def review_command(
+    schema: Annotated[
+        Path | None,
+        typer.Argument(help="A .sql file, or a folder of migrations applied in natural order."),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text for people, json for tools.")
+    ] = OutputFormat.text,
+    rules: Annotated[bool, typer.Option("--rules", help="List the lint rules and exit.")] = False,
+    erd: Annotated[bool, typer.Option("--erd", help="Print only the Mermaid ERD.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Text output: list info findings one by one too.")
+    ] = False,
+    squawk: Annotated[
+        bool, typer.Option("--squawk/--no-squawk", help="Run squawk's rules as well.")
+    ] = True,
+) -> int:
+    if rules:
+        return _show_rules(output)
+    if schema is None:
+        raise InputError("give a SCHEMA file or folder to review (or --rules)")
+    settings = Settings()
+    server = resolve_server(settings.database_url, settings.pg_data_dir)
+    request = ReviewRequest(path=str(schema), squawk=squawk)
+    with _progress() as say:
+        report = review(request, server, progress=say)
+    if erd:
+        sys.stdout.write(report.erd)
+    elif output is OutputFormat.json:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    else:
+        print_report(console_for(sys.stdout), report, show_all=show_all)
+    return exits.FINDINGS if report.failed else exits.OK
+
+
+def _show_rules(output: OutputFormat) -> int:
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(rules_catalogue(), indent=2) + "\n")
+    else:
+        print_rules(console_for(sys.stdout))
+    return exits.OK
+
+
+@contextmanager
+def _progress() -> Iterator[Progress | None]:
+    """A transient status line on stderr, only when a person is watching it."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    console = Console(stderr=True)
+    with console.status("reviewing") as status:
+        yield lambda message: status.update(message)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review", help=HELP, no_args_is_help=False)(review_command)

@@ -1,0 +1,137 @@
+"""Terminal rendering of a review and of the rule catalogue (rich tables, plain when piped)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tools.sql.lint import rules
+from tools.sql.review import ReviewReport
+from tools.sql.rules import Finding
+from tools.sql.squawk import EXCLUDED, INFO_RULES
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+SKIPPED_SHOWN = 5
+
+
+def console_for(stream: TextIO) -> Console:
+    """Colours only on a terminal and never with NO_COLOR; wide enough for file:line paths."""
+    no_color = bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+    width = None if stream.isatty() else 120
+    return Console(file=stream, no_color=no_color, highlight=False, width=width)
+
+
+def print_report(console: Console, report: ReviewReport, show_all: bool = False) -> None:
+    c = report.counts
+    console.print(
+        Text.assemble(
+            ("Review of ", ""),
+            (report.source, "bold"),
+            f": {c.tables} tables, {c.statements} statements",
+            f", PostgreSQL {report.server_version // 10000}" if report.server_version else "",
+        )
+    )
+    if report.valid:
+        console.print(Text("DDL applied cleanly to a scratch database.", style="green"))
+    else:
+        console.print(Text(f"DDL failed: {c.errors} statement(s) refused.", style="bold red"))
+        console.print(_errors_table(report))
+    shown = [f for f in report.findings if show_all or f.severity != "info"]
+    if shown:
+        console.print(_findings_table(shown))
+    hidden = Counter(f.rule for f in report.findings if f not in shown)
+    if hidden:
+        summary = ", ".join(f"{rule} x{n}" for rule, n in hidden.most_common())
+        console.print(Text(f"info (use --all to list): {summary}", style="cyan"))
+    _print_skipped(console, report)
+    console.print(_summary(report))
+
+
+def _errors_table(report: ReviewReport) -> Table:
+    table = Table("Where", "PostgreSQL said", "Note", title="Statements refused")
+    for error in report.errors:
+        note = []
+        if error.missing_extension:
+            note.append(f"needs extension {error.missing_extension}")
+        if error.caused_by is not None:
+            note.append(f"follows from line {error.caused_by}")
+        where = f"{error.file or '<input>'}:{error.line}:{error.column}"
+        table.add_row(where, error.message, "; ".join(note))
+    return table
+
+
+def _findings_table(findings: list[Finding]) -> Table:
+    table = Table("Severity", "Rule", "Where", "Line", "Finding", title="Findings")
+    for f in findings:
+        where = ".".join(part for part in (f.table, f.column) if part) or "-"
+        message = Text(f.message)
+        if f.fix:
+            message.append(f"\nfix: {f.fix}", style="dim")
+        table.add_row(
+            Text(f.severity, style=_STYLE[f.severity]),
+            f.rule,
+            where,
+            str(f.line) if f.line else "",
+            message,
+        )
+    return table
+
+
+def _print_skipped(console: Console, report: ReviewReport) -> None:
+    if not report.skipped:
+        return
+    console.print(f"Skipped {len(report.skipped)} statement(s) or commands, not applied:")
+    for s in report.skipped[:SKIPPED_SHOWN]:
+        console.print(f"  {s.file or '<input>'}:{s.line}: {s.text[:60]} ({s.reason})")
+    if len(report.skipped) > SKIPPED_SHOWN:
+        console.print(f"  ... and {len(report.skipped) - SKIPPED_SHOWN} more (see --format json)")
+
+
+def _summary(report: ReviewReport) -> Text:
+    c = report.counts
+    verdict = ("FAILED", "bold red") if report.failed else ("OK", "bold green")
+    return Text.assemble(
+        verdict,
+        f": {c.error} error(s), {c.warning} warning(s), {c.info} info",
+        f"; {c.errors} refused statement(s)" if c.errors else "",
+    )
+
+
+def rules_catalogue() -> dict[str, Any]:
+    """The rules as data, for `--rules --format json` and for people writing tools."""
+    return {
+        "rules": [
+            {"id": r.id, "severity": r.severity, "summary": r.summary, "fix": r.fix}
+            for r in rules()
+        ],
+        "squawk": {
+            "prefix": "squawk:",
+            "severity": "warning (info for the rules listed in info_rules); never error",
+            "why": "squawk checks online-migration safety; a schema review creates tables "
+            "from nothing, so no squawk rule makes a fresh schema wrong",
+            "run_with": ["--assume-in-transaction", "--reporter json"],
+            "info_rules": sorted(INFO_RULES),
+            "excluded": EXCLUDED,
+        },
+    }
+
+
+def print_rules(console: Console) -> None:
+    table = Table("Rule", "Severity", "Why it matters", "Fix", title="Design rules")
+    for r in rules():
+        table.add_row(r.id, Text(r.severity, style=_STYLE[r.severity]), r.summary, r.fix)
+    console.print(table)
+    catalogue = rules_catalogue()["squawk"]
+    console.print(
+        "squawk's rules come through as squawk:<rule>, as warnings (info for "
+        f"{', '.join(catalogue['info_rules'])}), never as errors: {catalogue['why']}. "
+        "It runs with --assume-in-transaction, so locks on tables the same file creates "
+        "are not reported. Excluded:"
+    )
+    for rule_id, reason in EXCLUDED.items():
+        console.print(f"  {rule_id}: {reason}")

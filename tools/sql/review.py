@@ -1,0 +1,192 @@
+"""The review engine: read -> parse -> apply to a scratch PostgreSQL -> lint + squawk -> report.
+
+One function, `review`, serves the CLI, HTTP and MCP alike. squawk runs in its own
+process while PostgreSQL applies the DDL, so its cost hides behind validation. Steps that
+need the applied database (the workload analysis) are passed in as `steps` and run while
+the scratch database still exists; they add their own fields to the report.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tools.erd import render_erd
+from tools.errors import InputError
+from tools.sql.lint import lint_schema, sort_findings
+from tools.sql.locate import LineLocator
+from tools.sql.model import Schema, Skipped
+from tools.sql.parse import build_schema
+from tools.sql.rules import Finding
+from tools.sql.server import PgServer, Scratch, scratch_database, server_version
+from tools.sql.source import SourceFile, preprocess, read_sources
+from tools.sql.squawk import SquawkViolation, as_findings, run_squawk
+from tools.sql.validate import StatementError, ValidationResult, apply_statements
+
+Progress = Callable[[str], None]
+
+
+class ReviewRequest(BaseModel):
+    """What to review: a file or migrations folder (`path`), or SQL text (`sql`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str | None = Field(default=None, description="A .sql file or a folder of migrations")
+    sql: str | None = Field(default=None, description="SQL text to review instead of a path")
+    name: str | None = Field(default=None, description="How `sql` is named in messages")
+    squawk: bool = Field(default=True, description="Also run squawk's migration-safety rules")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.path is None) == (self.sql is None):
+            raise ValueError("give exactly one of 'path' or 'sql'")
+        return self
+
+
+class ReviewCounts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tables: int
+    statements: int
+    errors: int  # statements PostgreSQL refused
+    findings: int
+    error: int  # findings by severity
+    warning: int
+    info: int
+    skipped: int
+
+
+class ReviewReport(BaseModel):
+    """The review's JSON contract (DESIGN.md): `valid`, `errors`, `tables`, `findings`..."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    valid: bool  # every statement applied cleanly
+    errors: list[StatementError]
+    tables: list[str]
+    findings: list[Finding]
+    skipped: list[Skipped]
+    erd: str
+    counts: ReviewCounts
+    server_version: int | None = None
+    timings: dict[str, float] = Field(default_factory=dict)  # seconds per step
+
+    @property
+    def failed(self) -> bool:
+        """A refused statement or a finding of severity error: the review's exit is 1."""
+        return not self.valid or self.counts.error > 0
+
+
+AppliedStep = Callable[[ReviewRequest, Schema, Scratch, ReviewReport], None]
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - started, 4)
+
+
+def review(
+    request: ReviewRequest,
+    server: PgServer,
+    steps: Sequence[AppliedStep] = (),
+    progress: Progress | None = None,
+) -> ReviewReport:
+    """Review a schema; raises `SqlSyntaxError`/`InputError` for input that cannot be read."""
+    say = progress or (lambda _: None)
+    timer = _Timer()
+    say("reading and parsing")
+    with timer.step("parse"):
+        sources = load_sources(request)
+        schema = build_schema(sources)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        squawk_job = pool.submit(_timed_squawk, sources) if request.squawk else None
+        with scratch_database(server) as scratch:
+            say(f"applying {len(schema.statements)} statements to PostgreSQL")
+            with timer.step("validate"):
+                validation = apply_statements(schema, scratch, _apply_progress(say))
+            say("linting")
+            report = _report(request, schema, validation, squawk_job, timer)
+            for step in steps:
+                step(request, schema, scratch, report)
+    report.server_version = server_version(server)
+    return report
+
+
+def load_sources(request: ReviewRequest) -> list[SourceFile]:
+    if request.sql is not None:
+        return [preprocess(request.sql, request.name or "<input>")]
+    if not request.path:
+        raise InputError("nothing to review: give a path or SQL text")
+    return read_sources(Path(request.path))
+
+
+def _apply_progress(say: Progress) -> Callable[[int, int], None]:
+    return lambda done, total: say(f"applying statements to PostgreSQL: {done}/{total}")
+
+
+def _timed_squawk(sources: list[SourceFile]) -> tuple[list[SquawkViolation], float]:
+    started = time.perf_counter()
+    violations = run_squawk([(s.name, s.text) for s in sources])
+    return violations, round(time.perf_counter() - started, 4)
+
+
+def _report(
+    request: ReviewRequest,
+    schema: Schema,
+    validation: ValidationResult,
+    squawk_job: Future[tuple[list[SquawkViolation], float]] | None,
+    timer: _Timer,
+) -> ReviewReport:
+    with timer.step("lint"):
+        findings = lint_schema(schema)
+    if squawk_job is not None:
+        violations, timer.seconds["squawk"] = squawk_job.result()
+        with timer.step("squawk_map"):
+            findings = sort_findings(findings + as_findings(violations, LineLocator(schema)))
+    with timer.step("erd"):
+        erd = render_erd(schema)
+    skipped = sorted([*schema.skipped, *validation.skipped], key=lambda s: (s.file or "", s.line))
+    return ReviewReport(
+        source=request.path or request.name or "<input>",
+        valid=validation.valid,
+        errors=validation.errors,
+        tables=list(schema.tables),
+        findings=findings,
+        skipped=skipped,
+        erd=erd,
+        counts=_counts(schema, validation, findings, skipped),
+        timings=timer.seconds,
+    )
+
+
+def _counts(
+    schema: Schema, validation: ValidationResult, findings: list[Finding], skipped: list[Skipped]
+) -> ReviewCounts:
+    by: dict[Literal["error", "warning", "info"], int] = {"error": 0, "warning": 0, "info": 0}
+    for finding in findings:
+        by[finding.severity] += 1
+    return ReviewCounts(
+        tables=len(schema.tables),
+        statements=len(schema.statements),
+        errors=len(validation.errors),
+        findings=len(findings),
+        error=by["error"],
+        warning=by["warning"],
+        info=by["info"],
+        skipped=len(skipped),
+    )
