@@ -2,7 +2,8 @@
 
 0 success; 1 the work ran and found problems (lint errors, failed gates, eval below
 threshold); 2 bad input (unreadable file, unparsable SQL or spec, bad option);
-3 infrastructure (PostgreSQL unreachable, model API failed); 130 interrupted.
+3 infrastructure (PostgreSQL unreachable, model API failed); 4 a run stopped for answers
+to its questions (resume it); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import typer
 
 from tools.errors import ArchitectError, DatabaseError, ModelError
 
-OK, FINDINGS, BAD_INPUT, INFRA, INTERRUPTED = 0, 1, 2, 3, 130
+OK, FINDINGS, BAD_INPUT, INFRA, NEEDS_INPUT, INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 
 def code_for(error: ArchitectError) -> int:

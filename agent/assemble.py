@@ -1,0 +1,38 @@
+"""Turn the graph's final state into a `DesignPackage` (deterministic, whichever brain ran)."""
+
+from __future__ import annotations
+
+from agent.package import DesignPackage, Usage
+from agent.state import DesignState
+from tools.erd import render_erd
+from tools.sql.lint import lint_schema
+from tools.sql.parse import parse_schema
+
+
+def build_package(state: DesignState, brain: str, usage: Usage | None = None) -> DesignPackage:
+    spec = state.spec
+    pkg = DesignPackage(
+        name=spec.name if spec else "design",
+        mode=state.request.mode,
+        brain=brain,
+        spec=spec,
+        assumptions=state.assumptions,
+        technology=state.technology,
+        schema_design=state.schema_design,
+        indexes=state.indexes,
+        scaling=state.scaling,
+        adrs=state.adrs,
+        migrations=state.migrations,
+        plans=state.plans,
+        checks=state.checks,
+        findings=state.notes,
+        usage=usage or Usage(),
+    )
+    if state.schema_design is not None and state.schema_design.ddl.strip():
+        ddl = state.schema_design.ddl
+        if state.indexes is not None and state.indexes.indexes:
+            ddl += "\n" + state.indexes.ddl
+        schema = parse_schema(ddl, file="schema.sql")
+        pkg.erd = render_erd(schema)
+        pkg.lint = [f.model_dump(exclude_none=True) for f in lint_schema(schema)]
+    return pkg

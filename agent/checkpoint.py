@@ -1,0 +1,59 @@
+"""Where graph state is checkpointed: SQLite by default, so a run resumes by its thread id.
+
+Deserialisation is locked to an allow-list of this project's own state classes
+(LangGraph's permissive default would import any class a tampered checkpoint names).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import ModuleType
+
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from pydantic import BaseModel
+
+from tools.errors import InputError
+
+_THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def state_classes() -> list[type[BaseModel]]:
+    """Every pydantic model that can appear in a checkpoint of the design graph."""
+    from agent import package, spec_model, stages, state
+
+    return [cls for module in (package, spec_model, stages, state) for cls in _models(module)]
+
+
+def _models(module: ModuleType) -> Iterator[type[BaseModel]]:
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, BaseModel) and value is not BaseModel:
+            yield value
+
+
+def serializer() -> JsonPlusSerializer:
+    allowed = [(cls.__module__, cls.__name__) for cls in state_classes()]
+    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+def check_thread_id(thread_id: str) -> str:
+    """Thread ids come from users on resume: keep them to a plain, bounded alphabet."""
+    if not _THREAD_ID.match(thread_id):
+        raise InputError(f"invalid thread id {thread_id!r}: use letters, digits, '-', '_', '.'")
+    return thread_id
+
+
+@contextlib.asynccontextmanager
+async def sqlite_checkpointer(path: Path) -> AsyncIterator[AsyncSqliteSaver]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
+        saver.serde = serializer()
+        await saver.setup()
+        yield saver
+
+
+def checkpoint_path(home: Path) -> Path:
+    return home / "checkpoints.sqlite"

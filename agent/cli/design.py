@@ -1,0 +1,188 @@
+"""`dbarch design`: requirements in, a checked design package folder out."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agent.brains.factory import make_brain
+from agent.cli import exits
+from agent.cli.progress import ProgressPrinter
+from agent.cli.requests import answers_from, build_request
+from agent.config import Settings
+from agent.context import RunContext
+from agent.engine import RunOutcome, run_design, run_store
+from agent.package import package_files, write_package
+from agent.report import render_report
+from tools.errors import GateFailed, InputError
+
+HELP = """Design a data layer: requirements -> technology -> schema -> indexes -> scaling -> ADRs.
+
+SPEC is a requirements file (YAML or JSON, see `dbarch spec schema` and examples/), or free text in quotes when a model is configured (--brain anthropic). Each stage's output is checked by a gate before the next starts: the DDL must apply to a real PostgreSQL, lint must have no errors, every access pattern must plan and use an index on large tables at the stated volumes, every index must lower some pattern's cost. A failed gate sends the stage back (bounded), then the run fails naming the gate.
+
+The package is written atomically to --out: design.json, schema.sql, indexes.sql, erd.md, report.md, adr/, migrations/. A failed run leaves no folder behind.
+
+Runs are checkpointed (SQLite under DBARCH_HOME, default ~/.dbarch): a run that was killed, or that stopped for questions, continues with --resume THREAD_ID.
+
+Examples:
+
+    dbarch design examples/task-tracker.yaml --out design-out
+
+    dbarch design examples/clinic.yaml --format json > design.json
+
+    dbarch design schema-current.sql --mode optimize --workload queries.sql
+
+    dbarch design --resume 3f2a... --answer consistency=strong
+
+Exit codes: 0 package written; 1 a gate failed after its retries; 2 bad input (file, line, column, key named); 3 PostgreSQL or the model API unavailable; 4 questions need answers (resume with --answer).
+"""  # noqa: E501
+
+
+class Brain(StrEnum):
+    rules = "rules"
+    anthropic = "anthropic"
+
+
+class Mode(StrEnum):
+    design = "design"
+    optimize = "optimize"
+    migrate = "migrate"
+    scale = "scale"
+    compare = "compare"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def design_command(
+    spec: Annotated[
+        str | None, typer.Argument(help="Spec file, or free text with a model.")
+    ] = None,
+    brain: Annotated[
+        Brain | None, typer.Option(help="rules (default, no key) or anthropic.")
+    ] = None,
+    mode: Annotated[
+        Mode, typer.Option(help="What to produce; see the personas' commands.")
+    ] = Mode.design,
+    out: Annotated[
+        Path | None, typer.Option(help="Package folder (default ./<name>-design).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace a non-empty --out folder.")] = False,
+    schema: Annotated[
+        Path | None,
+        typer.Option(
+            help="Current schema (.sql file or migrations folder) for optimize/migrate/scale."
+        ),
+    ] = None,
+    workload: Annotated[
+        Path | None,
+        typer.Option(help="Queries file for optimize (';'-separated, '-- name:' comments)."),
+    ] = None,
+    rows: Annotated[
+        list[str] | None, typer.Option(help="Row count override, table=N (repeatable).")
+    ] = None,
+    resume: Annotated[
+        str | None, typer.Option(help="Continue the run with this thread id.")
+    ] = None,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(help="Answer to a question, key.path=value (repeatable, with --resume)."),
+    ] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never ask questions; state assumptions instead.")
+    ] = False,
+    output: Annotated[
+        Format,
+        typer.Option("--format", "-f", help="text summary or the package as JSON on stdout."),
+    ] = Format.text,
+) -> int:
+    settings = Settings()
+    interactive = sys.stdin.isatty() and sys.stderr.isatty() and not no_input
+    printer = ProgressPrinter(sys.stderr)
+    if resume is None:
+        if spec is None:
+            raise InputError("give a SPEC file (or free text), or --resume THREAD_ID")
+        request = build_request(spec, mode.value, schema, workload, rows or [], interactive)
+        brain_name = (brain.value if brain else None) or _default_brain(settings)
+    else:
+        request = None
+        brain_name = (brain.value if brain else None) or run_store(settings).get(resume).brain
+    ctx = RunContext(brain=make_brain(brain_name, settings), settings=settings, sink=printer)
+    outcome = asyncio.run(
+        run_design(request, ctx, thread_id=resume, answers=answers_from(answer or []))
+    )
+    while outcome.status == "interrupted" and interactive:
+        outcome = asyncio.run(
+            run_design(None, ctx, thread_id=outcome.thread_id, answers=_ask(outcome))
+        )
+    return _finish(outcome, out, force, output)
+
+
+def _default_brain(settings: Settings) -> str:
+    return "rules" if settings.brain == "rules" or not settings.has_model else settings.brain
+
+
+def _ask(outcome: RunOutcome) -> dict[str, Any]:
+    typer.echo(
+        f"\n{len(outcome.questions)} question(s) before the design can go on "
+        "(Enter keeps the stated assumption):",
+        err=True,
+    )
+    answers: dict[str, Any] = {}
+    for question in outcome.questions:
+        default = question.get("assumed") or ""
+        reply = typer.prompt(
+            f"- {question['message']}\n  [{question['path']}]",
+            default=default,
+            show_default=bool(default),
+            err=True,
+        )
+        if reply and reply != default:
+            answers[question["path"]] = reply
+    return answers
+
+
+def _finish(outcome: RunOutcome, out: Path | None, force: bool, output: Format) -> int:
+    if outcome.status == "interrupted":
+        typer.echo(f"dbarch: the run stopped for questions; thread {outcome.thread_id}", err=True)
+        for q in outcome.questions:
+            typer.echo(f"  {q['path']}: {q['message']}", err=True)
+        typer.echo(
+            f"resume: dbarch design --resume {outcome.thread_id} --answer PATH=VALUE", err=True
+        )
+        return exits.NEEDS_INPUT
+    if outcome.status == "failed" or outcome.package is None:
+        raise GateFailed("design", [outcome.message or "the run failed"])
+    pkg = outcome.package
+    folder = write_package(
+        package_files(pkg, render_report(pkg)), out or Path(f"{pkg.name}-design"), force=force
+    )
+    if output is Format.json:
+        sys.stdout.write(pkg.model_dump_json(indent=2, by_alias=True) + "\n")
+    else:
+        _summary(outcome, folder)
+    return exits.OK
+
+
+def _summary(outcome: RunOutcome, folder: Path) -> None:
+    pkg = outcome.package
+    assert pkg is not None
+    tables = len(pkg.schema_design.tables) if pkg.schema_design else 0
+    indexes = len(pkg.indexes.indexes) if pkg.indexes else 0
+    passed = sum(1 for c in pkg.checks if c.passed)
+    typer.echo(
+        f"{pkg.name}: {tables} tables, {indexes} indexes, {len(pkg.adrs)} ADRs; "
+        f"{passed}/{len(pkg.checks)} gate checks passed"
+    )
+    typer.echo(f"package written to {folder} (thread {outcome.thread_id})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("design", help=HELP)(design_command)

@@ -1,0 +1,112 @@
+"""Schema gates: the DDL applies, lint has no unjustified errors, the spec's names exist,
+and every access pattern plans against the schema."""
+
+from __future__ import annotations
+
+from agent.context import RunContext
+from agent.gates import Verdict, fail
+from agent.spec import resolve_contract
+from agent.spec_model import Requirements
+from agent.stages import GateFinding, SchemaDesign
+from agent.state import DesignState
+from tools.errors import InputError, SqlSyntaxError
+from tools.sql.explain import explain_queries
+from tools.sql.lint import lint_schema
+from tools.sql.model import Schema
+from tools.sql.parse import parse_schema
+from tools.sql.server import scratch_database
+from tools.sql.validate import ValidationResult, apply_statements
+from tools.sql.workload import WorkloadQuery, workload_from_patterns
+
+
+def check_schema(state: DesignState, ctx: RunContext) -> list[Verdict]:
+    assert state.spec is not None and state.schema_design is not None
+    design = state.schema_design
+    try:
+        schema = parse_schema(design.ddl, file="schema.sql")
+    except SqlSyntaxError as exc:
+        finding = fail("ddl_applies", exc.detail, line=exc.location.line)
+        return [Verdict(gate="ddl_applies", findings=[finding])]
+    verdicts = _apply_and_plan(schema, state.spec, ctx)
+    verdicts.append(lint_verdict(schema, design))
+    verdicts.append(contract_verdict(schema, state.spec))
+    return verdicts
+
+
+def _apply_and_plan(schema: Schema, spec: Requirements, ctx: RunContext) -> list[Verdict]:
+    with scratch_database(ctx.pg()) as scratch:
+        applied = apply_statements(schema, scratch)
+        ddl = ddl_verdict(applied)
+        if not ddl.passed:
+            return [ddl]
+        plans = Verdict(gate="patterns_plan")
+        for plan in explain_queries(scratch.dsn, pattern_queries(spec)):
+            if plan.error:
+                plans.findings.append(fail("patterns_plan", plan.error))
+        return [ddl, plans]
+
+
+def pattern_queries(spec: Requirements) -> list[WorkloadQuery]:
+    """The spec's access patterns as a workload, weighted by their rates."""
+    patterns = [(p.name, p.sql, p.per_second or 1.0) for p in spec.access_patterns]
+    try:
+        return workload_from_patterns(patterns)
+    except InputError as exc:  # the spec loader already parsed them; keep the gate honest
+        raise InputError(f"access patterns: {exc}") from exc
+
+
+def ddl_verdict(result: ValidationResult) -> Verdict:
+    verdict = Verdict(gate="ddl_applies")
+    for error in result.errors:
+        where = f" (follows from line {error.caused_by})" if error.caused_by else ""
+        verdict.findings.append(
+            fail("ddl_applies", f"line {error.line}: {error.message}{where}", line=error.line)
+        )
+    return verdict
+
+
+def lint_verdict(schema: Schema, design: SchemaDesign) -> Verdict:
+    """Errors fail the gate unless the design justifies them; warnings are kept as notes."""
+    justified = {(j.rule, j.table, j.column) for j in design.justified_findings}
+    justified_tables = {(j.rule, j.table) for j in design.justified_findings if j.column is None}
+    verdict = Verdict(gate="lint_clean")
+    for f in lint_schema(schema):
+        if f.severity != "error":
+            verdict.notes.append(f"{f.rule} on {f.table}: {f.message}")
+        elif (f.rule, f.table, f.column) in justified or (f.rule, f.table) in justified_tables:
+            verdict.notes.append(f"{f.rule} on {f.table} justified by the design")
+        else:
+            verdict.findings.append(
+                GateFinding(
+                    gate="lint_clean",
+                    rule=f.rule,
+                    table=f.table,
+                    column=f.column,
+                    line=f.line,
+                    message=f"{f.rule}: {f.message}" + (f" Fix: {f.fix}" if f.fix else ""),
+                )
+            )
+    return verdict
+
+
+def contract_verdict(schema: Schema, spec: Requirements) -> Verdict:
+    """The names the spec fixes (tables, key and reference columns) must exist as promised."""
+    verdict = Verdict(gate="naming_contract")
+    for expected in resolve_contract(spec).tables.values():
+        table = schema.table(expected.name)
+        if table is None:
+            verdict.findings.append(
+                fail("naming_contract", f"table '{expected.name}' is missing", table=expected.name)
+            )
+            continue
+        for column in expected.columns:
+            if table.column(column.name) is None:
+                verdict.findings.append(
+                    fail(
+                        "naming_contract",
+                        f"column '{expected.name}.{column.name}' is missing",
+                        table=expected.name,
+                        column=column.name,
+                    )
+                )
+    return verdict

@@ -1,0 +1,1 @@
+"""One node per design stage; each reads the state and returns only what it changes."""

@@ -1,0 +1,51 @@
+"""Apply a person's answers to open questions: each answer sets the spec key it was asked about."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from agent.spec import parse_spec
+from agent.spec_model import Requirements
+from tools.errors import SpecError
+
+
+def apply_answers(spec: Requirements, answers: Any) -> Requirements:
+    """`answers` maps a question's dotted key path to a value (YAML text or data)."""
+    if not isinstance(answers, Mapping):
+        raise SpecError(
+            "answers must map a question's key path to a value",
+            [{"path": "", "message": f"got {type(answers).__name__}"}],
+        )
+    data = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for path, value in answers.items():
+        _set_path(data, str(path), _decode(value))
+    return parse_spec(data)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+    return value
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    parts = [p for p in path.split(".") if p]
+    if not parts:
+        raise SpecError(
+            "an answer needs the key path of its question",
+            [{"path": path, "message": "empty key path"}],
+        )
+    target: Any = data
+    for part in parts[:-1]:
+        target = target[int(part)] if isinstance(target, list) else target.setdefault(part, {})
+    last = parts[-1]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value

@@ -1,0 +1,34 @@
+"""Requirements: a validated spec, with open questions asked (interactive) or assumed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.types import interrupt
+
+from agent.context import RunContext
+from agent.nodes.answers import apply_answers
+from agent.spec import missing_information
+from agent.spec_questions import Question
+from agent.state import DesignState
+from tools.errors import InputError
+
+
+async def run(state: DesignState, ctx: RunContext) -> dict[str, Any]:
+    request = state.request
+    if request.spec is not None:
+        spec = request.spec
+    elif request.text:
+        spec = await ctx.brain.requirements(request.text)
+    else:
+        raise InputError("a design needs a requirements spec or a free-text description")
+    questions = [q for q in missing_information(spec) if q.kind == "question"]
+    if request.interactive and questions:
+        ctx.emit("interrupt", "requirements", f"{len(questions)} open question(s)")
+        answers = interrupt({"questions": [q.model_dump() for q in questions]})
+        spec = apply_answers(spec, answers)
+    return {"spec": spec, "assumptions": _assumptions(missing_information(spec))}
+
+
+def _assumptions(questions: list[Question]) -> list[str]:
+    return [f"{q.message} Assumed: {q.assumed}." if q.assumed else q.message for q in questions]
