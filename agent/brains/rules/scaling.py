@@ -1,0 +1,131 @@
+"""The rules brain's scaling stage: sizes, partitions, replicas, pooling, caching, sharding, ops.
+
+Deterministic and explained: every number in the plan comes from the spec, the schema, the
+index plan or a constant documented in `scaling_widths` / `scaling_capacity`, and the
+plan's notes say which. Nothing here needs a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from agent.brains.rules.scaling_cache import plan_caching
+from agent.brains.rules.scaling_capacity import (
+    READS_PER_NODE,
+    SINGLE_NODE_BYTES,
+    WRITES_PER_PRIMARY,
+    plan_pooling,
+    plan_replicas,
+    plan_sharding,
+    workload_rates,
+)
+from agent.brains.rules.scaling_ops import monitoring_checks, plan_backup, security_measures
+from agent.brains.rules.scaling_sizes import SizedTable, estimate_sizes
+from agent.brains.rules.scaling_widths import WIDTHS_NOTE
+from agent.brains.rules.timeseries import retention_for
+from agent.naming import table_name
+from agent.spec_model import Requirements
+from agent.stages import (
+    IndexPlan,
+    Partitioning,
+    PartitionPlan,
+    ScalingPlan,
+    SchemaDesign,
+    TechnologyDecision,
+)
+
+PREMAKE = 4  # partitions kept created ahead of time
+
+
+def plan_scaling(
+    spec: Requirements,
+    tech: TechnologyDecision,
+    schema: SchemaDesign,
+    indexes: IndexPlan,
+    sample_rows: Mapping[str, int] | None = None,
+) -> ScalingPlan:
+    """The scaling plan for a compiled design; `sample_rows` scales measured index sizes."""
+    sized = estimate_sizes(spec, schema, indexes, sample_rows)
+    sizes = [s.size for s in sized]
+    rates = workload_rates(spec)
+    replicas = plan_replicas(spec, rates)
+    pooling = plan_pooling(rates)
+    return ScalingPlan(
+        sizes=sizes,
+        partitioning=[partition_plan(spec, part) for part in schema.partitioning],
+        replicas=replicas,
+        pooling=pooling,
+        caching=plan_caching(spec, tech, sizes),
+        sharding=plan_sharding(spec, schema, sizes, rates),
+        backup=plan_backup(spec, sized, replicas),
+        security=security_measures(spec, schema),
+        monitoring=monitoring_checks(spec, schema, pooling, replicas),
+        notes=_notes(sized, schema),
+    )
+
+
+def partition_plan(spec: Requirements, part: Partitioning) -> PartitionPlan:
+    """The design's partitioning with how partitions are made ahead and dropped when expired."""
+    retention = part.retention or _entity_retention(spec, part.table)
+    interval = part.interval or "1 month"
+    ahead = (
+        f"pg_partman create_parent(p_interval => '{interval}', p_premake => {PREMAKE}) with "
+        f"run_maintenance() hourly from pg_cron"
+    )
+    if retention:
+        mechanism = (
+            f"{ahead}; retention '{retention}' with retention_keep_table = false drops whole "
+            f"expired partitions. Without pg_partman, a scheduled manage_partitions() "
+            f"function creates the next {PREMAKE} partitions and DETACHes then DROPs those "
+            f"older than {retention}. Never DELETE old rows: dropping a partition is instant "
+            "and leaves no bloat or vacuum debt."
+        )
+    else:
+        mechanism = (
+            f"{ahead}; no retention stated, so partitions are kept: detach old ones to "
+            "cheaper storage (or archive and drop them) when the policy allows."
+        )
+    return PartitionPlan(
+        table=part.table,
+        column=part.column,
+        interval=interval,
+        retention=retention,
+        mechanism=mechanism,
+    )
+
+
+def _entity_retention(spec: Requirements, table: str) -> str | None:
+    entity = next((e for e in spec.entities if table_name(e.name) == table), None)
+    return retention_for(spec, entity, assume_series=True)[0] if entity else None
+
+
+def _notes(sized: list[SizedTable], schema: SchemaDesign) -> list[str]:
+    notes = [WIDTHS_NOTE]
+    for item in sized:
+        notes.append(
+            f"{item.size.table}: {item.volume.source}; {item.size.row_bytes} B/row; at 36 "
+            f"months heap {_human(item.heap_36m)} + indexes {_human(item.index_36m)} "
+            f"(primary key and recommended indexes)."
+        )
+    notes.append(
+        f"Capacity assumptions per node (replace with a pgbench run on the target hardware): "
+        f"{READS_PER_NODE:,.0f} indexed reads/s, {WRITES_PER_PRIMARY:,.0f} single-row "
+        f"writes/s on the primary, {_human(SINGLE_NODE_BYTES)} before sharding is worth its "
+        f"cost."
+    )
+    if schema.partitioning:
+        notes.append(
+            "Sizes of partitioned tables count all partitions; with a retention the table "
+            "stops growing at retention + one interval of rows."
+        )
+    return notes
+
+
+def _human(value: float) -> str:
+    units = ["B", "kB", "MB", "GB", "TB", "PB"]
+    size = float(value)
+    unit = 0
+    while size >= 1024 and unit < len(units) - 1:
+        size /= 1024
+        unit += 1
+    return f"{size:,.0f} {units[unit]}" if unit == 0 else f"{size:,.1f} {units[unit]}"

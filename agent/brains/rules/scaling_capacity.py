@@ -1,0 +1,155 @@
+"""Replicas, connection pooling and sharding from the stated rates, volumes and availability.
+
+Each capacity constant below is an assumption about one PostgreSQL node, stated once so the
+plan can cite it; the plan tells the reader to replace them with a pgbench run on the real
+hardware. The formulas are the well-known ones (Little's law for concurrency, PostgreSQL's
+`cores * 2 + effective spindles` for pool size).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from agent.brains.rules.signals import pattern_rate
+from agent.spec_model import AccessPattern, Requirements
+from agent.stages import PoolingPlan, ReplicaPlan, SchemaDesign, ShardingPlan, TableSize
+
+READS_PER_NODE = 5_000.0  # indexed OLTP reads/s one 8-vCPU node serves with data in memory
+WRITES_PER_PRIMARY = 10_000.0  # single-row writes/s one primary sustains (WAL, fsync, vacuum)
+SINGLE_NODE_BYTES = 4 * 1024**4  # 4 TB: past this, backup, restore and vacuum take too long
+DEFAULT_AVAILABILITY = 99.9  # percent, when the spec does not state one
+DEFAULT_SERVICE_MS = 10.0  # time a query holds a connection when no latency target is given
+BASE_CORES = 8  # the node size the plan starts from
+MAX_CORES = 64
+EFFECTIVE_SPINDLES = 1  # SSD/NVMe storage counts as one spindle in the pool formula
+CLIENTS_PER_POOL_SLOT = 10  # idle app connections PgBouncer multiplexes onto one server slot
+
+
+@dataclass(frozen=True)
+class Rates:
+    reads: float
+    writes: float
+    concurrency: float  # connections busy at peak (Little's law)
+
+
+def workload_rates(spec: Requirements) -> Rates:
+    """Peak reads/s and writes/s (unstated rates count 1/s), and busy connections at peak."""
+    reads = sum(pattern_rate(p) for p in spec.access_patterns if not p.is_write)
+    writes = sum(pattern_rate(p) for p in spec.access_patterns if p.is_write)
+    busy = sum(pattern_rate(p) * _service_seconds(p) for p in spec.access_patterns)
+    return Rates(reads, writes, busy)
+
+
+def _service_seconds(pattern: AccessPattern) -> float:
+    return (pattern.latency_ms or DEFAULT_SERVICE_MS) / 1000.0
+
+
+def plan_replicas(spec: Requirements, rates: Rates) -> ReplicaPlan:
+    """Standbys for availability plus replicas for read load beyond what the primary serves."""
+    availability = spec.availability or DEFAULT_AVAILABILITY
+    ha = 2 if availability >= 99.99 else 1 if availability >= 99.9 else 0
+    for_reads = max(0, math.ceil(rates.reads / READS_PER_NODE) - 1)
+    synchronous = _rpo_zero(spec) or availability >= 99.99
+    stated = "stated" if spec.availability else "assumed"
+    reason = (
+        f"{ha} hot standby(s) for {availability:g}% availability ({stated}; >= 99.9% -> 1, "
+        f">= 99.99% -> 2) + {for_reads} read replica(s) for {rates.reads:,.0f} reads/s at peak "
+        f"(ceil(reads / {READS_PER_NODE:,.0f} per node) - 1, the primary serving one share). "
+        f"Standbys also serve reads; reads that must see their own writes stay on the primary."
+    )
+    if synchronous:
+        reason += " Synchronous commit to one standby: " + (
+            "RPO 0 allows no lost commits."
+            if _rpo_zero(spec)
+            else "99.99% needs failover without data loss."
+        )
+    return ReplicaPlan(read_replicas=ha + for_reads, synchronous=synchronous, reason=reason)
+
+
+def _rpo_zero(spec: Requirements) -> bool:
+    return spec.rpo is not None and spec.rpo.strip().split()[0] in ("0", "0.0")
+
+
+def node_cores(rates: Rates) -> int:
+    """Cores per node: 8, doubled while peak concurrency exceeds twice the cores (max 64)."""
+    cores = BASE_CORES
+    while rates.concurrency > cores * 2 and cores < MAX_CORES:
+        cores *= 2
+    return cores
+
+
+def pool_size(cores: int, spindles: int = EFFECTIVE_SPINDLES) -> int:
+    """PostgreSQL's rule of thumb for active connections: cores * 2 + effective spindles."""
+    return cores * 2 + spindles
+
+
+def plan_pooling(rates: Rates) -> PoolingPlan:
+    cores = node_cores(rates)
+    size = pool_size(cores)
+    clients = max(200, math.ceil(size * CLIENTS_PER_POOL_SLOT / 100) * 100)
+    reason = (
+        f"Peak concurrency {rates.concurrency:.1f} busy connections = sum(rate x service "
+        f"time) over the access patterns (latency target, else {DEFAULT_SERVICE_MS:g} ms); "
+        f"node of {cores} cores (from {BASE_CORES}, doubled while concurrency > 2 x cores); "
+        f"pool_size = cores x 2 + {EFFECTIVE_SPINDLES} effective spindle (SSD) = {size} per "
+        f"database and node; max_client_conn = {CLIENTS_PER_POOL_SLOT} clients per pool "
+        f"slot, at least 200 = {clients}. Transaction mode: no session state (SET, advisory "
+        f"locks, LISTEN) across transactions; set the tenant setting with SET LOCAL."
+    )
+    return PoolingPlan(pool_size=size, max_client_connections=clients, reason=reason)
+
+
+def plan_sharding(
+    spec: Requirements, schema: SchemaDesign, sizes: list[TableSize], rates: Rates
+) -> ShardingPlan:
+    """Shard only past one node: data beyond a few TB or writes beyond one primary."""
+    total = sum(s.bytes_36m or 0 for s in sizes)
+    trigger = (
+        f"data past {_tb(SINGLE_NODE_BYTES)} or writes past {WRITES_PER_PRIMARY:,.0f}/s on "
+        f"the primary (today: {_tb(total)} at 36 months, {rates.writes:,.0f} writes/s at peak)"
+    )
+    too_big = total > SINGLE_NODE_BYTES
+    too_busy = rates.writes > WRITES_PER_PRIMARY
+    key, why_key = shard_key(spec, schema, sizes)
+    if not (too_big or too_busy):
+        return ShardingPlan(
+            needed=False,
+            key=key,
+            trigger=trigger,
+            reason="One primary with replicas carries the stated volume and write rate; "
+            "partitioning and replicas come first. If growth passes the trigger, "
+            f"distribute with Citus by {key or 'the key of the largest table'}.",
+        )
+    large = [s.table for s in sorted(sizes, key=lambda s: -(s.bytes_36m or 0))][:3]
+    approach = f"Citus: distribute {', '.join(large)} by {key}"
+    approach += "; small lookup tables become reference tables; co-locate tables sharing the key"
+    cause = "data volume" if too_big else "write rate"
+    reason = f"The {cause} exceeds one node ({trigger}). Key: {why_key}"
+    return ShardingPlan(needed=True, key=key, approach=approach, trigger=trigger, reason=reason)
+
+
+def shard_key(
+    spec: Requirements, schema: SchemaDesign, sizes: list[TableSize]
+) -> tuple[str | None, str]:
+    """The tenant key in a multi-tenant design, else the series key of the largest table."""
+    tenancy = schema.tenancy
+    if tenancy is not None and tenancy.model != "none" and tenancy.tenant_column:
+        return tenancy.tenant_column, (
+            f"{tenancy.tenant_column}: every tenant's rows live on one shard, so tenant "
+            "queries stay single-shard and RLS keeps working"
+        )
+    by_size = sorted(sizes, key=lambda s: -(s.bytes_36m or 0))
+    for size in by_size:
+        table = schema.table(size.table)
+        refs = [c.name for c in table.columns if c.references] if table else []
+        if refs:
+            return refs[0], (
+                f"{refs[0]}, the series key of {size.table} (the largest table): each "
+                "series is read together and writes spread evenly"
+            )
+    return None, "no reference column to distribute by; hash the primary key"
+
+
+def _tb(value: float) -> str:
+    return f"{value / 1024**4:.2f} TB"

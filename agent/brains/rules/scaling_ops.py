@@ -1,0 +1,157 @@
+"""Backup and recovery, security and monitoring sections of the scaling plan.
+
+These follow from the spec's objectives (RPO, RTO, availability), its compliance regimes and
+the schema's tenancy, audit and partitioning; defaults are the ones the requirements stage
+lists as assumptions (RPO 5 minutes, RTO 1 hour).
+"""
+
+from __future__ import annotations
+
+from agent.brains.rules.scaling_sizes import SizedTable
+from agent.naming import table_name
+from agent.spec_model import Requirements
+from agent.spec_values import duration_seconds
+from agent.stages import BackupPlan, PoolingPlan, ReplicaPlan, SchemaDesign
+
+DEFAULT_RPO = "5 minutes"
+DEFAULT_RTO = "1 hour"
+RESTORE_BYTES_PER_SECOND = 200 * 1024**2  # pgBackRest parallel restore from object storage
+PITR_DAYS = 30
+LONG_KEEP = {
+    "hipaa": "monthly full backups kept 6 years (HIPAA documentation retention)",
+    "sox": "monthly full backups kept 7 years (SOX record retention)",
+    "pci": "backups encrypted and kept at least 1 year (PCI DSS log retention)",
+}
+
+
+def plan_backup(spec: Requirements, sized: list[SizedTable], replicas: ReplicaPlan) -> BackupPlan:
+    rpo = spec.rpo or DEFAULT_RPO
+    rto = spec.rto or DEFAULT_RTO
+    total = sum(s.size.bytes_12m or 0 for s in sized)
+    restore_s = total / RESTORE_BYTES_PER_SECOND
+    rto_s = duration_seconds(rto) or 3600.0
+    method = "pgBackRest: weekly full + daily differential backups, continuous WAL archiving"
+    if replicas.synchronous:
+        method += ", synchronous standby"
+    fits = restore_s <= rto_s
+    reason = (
+        f"RPO {rpo} ({'stated' if spec.rpo else 'assumed'}): WAL is archived continuously "
+        f"(archive_timeout = 60s), so at most the last minute of WAL is at risk"
+        f"{'; RPO 0 needs the synchronous standby' if replicas.synchronous else ''}. "
+        f"RTO {rto} ({'stated' if spec.rto else 'assumed'}): a full restore of "
+        f"{total / 1024**3:,.1f} GB (12-month size) at {RESTORE_BYTES_PER_SECOND // 1024**2} "
+        f"MB/s takes ~{restore_s / 60:,.0f} min, "
+        + (
+            "within the RTO."
+            if fits
+            else "longer than the RTO: failover promotes a standby; restores are for "
+            "disasters and mistakes (PITR to just before them)."
+        )
+        + " Test a restore every month and alert on backup age."
+    )
+    keep = [f"{PITR_DAYS} days of point-in-time recovery"]
+    keep += [LONG_KEEP[c] for c in spec.compliance if c in LONG_KEEP]
+    return BackupPlan(method=method, rpo=rpo, rto=rto, retention="; ".join(keep), reason=reason)
+
+
+def security_measures(spec: Requirements, schema: SchemaDesign) -> list[str]:
+    name = spec.name.replace("-", "_")
+    found = [
+        f"Least privilege: {name}_owner owns the schema and runs migrations; {name}_app gets "
+        f"SELECT/INSERT/UPDATE/DELETE on the tables only (no DDL, no TRUNCATE, not "
+        f"BYPASSRLS); {name}_readonly gets SELECT for reporting, on a replica.",
+        "TLS for every connection: hostssl-only pg_hba.conf rules, scram-sha-256 "
+        "passwords, ssl_min_protocol_version = TLSv1.2; PgBouncer speaks TLS on both sides.",
+        "Encryption at rest: encrypted volumes for data and WAL, and pgBackRest repository "
+        "encryption (repo1-cipher-type = aes-256-cbc) for backups.",
+    ]
+    rls = sorted(set(schema.rls_tables) | set(schema.tenancy.rls_tables if schema.tenancy else []))
+    if rls:
+        setting = schema.tenancy.setting if schema.tenancy and schema.tenancy.setting else None
+        found.append(
+            f"Row-level security enabled and forced on {len(rls)} table(s) ({', '.join(rls)})"
+            + (
+                f"; policies read current_setting('{setting}'), set per transaction with SET LOCAL"
+                if setting
+                else ""
+            )
+            + "."
+        )
+    sensitive = sensitive_columns(spec)
+    if sensitive and spec.compliance:
+        found.append(
+            "Column encryption or pseudonymisation of personal data ("
+            + ", ".join(sensitive)
+            + "): pgcrypto or application-side envelope encryption, keys in a KMS; "
+            "analytics copies get pseudonymised identifiers."
+        )
+    if schema.audit is not None:
+        found.append(
+            f"Audit: {schema.audit.table} records every change of "
+            f"{len(schema.audit.audited_tables)} table(s) by trigger; the app role may not "
+            "update or delete it; pgaudit logs DDL and role changes."
+        )
+    found += [_COMPLIANCE[c] for c in spec.compliance if c in _COMPLIANCE]
+    return found
+
+
+_COMPLIANCE = {
+    "hipaa": "HIPAA: access to PHI is logged (pgaudit read logging on PHI tables), minimum "
+    "necessary access through RLS and column grants, BAA with every hosting provider.",
+    "gdpr": "GDPR: erasure and export per data subject (delete or pseudonymise, re-applied "
+    "after any restore), data kept in the stated regions, retention enforced.",
+    "pci": "PCI DSS: never store card verification codes; card numbers tokenised by the "
+    "payment provider; cardholder data isolated and access-logged.",
+    "sox": "SOX: financial records append-only with audit trail; separation of duties "
+    "between the migration owner and application roles.",
+}
+
+
+def sensitive_columns(spec: Requirements) -> list[str]:
+    """`table.column` for attributes marked pii, and `table.*` for PHI entities."""
+    found = []
+    for entity in spec.entities:
+        table = table_name(entity.name)
+        if entity.phi:
+            found.append(f"{table}.*")
+            continue
+        names = list(
+            dict.fromkeys([*entity.pii, *(n for n, a in entity.attributes.items() if a.pii)])
+        )
+        found += [f"{table}.{n}" for n in names]
+    return found
+
+
+def monitoring_checks(
+    spec: Requirements, schema: SchemaDesign, pooling: PoolingPlan, replicas: ReplicaPlan
+) -> list[str]:
+    latency = [p for p in spec.access_patterns if p.latency_ms]
+    found = [
+        "pg_stat_statements: top statements by total and mean time; alert when an access "
+        "pattern's mean exceeds "
+        + (
+            f"its target ({', '.join(f'{p.name} {p.latency_ms:g} ms' for p in latency)})"
+            if latency
+            else "2x its baseline"
+        )
+        + ".",
+        f"Connection saturation: alert when PgBouncer cl_waiting > 0 for 1 minute or "
+        f"server connections exceed 80% of pool_size ({pooling.pool_size}).",
+        "Bloat and vacuum: alert when n_dead_tup exceeds 20% of live rows or autovacuum has "
+        "not run on a hot table for a day; check index bloat with pgstattuple weekly.",
+        "Disk: alert at 80% of the data volume; WAL archiving failures (pg_stat_archiver."
+        "failed_count rising) and backup age over 26 hours page immediately.",
+        "Long transactions and locks: alert on transactions open > 5 minutes and lock "
+        "waits > 30 s (they block vacuum and DDL).",
+    ]
+    if replicas.read_replicas:
+        found.append(
+            "Replication lag: alert when a replica lags > 30 s (pg_stat_replication "
+            "replay_lag) or a replication slot retains > 10 GB of WAL."
+        )
+    for part in schema.partitioning:
+        found.append(
+            f"Partitions of {part.table}: alert when fewer than 2 future partitions exist or "
+            f"the default partition receives rows; check retention drops ran."
+        )
+    return found
