@@ -28,9 +28,9 @@ def _root() -> None:
 
 def _register() -> None:
     # Each command module adds itself; importing here keeps start-up cost per command small.
-    from agent.cli import review
+    from agent.cli import personas, review
 
-    for module in (review,):
+    for module in (review, personas):
         module.register(app)
 
 
