@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tools.sql.builder import SchemaBuilder
 from tools.sql.model import CheckConstraint, ForeignKey, Index, Table, UniqueConstraint
-from tools.sql.nodes import Json, deparse, name_from_list, qualified_name, range_var_name, unwrap
-from tools.sql.parse_table import add_column, add_constraint
+from tools.sql.nodes import Json, name_from_list, qualified_name, range_var_name, unwrap
+from tools.sql.parse_table import add_column, add_constraint, set_default
 from tools.sql.typenames import column_type
 
 
@@ -68,7 +68,7 @@ def _alter_column(subtype: object, column_cmd: Json, table: Table, column_name: 
     elif subtype == "AT_DropNotNull":
         column.nullable = True
     elif subtype == "AT_ColumnDefault":
-        column.default = deparse(definition) if definition else None
+        set_default(column, definition)
     elif subtype == "AT_AlterColumnType" and definition:
         ctype = column_type(unwrap(definition)[1]["typeName"])
         column.type, column.base_type = ctype.type, ctype.base_type
@@ -89,9 +89,7 @@ def drop_column(table: Table, name: str) -> None:
     table.foreign_keys = [fk for fk in table.foreign_keys if name not in fk.columns]
     table.uniques = [u for u in table.uniques if name not in u.columns]
     table.checks = [c for c in table.checks if name not in c.columns]
-    table.indexes = [
-        i for i in table.indexes if name not in i.keys and name not in i.include
-    ]
+    table.indexes = [i for i in table.indexes if name not in i.keys and name not in i.include]
 
 
 def _drop_constraint(b: SchemaBuilder, table: Table, name: str) -> None:

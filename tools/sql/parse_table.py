@@ -85,10 +85,17 @@ def add_column(b: SchemaBuilder, table: Table, column_def: Json) -> Column:
         table.columns.remove(existing)
     table.columns.append(column)
     if column_def.get("raw_default"):
-        column.default = deparse(column_def["raw_default"])
+        set_default(column, column_def["raw_default"])
     for item in column_def.get("constraints", []):
         apply_column_constraint(b, table, column, unwrap(item)[1])
     return column
+
+
+def set_default(column: Column, expr: Json | None) -> None:
+    """Set or drop a default; a sequence default is how pg_dump writes a serial column."""
+    column.default = deparse(expr) if expr else None
+    if column.default is not None and column.default.startswith("nextval("):
+        column.identity = True
 
 
 def apply_column_constraint(b: SchemaBuilder, table: Table, column: Column, con: Json) -> None:
@@ -98,8 +105,7 @@ def apply_column_constraint(b: SchemaBuilder, table: Table, column: Column, con:
     elif contype == "CONSTR_NULL":
         column.nullable = True
     elif contype == "CONSTR_DEFAULT" and con.get("raw_expr"):
-        column.default = deparse(con["raw_expr"])
-        column.identity = column.identity or column.default.startswith("nextval(")
+        set_default(column, con["raw_expr"])
     elif contype == "CONSTR_IDENTITY":
         column.identity, column.nullable = True, False
     elif contype == "CONSTR_GENERATED" and con.get("raw_expr"):
