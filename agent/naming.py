@@ -6,7 +6,10 @@ Access-pattern SQL is written against these names before any design exists, so e
 
 from __future__ import annotations
 
+import hashlib
 import re
+
+from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 # Irregular nouns a spec author plausibly uses as entity names; everything else follows the
 # regular English rules below. Keys are singular.
@@ -143,3 +146,24 @@ def enum_type_name(owner: str, column: str) -> str:
     a singular noun ending in s (`status`, `address`) cannot be singularised again safely.
     """
     return f"{snake(owner)}_{snake(column)}"
+
+
+_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1
+
+
+def quote_ident(name: str) -> str:
+    """`name` as it must be written in SQL: bare when it can be, double-quoted otherwise."""
+    reserved = name in RESERVED_KEYWORDS or name in TYPE_FUNC_NAME_KEYWORDS
+    if _PLAIN_IDENTIFIER.match(name) and not reserved:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def object_name(*parts: str, suffix: str) -> str:
+    """A constraint/index name like PostgreSQL's own (`tasks_project_id_idx`), kept <= 63."""
+    name = "_".join([*parts, suffix])
+    if len(name) <= _MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: _MAX_IDENTIFIER - len(suffix) - 10]}_{digest}_{suffix}"

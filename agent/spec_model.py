@@ -8,8 +8,12 @@ in the JSON Schema that `dbarch spec schema` prints, so they are written for spe
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
+import pglast
+import pglast.ast
+import pglast.parser
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -230,9 +234,9 @@ class Entity(SpecModel):
         "jsonb column `attributes`, never as entity-attribute-value rows.",
     )
 
-    @property
-    def rows_or_zero(self) -> int:
-        return self.rows or 0
+    def projected_rows(self, months: int = 0) -> int:
+        """Rows after `months` of the stated growth (0 when no volume was given)."""
+        return (self.rows or 0) + months * (self.growth_per_month or 0)
 
 
 class Relationship(SpecModel):
@@ -257,6 +261,8 @@ class Relationship(SpecModel):
     )
     optional: bool = Field(False, description="Nullable reference (not many-to-many).")
     on_delete: Annotated[OnDelete | None, BeforeValidator(_normalise_on_delete)] = None
+    rows: Count | None = Field(None, description="Rows of the join table (many-to-many).")
+    growth_per_month: Count | None = Field(None, description="New join rows per month.")
     description: str | None = None
 
 
@@ -269,6 +275,39 @@ class AccessPattern(SpecModel):
     kind: Literal["read", "write"] | None = Field(None, description="Default: from the SQL.")
     latency_ms: float | None = Field(None, gt=0, description="Target latency (p99), ms.")
     description: str | None = None
+
+    @property
+    def is_write(self) -> bool:
+        """The stated kind, else what the SQL does (INSERT/UPDATE/DELETE/MERGE write)."""
+        if self.kind is not None:
+            return self.kind == "write"
+        return sql_writes(self.sql)
+
+
+_WRITE_NODES = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
+
+
+def sql_writes(sql: str) -> bool:
+    """Does the statement change data (also through a data-modifying CTE)?"""
+    try:
+        tree = pglast.parse_sql(sql)
+    except pglast.parser.ParseError:
+        return False
+    for raw in tree:
+        found = [type(node).__name__ for node in _walk(raw.stmt)]
+        if any(name in _WRITE_NODES for name in found):
+            return True
+    return False
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    yield node
+    if isinstance(node, tuple | list):
+        for item in node:
+            yield from _walk(item)
+    elif isinstance(node, pglast.ast.Node):
+        for attr in node:
+            yield from _walk(getattr(node, attr))
 
 
 def _normalise_compliance(value: Any) -> Any:

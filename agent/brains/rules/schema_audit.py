@@ -1,0 +1,132 @@
+"""Audit trail and soft delete: which tables each compliance regime puts under audit.
+
+HIPAA audits PHI tables, GDPR/CCPA the tables with personal data, SOX/PCI/SOC 2 (and any
+regime we have no specific rule for) every entity table except high-volume time series,
+whose rows are themselves an append-only record. An entity's `audit` flag overrides.
+Changes are written by one trigger function into one append-only `audit_log` table.
+"""
+
+from __future__ import annotations
+
+from agent.brains.rules.schema_plan import (
+    ColumnDef,
+    EnumDef,
+    IndexDef,
+    SchemaPlan,
+    TableDef,
+)
+from agent.brains.rules.schema_tenancy import PEOPLE, phi_tables
+from agent.brains.rules.timeseries import time_series_reason
+from agent.naming import object_name, table_name
+from agent.spec_model import Requirements
+from agent.stages import AuditPlan
+
+AUDIT_ACTIONS = ["INSERT", "UPDATE", "DELETE"]
+_PERSONAL = {"gdpr", "ccpa"}
+_WHOLE_SYSTEM = {"sox", "pci", "soc2", "iso27001", "glba", "ferpa"}
+
+
+def audited_tables(spec: Requirements, plan: SchemaPlan) -> tuple[list[str], str]:
+    """(tables, why) for the spec's compliance regimes and explicit `audit` flags."""
+    chosen: set[str] = set()
+    reasons = []
+    regimes = set(spec.compliance)
+    if "hipaa" in regimes:
+        chosen |= set(phi_tables(spec, plan))
+        reasons.append("HIPAA requires an audit trail of PHI changes")
+    if regimes & _PERSONAL:
+        chosen |= set(_personal_tables(spec, plan))
+        reasons.append("GDPR/CCPA: changes to personal data must be accountable")
+    if regimes - _PERSONAL - {"hipaa"}:
+        chosen |= {t.name for t in plan.entity_tables() if not _is_series(spec, t)}
+        reasons.append(
+            ", ".join(sorted(r.upper() for r in regimes & (_WHOLE_SYSTEM | regimes)))
+            + ": every change to business records is attributable"
+        )
+    for entity in spec.entities:
+        if entity.audit is not None:
+            (chosen.add if entity.audit else chosen.discard)(table_name(entity.name))
+            if entity.audit:
+                reasons.append(f"'{entity.name}' asks for audit")
+    ordered = [name for name in plan.tables if name in chosen]
+    return ordered, "; ".join(dict.fromkeys(reasons))
+
+
+def _is_series(spec: Requirements, table: TableDef) -> bool:
+    entity = spec.entity(table.entity or "")
+    return entity is not None and time_series_reason(spec, entity) is not None
+
+
+def _personal_tables(spec: Requirements, plan: SchemaPlan) -> list[str]:
+    marked = [
+        e.name for e in spec.entities if e.pii or e.phi or any(a.pii for a in e.attributes.values())
+    ]
+    names = marked or [e.name for e in spec.entities if e.name in PEOPLE]
+    return [table_name(n) for n in names if table_name(n) in plan.tables]
+
+
+def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
+    tables, reason = audited_tables(spec, plan)
+    if not tables:
+        return None
+    name = "audit_log" if "audit_log" not in plan.tables else "audit_trail"
+    enum = f"{name}_action"
+    plan.enums[enum] = EnumDef(enum, list(AUDIT_ACTIONS))
+    plan.tables[name] = _audit_table(name, enum)
+    for table in tables:
+        plan.tables[table].audited = True
+    plan.functions.append("audit_row_change")
+    return AuditPlan(table=name, audited_tables=tables, reason=reason)
+
+
+def _audit_table(name: str, enum: str) -> TableDef:
+    table = TableDef(name, "audit", name, comment="Append-only trail of row changes (triggers).")
+    table.columns = [
+        ColumnDef("id", "bigint", True, identity=True),
+        ColumnDef("table_name", "text", True),
+        ColumnDef("row_id", "text"),
+        ColumnDef("action", enum, True),
+        ColumnDef("actor", "text"),
+        ColumnDef("tenant_id", "text"),
+        ColumnDef("changed_at", "timestamptz", True, "now()"),
+        ColumnDef("old_row", "jsonb"),
+        ColumnDef("new_row", "jsonb"),
+    ]
+    table.primary_key = ["id"]
+    table.indexes.append(
+        IndexDef(
+            object_name(name, "table_name_row_id", suffix="idx"),
+            ["table_name", "row_id", "changed_at"],
+            reason="history of one row",
+        )
+    )
+    table.column_comments = {
+        "actor": "current_setting('app.user_id') of the writing session",
+        "old_row": "row before the change (UPDATE, DELETE); personal data: erase with its subject",
+    }
+    return table
+
+
+def apply_soft_delete(spec: Requirements, plan: SchemaPlan) -> list[str]:
+    """`deleted_at` on soft-delete entities.
+
+    Unique keys stay full constraints, binding deleted rows too: a restore can never
+    conflict, and lookups by the key (`WHERE email = $1`) can use the index, which a
+    partial `WHERE deleted_at IS NULL` index would only serve for queries repeating it.
+    """
+    found = []
+    for entity in spec.entities:
+        wanted = entity.soft_delete if entity.soft_delete is not None else spec.soft_delete
+        table = plan.tables.get(table_name(entity.name))
+        if not wanted or table is None:
+            continue
+        position = table.column_names.index("updated_at") + 1
+        table.columns.insert(position, ColumnDef("deleted_at", "timestamptz"))
+        table.soft_delete = True
+        found.append(table.name)
+    if found:
+        plan.notes.append(
+            f"soft delete on {', '.join(found)}: deleted_at marks removed rows; unique keys "
+            "still cover them; a purge job hard-deletes after the retention period"
+        )
+    return found

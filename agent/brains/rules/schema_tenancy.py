@@ -1,0 +1,157 @@
+"""Multi-tenancy and PHI access control: tenant keys, and row-level security policies.
+
+Shared-schema tenancy puts the tenant key on every tenant-owned table and lets PostgreSQL,
+not the application, filter rows: each table gets a policy comparing the key with the
+session setting `app.tenant_id` (set per transaction by the pool, e.g. `SET LOCAL`).
+Under HIPAA, tables holding PHI additionally require a declared purpose of use.
+"""
+
+from __future__ import annotations
+
+from agent.brains.rules.schema_plan import (
+    ColumnDef,
+    ForeignKeyDef,
+    PolicyDef,
+    SchemaPlan,
+    TableDef,
+)
+from agent.naming import fk_column, object_name, table_name
+from agent.spec_model import Requirements
+from agent.spec_questions import TENANT_NAMES
+from agent.stages import TenancyPlan
+
+TENANT_SETTING = "app.tenant_id"
+PURPOSE_SETTING = "app.purpose_of_use"
+HIPAA_PURPOSES = ("treatment", "payment", "operations")
+PEOPLE = ("patient", "person", "member", "client", "beneficiary", "customer", "user", "employee")
+
+
+def tenant_entity(spec: Requirements) -> str | None:
+    """The declared tenant, else the entity flagged `tenant`, else one named like a tenant."""
+    if spec.tenant:
+        return spec.tenant
+    flagged = next((e.name for e in spec.entities if e.tenant), None)
+    if flagged:
+        return flagged
+    names = [e.name for e in spec.entities]
+    return next((n for n in TENANT_NAMES if n in names), None)
+
+
+def apply_tenancy(spec: Requirements, plan: SchemaPlan) -> TenancyPlan:
+    model = spec.tenancy or "none"
+    if model in ("schema-per-tenant", "database-per-tenant"):
+        return TenancyPlan(model=model, notes=[_ISOLATED_NOTES[model]])
+    tenant = tenant_entity(spec) if model == "shared-schema" else None
+    if tenant is None:
+        if model == "shared-schema":
+            plan.assumptions.append("shared-schema tenancy without a tenant entity: no keys added")
+        return TenancyPlan(model=model)
+    tenant_table, column = table_name(tenant), fk_column(tenant)
+    key_type = plan.tables[tenant_table].column("id")
+    cast = key_type.sql_type if key_type else "bigint"
+    current = f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::{cast}"
+    global_tables = _tenant_ancestors(plan, tenant_table)
+    scoped = []
+    for table in plan.tables.values():
+        entity = spec.entity(table.entity or "")
+        if table.name in global_tables or (entity is not None and entity.tenant_scoped is False):
+            continue
+        if table.kind not in ("entity", "join"):
+            continue
+        key = "id" if table.name == tenant_table else column
+        if table.name != tenant_table and table.column(column) is None:
+            _add_tenant_key(table, column, cast, tenant_table)
+        table.policies.append(
+            PolicyDef("tenant_isolation", f"{key} = {current}", reason="rows of the session tenant")
+        )
+        scoped.append(table.name)
+    return TenancyPlan(
+        model="shared-schema",
+        tenant_table=tenant_table,
+        tenant_column=column,
+        setting=TENANT_SETTING,
+        rls_tables=scoped,
+        notes=[
+            f"every tenant-owned table carries {column} and a row-level security policy on "
+            f"current_setting('{TENANT_SETTING}'); set it per transaction (SET LOCAL) from the "
+            "authenticated session; the application role must not own the tables or have "
+            "BYPASSRLS",
+            f"{column} leads composite indexes so one tenant's rows cluster in the index",
+        ],
+    )
+
+
+def _add_tenant_key(table: TableDef, column: str, key_type: str, tenant_table: str) -> None:
+    position = len(table.primary_key) if table.kind == "join" else 1
+    table.columns.insert(position, ColumnDef(column, key_type, True))
+    table.foreign_keys.append(
+        ForeignKeyDef(
+            [column],
+            tenant_table,
+            ["id"],
+            "CASCADE",
+            name=object_name(table.name, column, suffix="fkey"),
+        )
+    )
+
+
+def _tenant_ancestors(plan: SchemaPlan, tenant_table: str) -> set[str]:
+    """Tables the tenant references (plans, regions): global, not owned by one tenant."""
+    found: set[str] = set()
+    stack = [tenant_table]
+    while stack:
+        table = plan.tables.get(stack.pop())
+        for fk in table.foreign_keys if table else []:
+            if fk.ref_table not in found and fk.ref_table != tenant_table:
+                found.add(fk.ref_table)
+                stack.append(fk.ref_table)
+    return found
+
+
+def phi_tables(spec: Requirements, plan: SchemaPlan) -> list[str]:
+    """Tables holding PHI: marked ones (or people-like ones when none is marked) and the
+    tables that reference them, since a visit or an invoice of a patient is PHI too."""
+    marked = [
+        e.name for e in spec.entities if e.phi or e.pii or any(a.pii for a in e.attributes.values())
+    ]
+    if not any(e.phi for e in spec.entities) and not marked:
+        marked = [e.name for e in spec.entities if e.name in PEOPLE]
+    core = {table_name(name) for name in marked if table_name(name) in plan.tables}
+    referencing = {
+        t.name
+        for t in plan.tables.values()
+        if t.kind in ("entity", "join") and any(fk.ref_table in core for fk in t.foreign_keys)
+    }
+    return [name for name in plan.tables if name in core | referencing]
+
+
+def apply_phi_policies(spec: Requirements, plan: SchemaPlan) -> list[str]:
+    if "hipaa" not in spec.compliance:
+        return []
+    purposes = ", ".join(f"'{p}'" for p in HIPAA_PURPOSES)
+    tables = phi_tables(spec, plan)
+    for name in tables:
+        table = plan.tables[name]
+        table.policies.append(
+            PolicyDef(
+                "phi_purpose_of_use",
+                f"current_setting('{PURPOSE_SETTING}', true) IN ({purposes})",
+                restrictive=bool(table.policies),
+                reason="HIPAA minimum necessary: PHI only for treatment, payment, operations",
+            )
+        )
+    plan.notes.append(
+        f"HIPAA: row-level security on PHI tables ({', '.join(tables)}); sessions declare "
+        f"{PURPOSE_SETTING} (treatment, payment or operations) before reading PHI"
+    )
+    return tables
+
+
+_ISOLATED_NOTES = {
+    "schema-per-tenant": "schema per tenant: this DDL is applied once per tenant schema "
+    "(CREATE SCHEMA tenant_<id>; SET search_path per connection); no tenant keys or RLS "
+    "needed; migrations run per schema; practical up to a few thousand tenants",
+    "database-per-tenant": "database per tenant: this DDL is applied to each tenant's own "
+    "database; strongest isolation and per-tenant restore, highest operational cost; "
+    "connection pools per database",
+}
