@@ -140,6 +140,7 @@ def test_syntax_error_in_second_file_names_file_line_and_column() -> None:
     assert Path(error["file"]).name == "2_add_orders.sql"
     assert (error["line"], error["column"]) == (11, 40)
     assert error["message"] == 'syntax error at or near "NUL"'
+    assert str(caught.value).endswith('2_add_orders.sql:11:40: syntax error at or near "NUL"')
 
 
 def test_type_spellings_are_normalised() -> None:

@@ -52,7 +52,9 @@ class SqlSyntaxError(InputError):
     ) -> None:
         self.location = SourceLocation(file, line, column)
         self.detail = message
-        super().__init__(f"{self.location}: syntax error: {message}")
+        # PostgreSQL's own messages already say "syntax error at or near ..."
+        prefix = "" if message.startswith("syntax error") else "syntax error: "
+        super().__init__(f"{self.location}: {prefix}{message}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
