@@ -28,9 +28,9 @@ def _root() -> None:
 
 def _register() -> None:
     # Each command module adds itself; importing here keeps start-up cost per command small.
-    from agent.cli import personas, review
+    from agent.cli import personas, review, spec
 
-    for module in (review, personas):
+    for module in (review, personas, spec):
         module.register(app)
 
 
