@@ -1,0 +1,93 @@
+"""The synthetic data generator on the real PostgreSQL: constraints, volumes, distributions."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURES
+
+from tools.errors import InputError
+from tools.sql.datagen import generate_data, row_targets
+from tools.sql.model import Schema
+from tools.sql.parse import parse_schema
+from tools.sql.server import Conn, Scratch, connect
+from tools.sql.validate import apply_statements
+
+WORKLOAD = FIXTURES / "workload"
+
+
+def _apply(name: str, scratch: Scratch) -> Schema:
+    schema = parse_schema(WORKLOAD / name)
+    assert apply_statements(schema, scratch).valid
+    return schema
+
+
+def _scalar(conn: Conn, query: str) -> float:
+    row = conn.execute(query).fetchone()
+    assert row is not None
+    return float(row[0])
+
+
+def test_shop_loads_with_skewed_keys_and_enums(scratch: Scratch) -> None:
+    schema = _apply("shop.sql", scratch)
+    rows = {"customers": 2000, "products": 300, "orders": 40000, "order_items": 80000}
+    report = generate_data(schema, scratch, rows)
+    assert report.failures == [] and report.notes == [] and report.sampling_note is None
+    assert {t.table: t.loaded for t in report.tables} == rows
+    with connect(scratch.dsn) as conn:
+        assert _scalar(conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == 3
+        top = _scalar(  # orders held by the busiest 1% of customers
+            conn,
+            "SELECT sum(n) / 40000.0 FROM (SELECT count(*) n FROM orders GROUP BY customer_id"
+            " ORDER BY n DESC LIMIT 20) t",
+        )
+        assert top > 0.08, "foreign keys should be skewed, not uniform (uniform: 0.01)"
+        counts = [r[0] for r in conn.execute("SELECT count(*) FROM orders GROUP BY status")]
+        assert len(counts) == 5 and max(counts) > 2.5 * min(counts)
+        years = _scalar(
+            conn, "SELECT extract(epoch FROM max(created_at) - min(created_at)) FROM orders"
+        )
+        assert years > 2 * 365 * 86400
+        stats = _scalar(conn, "SELECT count(*) FROM pg_stats WHERE tablename = 'orders'")
+        assert stats == 6, "ANALYZE ran"
+
+
+def test_tricky_constraints_are_all_honoured(scratch: Scratch) -> None:
+    schema = _apply("tricky.sql", scratch)
+    rows = {"departments": 50, "employees": 5000, "profiles": 4000, "projects": 40}
+    rows["assignments"] = 9000
+    report = generate_data(schema, scratch, rows)
+    assert report.failures == []
+    loaded = {t.table: t.loaded for t in report.tables}
+    assert loaded["departments"] == 50 and loaded["projects"] == 40
+    assert 4000 < loaded["employees"] < 5000, "rows failing the underived check are dropped"
+    assert 3000 < loaded["profiles"] <= 4000 and 6000 < loaded["assignments"] <= 9000
+    assert any("level * 10 + 5 <> 75" in n for n in report.notes)
+    assert not any("ends_on" in n for n in report.notes), "ordering checks are derived"
+    with connect(scratch.dsn) as conn:
+        assert _scalar(conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == 6
+        assert _scalar(conn, "SELECT count(manager_id) FROM departments") > 25
+        assert _scalar(conn, "SELECT count(*) FROM employees WHERE boss_id IS NULL") >= 1
+        assert _scalar(conn, "SELECT count(*) FROM employees WHERE ends_on IS NOT NULL") > 100
+        assert _scalar(conn, "SELECT count(*) FROM profiles") == loaded["profiles"]
+        cycles = "SELECT count(*) FROM employees WHERE boss_id >= id"
+        assert _scalar(conn, cycles) == 0, "a tree: every boss row comes earlier"
+        assert _scalar(conn, "SELECT count(DISTINCT role) FROM employees") == 3
+        deleted = _scalar(conn, "SELECT avg((deleted_at IS NULL)::int) FROM projects")
+        assert deleted > 0.6
+        assert _scalar(conn, "SELECT min(cardinality(skills)) FROM employees") == 2
+
+
+def test_volumes_past_the_cap_are_sampled_with_ratios_kept(scratch: Scratch) -> None:
+    schema = _apply("shop.sql", scratch)
+    rows = {"customers": 100_000, "products": 1_000, "orders": 2_000_000, "order_items": 0}
+    report = generate_data(schema, scratch, rows, cap=20_000)
+    loaded = {t.table: t.loaded for t in report.tables}
+    assert loaded == {"customers": 1000, "products": 10, "orders": 20_000, "order_items": 0}
+    assert report.factor == pytest.approx(0.01)
+    assert report.sampling_note is not None and "2,000,000 stated" in report.sampling_note
+
+
+def test_unknown_table_in_row_counts_is_named() -> None:
+    schema = parse_schema(WORKLOAD / "shop.sql")
+    with pytest.raises(InputError, match="invoices"):
+        row_targets(schema, {"invoices": 10}, cap=100)
