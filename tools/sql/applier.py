@@ -48,6 +48,7 @@ _INSUFFICIENT_PRIVILEGE = "42501"
 # Statements PostgreSQL refuses inside a transaction block, or whose effect (a new enum
 # value) later statements may only use once committed, as psql's autocommit would.
 _OUTSIDE_TRANSACTION = re.compile(r"\b(CONCURRENTLY|VACUUM)\b", re.IGNORECASE)
+_ON_EXTENSION = re.compile(r"\bON\s+EXTENSION\b", re.IGNORECASE)
 _OWN_STEP_KINDS = frozenset({"VacuumStmt", "AlterEnumStmt", "ReindexStmt", "CreateExtensionStmt"})
 
 
@@ -97,7 +98,7 @@ class Applier:
         if statement.kind in _OWN_STEP_KINDS:
             return True
         if statement.kind == "CommentStmt" and self.admin_extensions:
-            return True
+            return bool(_ON_EXTENSION.search(statement.sql))
         return statement.kind in ("IndexStmt", "DropStmt", "AlterTableStmt") and bool(
             _OUTSIDE_TRANSACTION.search(statement.sql)
         )
@@ -194,12 +195,18 @@ class Applier:
                 )
                 self._admin.execute(query)
         except psycopg.Error as exc:
-            self._check_connection(exc)
+            _check_connection(self._admin, exc)
             return _outcome(exc, offset=None)
         self.admin_extensions.add(name)
         return None
 
+    @property
+    def server_version(self) -> int:
+        return self.conn.info.server_version
+
     def _execute(self, query: str) -> None:
+        # Sent as bytes: user SQL goes to the server verbatim, never through psycopg's
+        # placeholder handling, and over the simple protocol so a batch is one round trip.
         try:
             self.conn.execute(query.encode("utf-8"))
         except psycopg.OperationalError as exc:
@@ -207,9 +214,13 @@ class Applier:
             raise
 
     def _check_connection(self, exc: psycopg.Error) -> None:
-        """A lost connection is an infrastructure failure, not a finding about the schema."""
-        if self.conn.closed or self.conn.broken:
-            raise DatabaseError(f"lost the connection to PostgreSQL: {exc}") from exc
+        _check_connection(self.conn, exc)
+
+
+def _check_connection(conn: Conn, exc: psycopg.Error) -> None:
+    """A lost connection is an infrastructure failure, not a finding about the schema."""
+    if conn.closed or conn.broken:
+        raise DatabaseError(f"lost the connection to PostgreSQL: {exc}") from exc
 
 
 def _string_arg(arg: Json | None) -> str | None:

@@ -18,7 +18,7 @@ from tools.sql.applier import Applier, Outcome
 from tools.sql.failures import Cause, FailureTracker, is_missing_extension
 from tools.sql.model import Schema, Skipped, Statement
 from tools.sql.scope import skip_reason, statement_node
-from tools.sql.server import PgServer, Scratch, scratch_database, server_version
+from tools.sql.server import PgServer, Scratch, scratch_database
 
 Progress = Callable[[int, int], None]
 BATCH_SIZE = 64
@@ -65,9 +65,7 @@ def validate_schema(
 ) -> ValidationResult:
     """Apply `schema` to a fresh scratch database that is dropped afterwards, whatever happens."""
     with scratch_database(server) as scratch:
-        result = apply_statements(schema, scratch, progress)
-    result.server_version = server_version(server)
-    return result
+        return apply_statements(schema, scratch, progress)
 
 
 def apply_statements(
@@ -92,12 +90,14 @@ def apply_statements(
     planned_skips = len(skipped)
     with Applier(scratch) as applier:
         _Run(applier, errors, skipped, progress).run(runnable)
+        version = applier.server_version
     return ValidationResult(
         valid=not errors,
         errors=errors,
         skipped=skipped,
         applied=len(runnable) - len(errors) - (len(skipped) - planned_skips),
         seconds=round(time.perf_counter() - started, 3),
+        server_version=version,
     )
 
 
