@@ -1,0 +1,90 @@
+"""The rules brain: the deterministic architect, one plain function per stage.
+
+It needs no network and no key, gives the same package for the same spec, and is the
+baseline every eval compares the model against.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date
+
+from agent.brains.rules.adr import write_adrs
+from agent.brains.rules.indexes import plan_indexes
+from agent.brains.rules.scaling import plan_scaling
+from agent.brains.rules.schema import compile_schema
+from agent.brains.rules.technology import decide_technology
+from agent.config import Settings
+from agent.spec_model import Requirements
+from agent.stages import (
+    Adr,
+    GateFinding,
+    IndexPlan,
+    ScalingPlan,
+    SchemaDesign,
+    TechnologyDecision,
+)
+from tools.errors import InputError
+from tools.sql.server import PgServer, resolve_server
+
+
+class RulesBrain:
+    name = "rules"
+
+    def __init__(self, settings: Settings, today: date | None = None) -> None:
+        self.settings = settings
+        self.today = today
+        self._pg: PgServer | None = None
+
+    def pg(self) -> PgServer:
+        if self._pg is None:
+            self._pg = resolve_server(self.settings.database_url, self.settings.pg_data_dir)
+        return self._pg
+
+    async def requirements(self, request: str | Requirements) -> Requirements:
+        if isinstance(request, Requirements):
+            return request
+        raise InputError(
+            "the rules brain reads requirements specs (YAML/JSON, see `dbarch spec schema`), "
+            "not free text; use --brain anthropic with a model for free text"
+        )
+
+    async def technology(
+        self, spec: Requirements, findings: Sequence[GateFinding] = ()
+    ) -> TechnologyDecision:
+        return decide_technology(spec)
+
+    async def schema(
+        self, spec: Requirements, tech: TechnologyDecision, findings: Sequence[GateFinding] = ()
+    ) -> SchemaDesign:
+        return compile_schema(spec, tech, self.today)
+
+    async def indexes(
+        self, spec: Requirements, schema: SchemaDesign, findings: Sequence[GateFinding] = ()
+    ) -> IndexPlan:
+        return await asyncio.to_thread(
+            plan_indexes, spec, schema, self.pg(), self.settings.sample_row_cap, findings
+        )
+
+    async def scaling(
+        self,
+        spec: Requirements,
+        tech: TechnologyDecision,
+        schema: SchemaDesign,
+        indexes: IndexPlan,
+        findings: Sequence[GateFinding] = (),
+    ) -> ScalingPlan:
+        return plan_scaling(spec, tech, schema, indexes)
+
+    async def adrs(
+        self,
+        spec: Requirements,
+        tech: TechnologyDecision,
+        schema: SchemaDesign,
+        indexes: IndexPlan,
+        scaling: ScalingPlan,
+        findings: Sequence[GateFinding] = (),
+    ) -> list[Adr]:
+        day = self.today.isoformat() if self.today else None
+        return write_adrs(spec, tech, schema, indexes, scaling, date=day)

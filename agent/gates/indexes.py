@@ -1,0 +1,163 @@
+"""Index gates, on synthetic data at the stated volumes (sampled down past the cap):
+
+* `index_ddl_applies`: every recommended index builds;
+* `patterns_indexed`: no access pattern sequentially scans a table the spec calls large;
+* `indexes_pay_off`: every recommended index lowers some pattern's cost (checked by
+  dropping it inside a rolled-back transaction and planning again).
+"""
+
+from __future__ import annotations
+
+import pglast
+from pglast import ast
+
+from agent.context import RunContext
+from agent.gates import Verdict, fail
+from agent.gates.schema import pattern_queries
+from agent.package import PatternPlan
+from agent.stages import IndexPlan
+from agent.state import DesignState
+from agent.volumes import large_tables, stated_rows
+from tools.sql.datagen import generate_data
+from tools.sql.explain import QueryPlan, explain_queries, planning_connection
+from tools.sql.model import Schema
+from tools.sql.parse import parse_schema
+from tools.sql.server import Scratch, connect, scratch_database
+from tools.sql.validate import apply_statements
+from tools.sql.workload import WorkloadQuery
+
+SEQ_SCANS = ("Seq Scan", "Parallel Seq Scan")
+
+
+def check_indexes(state: DesignState, ctx: RunContext) -> list[Verdict]:
+    assert state.spec is not None and state.schema_design is not None
+    plan = state.indexes or IndexPlan()
+    schema = parse_schema(state.schema_design.ddl, file="schema.sql")
+    queries = pattern_queries(state.spec)
+    large = large_tables(state.spec, state.request.rows)
+    rows = {
+        t: n for t, n in stated_rows(state.spec, state.request.rows).items() if t in schema.tables
+    }
+    with scratch_database(ctx.pg()) as scratch:
+        apply_statements(schema, scratch)
+        data = generate_data(schema, scratch, rows, cap=ctx.settings.sample_row_cap)
+        before = {p.name: p for p in explain_queries(scratch.dsn, queries)}
+        built = _build(plan, scratch)
+        after = explain_queries(scratch.dsn, queries)
+        payoff = _pay_off(plan, scratch, queries, after)
+    plans = [_pattern_plan(p, before.get(p.name), schema, large) for p in after]
+    indexed = _indexed_verdict(plans)
+    indexed.notes += [n for n in (data.sampling_note,) if n] + data.notes
+    indexed.update = {"plans": plans}
+    return [built, indexed, payoff]
+
+
+def index_name(ddl: str) -> str | None:
+    for raw in pglast.parse_sql(ddl):
+        if isinstance(raw.stmt, ast.IndexStmt):
+            return raw.stmt.idxname
+    return None
+
+
+def _build(plan: IndexPlan, scratch: Scratch) -> Verdict:
+    verdict = Verdict(gate="index_ddl_applies")
+    with connect(scratch.dsn, autocommit=True) as conn:
+        for rec in plan.indexes:
+            if index_name(rec.ddl) is None:
+                verdict.findings.append(
+                    fail("index_ddl_applies", f"name the index in: {rec.ddl}", table=rec.table)
+                )
+                continue
+            try:
+                conn.execute(rec.ddl)  # type: ignore[arg-type]  # model-written DDL, sandbox role
+            except Exception as exc:  # noqa: BLE001  psycopg raises many subclasses
+                verdict.findings.append(
+                    fail("index_ddl_applies", f"{rec.ddl.strip()}: {exc}".strip(), table=rec.table)
+                )
+        conn.execute("ANALYZE")
+    return verdict
+
+
+def _pay_off(
+    plan: IndexPlan, scratch: Scratch, queries: list[WorkloadQuery], with_all: list[QueryPlan]
+) -> Verdict:
+    """Drop each index in a transaction that is rolled back, and see whether any plan worsens."""
+    verdict = Verdict(gate="indexes_pay_off")
+    costs = {p.name: p.total_cost for p in with_all if p.total_cost is not None}
+    with planning_connection(scratch.dsn, read_only=False) as conn:
+        for rec in plan.indexes:
+            name = index_name(rec.ddl)
+            if name is None:
+                continue
+            gained = _gains(conn, name, queries, costs)
+            if gained:
+                verdict.notes.append(f"{name} lowers " + ", ".join(gained))
+            else:
+                verdict.findings.append(
+                    fail(
+                        "indexes_pay_off",
+                        f"index {name} lowers no access pattern's cost at the "
+                        "stated volumes; drop it or name the pattern it serves",
+                        table=rec.table,
+                    )
+                )
+    return verdict
+
+
+def _gains(
+    conn: object, name: str, queries: list[WorkloadQuery], costs: dict[str, float]
+) -> list[str]:
+    from tools.sql.explain import plan_cost
+
+    gained: list[str] = []
+    with conn.transaction(force_rollback=True):  # type: ignore[attr-defined]
+        conn.execute(f'DROP INDEX "{name}"')  # type: ignore[attr-defined]
+        for query in queries:
+            with_it = costs.get(query.name)
+            if with_it is None:
+                continue
+            without = plan_cost(conn, query)  # type: ignore[arg-type]
+            if without > with_it * 1.001:
+                gained.append(f"{query.name} ({without:,.0f} -> {with_it:,.0f})")
+    return gained
+
+
+def _pattern_plan(
+    plan: QueryPlan, before: QueryPlan | None, schema: Schema, large: set[str]
+) -> PatternPlan:
+    tables = {_parent(schema, s.relation) for s in plan.scans if s.relation}
+    seq = {_parent(schema, s.relation) for s in plan.scans if s.relation and s.node in SEQ_SCANS}
+    return PatternPlan(
+        pattern=plan.name,
+        total_cost=plan.total_cost or 0.0,
+        cost_without_indexes=before.total_cost if before else None,
+        scans=[
+            f"{s.node}"
+            + (f" using {s.index}" if s.index else "")
+            + (f" on {s.relation}" if s.relation else "")
+            for s in plan.scans
+        ],
+        uses_index=any(s.index for s in plan.scans),
+        large_tables=sorted(tables & large),
+        seq_scanned_large=sorted(seq & large),
+    )
+
+
+def _parent(schema: Schema, relation: str) -> str:
+    table = schema.tables.get(relation)
+    return table.partition_of if table is not None and table.partition_of else relation
+
+
+def _indexed_verdict(plans: list[PatternPlan]) -> Verdict:
+    verdict = Verdict(gate="patterns_indexed")
+    for plan in plans:
+        for table in plan.seq_scanned_large:
+            verdict.findings.append(
+                fail(
+                    "patterns_indexed",
+                    f"access pattern '{plan.pattern}' scans the large table "
+                    f"{table} sequentially; add an index that serves its predicate",
+                    table=table,
+                )
+            )
+    return verdict

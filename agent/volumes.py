@@ -1,0 +1,34 @@
+"""Stated volumes: rows per table from the spec (with overrides) and which tables are large.
+
+"Large" is what the index gate protects from sequential scans: a table the spec marks
+`large: true`, or one whose stated rows reach `LARGE_ROWS`, unless marked `large: false`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from agent.naming import table_name
+from agent.spec import resolve_contract
+from agent.spec_model import Requirements
+
+LARGE_ROWS = 100_000
+
+
+def stated_rows(spec: Requirements, overrides: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Rows per table: entity rows, join tables as large as their larger side, then overrides."""
+    rows = {table_name(e.name): e.rows for e in spec.entities if e.rows}
+    for table in resolve_contract(spec).tables.values():
+        if table.kind == "join" and table.name not in rows:
+            sides = [rows.get(c.ref_table or "", 0) for c in table.columns if c.ref_table]
+            if any(sides):
+                rows[table.name] = max(sides)
+    rows.update(overrides or {})
+    return rows
+
+
+def large_tables(spec: Requirements, overrides: Mapping[str, int] | None = None) -> set[str]:
+    rows = stated_rows(spec, overrides)
+    marked = {table_name(e.name): e.large for e in spec.entities if e.large is not None}
+    large = {t for t, n in rows.items() if n >= LARGE_ROWS and marked.get(t) is not False}
+    return large | {t for t, flag in marked.items() if flag}
