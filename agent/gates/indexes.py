@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import pglast
+import psycopg
 from pglast import ast
 
 from agent.context import RunContext
@@ -70,7 +71,7 @@ def _build(plan: IndexPlan, scratch: Scratch) -> Verdict:
                 continue
             try:
                 conn.execute(rec.ddl)  # type: ignore[arg-type]  # model-written DDL, sandbox role
-            except Exception as exc:  # noqa: BLE001  psycopg raises many subclasses
+            except psycopg.Error as exc:
                 verdict.findings.append(
                     fail("index_ddl_applies", f"{rec.ddl.strip()}: {exc}".strip(), table=rec.table)
                 )
