@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Self
 
@@ -26,7 +27,7 @@ from tools.sql.parse import build_schema
 from tools.sql.rules import Finding
 from tools.sql.server import PgServer, Scratch, scratch_database, server_version
 from tools.sql.source import SourceFile, preprocess, read_sources
-from tools.sql.squawk import SquawkViolation, as_findings, run_squawk
+from tools.sql.squawk import as_findings, run_squawk
 from tools.sql.validate import StatementError, ValidationResult, apply_statements
 
 Progress = Callable[[str], None]
@@ -76,7 +77,7 @@ class ReviewReport(BaseModel):
     erd: str
     counts: ReviewCounts
     server_version: int | None = None
-    timings: dict[str, float] = Field(default_factory=dict)  # seconds per step
+    timings: dict[str, float] = Field(default_factory=dict)  # seconds per step, and total
 
     @property
     def failed(self) -> bool:
@@ -106,24 +107,29 @@ def review(
     steps: Sequence[AppliedStep] = (),
     progress: Progress | None = None,
 ) -> ReviewReport:
-    """Review a schema; raises `SqlSyntaxError`/`InputError` for input that cannot be read."""
+    """Review a schema; raises `SqlSyntaxError`/`InputError` for input that cannot be read.
+
+    Lint, squawk and the ERD only read the parsed model, so they run in a worker thread
+    while PostgreSQL applies the DDL (the apply mostly waits on the server).
+    """
     say = progress or (lambda _: None)
     timer = _Timer()
+    started = time.perf_counter()
     say("reading and parsing")
     with timer.step("parse"):
         sources = load_sources(request)
         schema = build_schema(sources)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        squawk_job = pool.submit(_timed_squawk, sources) if request.squawk else None
+        analysis = pool.submit(_analyse, schema, sources if request.squawk else None)
         with scratch_database(server) as scratch:
             say(f"applying {len(schema.statements)} statements to PostgreSQL")
             with timer.step("validate"):
                 validation = apply_statements(schema, scratch, _apply_progress(say))
-            say("linting")
-            report = _report(request, schema, validation, squawk_job, timer)
+            report = _report(request, schema, validation, analysis.result(), timer)
             for step in steps:
                 step(request, schema, scratch, report)
     report.server_version = server_version(server)
+    report.timings["total"] = round(time.perf_counter() - started, 4)
     return report
 
 
@@ -139,38 +145,47 @@ def _apply_progress(say: Progress) -> Callable[[int, int], None]:
     return lambda done, total: say(f"applying statements to PostgreSQL: {done}/{total}")
 
 
-def _timed_squawk(sources: list[SourceFile]) -> tuple[list[SquawkViolation], float]:
-    started = time.perf_counter()
-    violations = run_squawk([(s.name, s.text) for s in sources])
-    return violations, round(time.perf_counter() - started, 4)
+@dataclass
+class _Analysis:
+    """What the model alone tells: design findings (squawk's included) and the ERD."""
+
+    findings: list[Finding]
+    erd: str
+    seconds: dict[str, float]
+
+
+def _analyse(schema: Schema, sources: list[SourceFile] | None) -> _Analysis:
+    timer = _Timer()
+    with timer.step("lint"):
+        findings = lint_schema(schema)
+    if sources is not None:
+        with timer.step("squawk"):
+            violations = run_squawk([(s.name, s.text) for s in sources])
+        with timer.step("squawk_map"):
+            findings = sort_findings(findings + as_findings(violations, LineLocator(schema)))
+    with timer.step("erd"):
+        erd = render_erd(schema)
+    return _Analysis(findings, erd, timer.seconds)
 
 
 def _report(
     request: ReviewRequest,
     schema: Schema,
     validation: ValidationResult,
-    squawk_job: Future[tuple[list[SquawkViolation], float]] | None,
+    analysis: _Analysis,
     timer: _Timer,
 ) -> ReviewReport:
-    with timer.step("lint"):
-        findings = lint_schema(schema)
-    if squawk_job is not None:
-        violations, timer.seconds["squawk"] = squawk_job.result()
-        with timer.step("squawk_map"):
-            findings = sort_findings(findings + as_findings(violations, LineLocator(schema)))
-    with timer.step("erd"):
-        erd = render_erd(schema)
     skipped = sorted([*schema.skipped, *validation.skipped], key=lambda s: (s.file or "", s.line))
     return ReviewReport(
         source=request.path or request.name or "<input>",
         valid=validation.valid,
         errors=validation.errors,
         tables=list(schema.tables),
-        findings=findings,
+        findings=analysis.findings,
         skipped=skipped,
-        erd=erd,
-        counts=_counts(schema, validation, findings, skipped),
-        timings=timer.seconds,
+        erd=analysis.erd,
+        counts=_counts(schema, validation, analysis.findings, skipped),
+        timings={**timer.seconds, **analysis.seconds},
     )
 
 
