@@ -55,7 +55,7 @@ def plan_scaling(
         partitioning=[partition_plan(spec, part) for part in schema.partitioning],
         replicas=replicas,
         pooling=pooling,
-        caching=plan_caching(spec, tech, sizes),
+        caching=plan_caching(spec, tech, schema, sizes),
         sharding=plan_sharding(spec, schema, sizes, rates),
         backup=plan_backup(spec, sized, replicas),
         security=security_measures(spec, schema),

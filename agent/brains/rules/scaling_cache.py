@@ -10,20 +10,21 @@ from __future__ import annotations
 from agent.brains.rules.signals import pattern_rate, query_shape
 from agent.spec_model import AccessPattern, Requirements
 from agent.spec_questions import referenced_tables
-from agent.stages import CachingPlan, TableSize, TechnologyDecision
+from agent.stages import CachingPlan, SchemaDesign, TableSize, TechnologyDecision
 
 HOT_READS_PER_SECOND = 100.0
 LARGE_ROWS = 1_000_000  # an aggregate over a table this large is worth precomputing
 TTL_CHANGING = 60  # seconds, for data that the workload writes
 TTL_STABLE = 300  # seconds, for data nothing in the workload writes
 TTL_STRONG = 30  # seconds, when the spec asks for strong consistency
-MV_REFRESH_MINUTES = 5
+MV_REFRESH_MINUTES = 15  # staleness a dashboard of aggregates is assumed to accept
 
 
 def plan_caching(
-    spec: Requirements, tech: TechnologyDecision, sizes: list[TableSize]
+    spec: Requirements, tech: TechnologyDecision, schema: SchemaDesign, sizes: list[TableSize]
 ) -> list[CachingPlan]:
     rows = {s.table: s.rows_12m for s in sizes}
+    series = {p.table for p in schema.partitioning}
     writes = _written_tables(spec)
     layer = _cache_layer(tech)
     found = []
@@ -34,7 +35,7 @@ def plan_caching(
         if query_shape(pattern.sql).aggregates and any(
             rows.get(t, 0) >= LARGE_ROWS for t in tables
         ):
-            found.append(_materialized(pattern, tables, rows))
+            found.append(_aggregate(pattern, tables, rows, series))
         elif pattern_rate(pattern) >= HOT_READS_PER_SECOND:
             found.append(_cache_aside(spec, pattern, tables, writes, layer))
     return found
@@ -55,8 +56,21 @@ def _written_tables(spec: Requirements) -> dict[str, list[str]]:
     return found
 
 
-def _materialized(pattern: AccessPattern, tables: list[str], rows: dict[str, int]) -> CachingPlan:
+def _aggregate(
+    pattern: AccessPattern, tables: list[str], rows: dict[str, int], series: set[str]
+) -> CachingPlan:
+    """Time series get incremental rollups: refreshing a view over billions of rows is no cache."""
     largest = max(tables, key=lambda t: rows.get(t, 0))
+    if largest in series:
+        return CachingPlan(
+            target=pattern.name,
+            layer=f"rollup table of {largest} per hour, maintained incrementally",
+            ttl_seconds=3600,
+            invalidation="a scheduled job aggregates each hour once it closes (newest "
+            "partition only); queries combine closed-hour rollups with the raw current hour",
+            reason=f"aggregates the time series {largest} ({rows.get(largest, 0):,} rows at "
+            "12 months): rollups are small and never rescan old partitions",
+        )
     return CachingPlan(
         target=pattern.name,
         layer="materialized view (REFRESH MATERIALIZED VIEW CONCURRENTLY, unique index)",

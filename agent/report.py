@@ -1,0 +1,86 @@
+"""Render a design package as `report.md` (the personas' output order) and ADRs as MADR files.
+
+The report is a pure function of the package: the same package always gives the same text,
+so it can be diffed between runs and asserted in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agent import report_design as design
+from agent import report_ops as ops
+from agent.package import DesignPackage
+from agent.report_md import bullets
+from agent.stages import Adr
+
+Section = Callable[[DesignPackage], list[str]]
+
+# The order a database architect presents a design in (see prompts/personas/).
+SECTIONS: tuple[Section, ...] = (
+    design.summary,
+    design.requirements,
+    design.technology,
+    design.schema,
+    design.erd,
+    design.indexes,
+    design.query_patterns,
+    ops.caching,
+    ops.scaling,
+    ops.migrations,
+    ops.security,
+    ops.backup,
+    ops.monitoring,
+    ops.checks,
+    ops.adrs,
+    ops.next_steps,
+)
+
+
+def render_report(pkg: DesignPackage) -> str:
+    """The whole human report for one package."""
+    lines = [f"# {pkg.name}: database design", "", _byline(pkg), ""]
+    for render in SECTIONS:
+        lines += render(pkg)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _byline(pkg: DesignPackage) -> str:
+    return f"Mode `{pkg.mode}`, brain `{pkg.brain}`, generated {pkg.created_at}."
+
+
+def render_adr(adr: Adr) -> str:
+    """One ADR in MADR form: status and date, context, options, outcome, pros and cons."""
+    lines = [
+        f"# {adr.number}. {adr.title}",
+        "",
+        f"- Status: {adr.status}",
+        f"- Date: {adr.date or 'not recorded'}",
+        "",
+        "## Context and problem statement",
+        "",
+        " ".join(adr.context.split()),
+        "",
+        "## Considered options",
+        "",
+        *(f"{n}. {option.name}" for n, option in enumerate(adr.options, start=1)),
+        "",
+        "## Decision outcome",
+        "",
+        " ".join(adr.decision.split()),
+        "",
+        "### Consequences",
+        "",
+        *bullets(adr.consequences or ["None recorded."]),
+        "",
+        "## Pros and cons of the options",
+        "",
+    ]
+    for option in adr.options:
+        lines += [f"### {option.name}", ""]
+        lines += bullets(f"Good, because {p}" for p in option.pros)
+        lines += bullets(f"Bad, because {c}" for c in option.cons)
+        if not option.pros and not option.cons:
+            lines.append("- No particular strengths or weaknesses recorded.")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,275 @@
+"""Report sections about what was designed: summary, requirements, technology, schema, indexes.
+
+Each function takes the package and returns the section's markdown lines; a section whose
+stage did not run says so in one line instead of disappearing silently.
+"""
+
+from __future__ import annotations
+
+from agent.brains.rules.scaling_capacity import workload_rates
+from agent.package import DesignPackage
+from agent.report_md import bullets, code, count, human_bytes, section, table
+from agent.spec_model import Entity, Requirements
+from agent.stages import TableSummary
+
+NOT_RUN = "Not available: the {stage} stage did not run for this package."
+
+
+def summary(pkg: DesignPackage) -> list[str]:
+    lines = [
+        f"- **Design approach:** {_approach(pkg)}",
+        f"- **Scalability pattern:** {_scalability(pkg)}",
+        f"- **Performance focus:** {_focus(pkg.spec)}",
+    ]
+    if pkg.technology is not None:
+        lines.append(f"- **Primary store:** {pkg.technology.primary.product}")
+    if pkg.spec is not None and pkg.spec.description:
+        lines += ["", " ".join(pkg.spec.description.split())]
+    return section("Summary", lines)
+
+
+def _approach(pkg: DesignPackage) -> str:
+    schema = pkg.schema_design
+    if schema is None:
+        return "not designed yet"
+    jsonb = any(c.type == "jsonb" for t in schema.tables for c in t.columns)
+    text = "Normalized (3NF): one table per entity"
+    if schema.join_tables:
+        text += ", join tables for many-to-many"
+    if jsonb:
+        text = "Hybrid: normalized tables, jsonb for attributes that vary per row"
+    if schema.partitioning:
+        text += "; time-partitioned series tables"
+    return text
+
+
+def _scalability(pkg: DesignPackage) -> str:
+    plan = pkg.scaling
+    if plan is None:
+        return "not planned yet"
+    if plan.sharding.needed:
+        return f"Horizontal: {plan.sharding.approach}"
+    text = "Vertical: one primary"
+    if plan.replicas.read_replicas:
+        text += f" + {plan.replicas.read_replicas} replica(s)"
+    return text + (", time partitions" if plan.partitioning else "") + ", PgBouncer pooling"
+
+
+def _focus(spec: Requirements | None) -> str:
+    if spec is None:
+        return "unknown"
+    rates = workload_rates(spec)
+    stated = spec.workload or (
+        "read-heavy"
+        if rates.reads > 2 * rates.writes
+        else "write-heavy"
+        if rates.writes > 2 * rates.reads
+        else "balanced"
+    )
+    source = "stated" if spec.workload else "from the access patterns"
+    return (
+        f"{stated.capitalize()} ({source}: {rates.reads:,.0f} reads/s and "
+        f"{rates.writes:,.0f} writes/s at peak)"
+    )
+
+
+def requirements(pkg: DesignPackage) -> list[str]:
+    spec = pkg.spec
+    if spec is None:
+        return section("Requirements and assumptions", [NOT_RUN.format(stage="requirements")])
+    facts = [
+        f"Tenancy: {spec.tenancy or 'none'}",
+        f"Consistency: {spec.consistency or 'strong (assumed)'}",
+        f"Compliance: {', '.join(c.upper() for c in spec.compliance) or 'none stated'}",
+        f"Availability: {spec.availability or 99.9:g}%{'' if spec.availability else ' (assumed)'}",
+        f"Keys: {spec.keys}",
+    ]
+    if spec.regions:
+        facts.append(f"Regions: {', '.join(spec.regions)}")
+    entities = table(
+        ["Entity", "Rows", "Growth / month", "Retention", "Marks"],
+        [
+            (e.name, count(e.rows), count(e.growth_per_month), e.retention, _marks(e))
+            for e in spec.entities
+        ],
+    )
+    patterns = table(
+        ["Access pattern", "Kind", "Peak / s", "Latency target"],
+        [
+            (
+                p.name,
+                "write" if p.is_write else "read",
+                count(p.per_second) if p.per_second is not None else "1 (assumed)",
+                f"{p.latency_ms:g} ms" if p.latency_ms else None,
+            )
+            for p in spec.access_patterns
+        ],
+    )
+    body = [*bullets(facts), "", *entities, "", *patterns]
+    assumed = _assumptions(pkg)
+    if assumed:
+        body += ["", "Assumptions made where the spec is silent:", "", *bullets(assumed)]
+    return section("Requirements and assumptions", body)
+
+
+def _marks(entity: Entity) -> str:
+    names = ("time_series", "append_only", "tenant", "phi", "varying_attributes", "audit")
+    marks = [n.replace("_", " ") for n in names if getattr(entity, n, None)]
+    pii = entity.pii
+    return ", ".join(marks + ([f"pii: {', '.join(pii)}"] if pii else []))
+
+
+def _assumptions(pkg: DesignPackage) -> list[str]:
+    found = list(pkg.assumptions)
+    if pkg.technology is not None:
+        found += pkg.technology.assumptions
+    if pkg.schema_design is not None:
+        found += pkg.schema_design.assumptions
+    return list(dict.fromkeys(found))
+
+
+def technology(pkg: DesignPackage) -> list[str]:
+    tech = pkg.technology
+    if tech is None:
+        return section("Technology recommendation", [NOT_RUN.format(stage="technology")])
+    body = [f"**{tech.primary.product}** ({tech.primary.category}). {tech.rationale}", ""]
+    if tech.primary.features:
+        body += [f"Features used: {', '.join(tech.primary.features)}.", ""]
+    if tech.criteria:
+        body += [
+            *table(
+                ["Criterion", "Weight", "Why this weight"],
+                [(c.label, f"{c.weight:g}", c.reason) for c in tech.criteria],
+            ),
+            "",
+        ]
+    if tech.matrix:
+        ids = [c.id for c in tech.criteria]
+        rows = []
+        for row in sorted(tech.matrix, key=lambda r: r.rank):
+            scores = {s.criterion: s.score for s in row.scores}
+            rows.append(
+                [
+                    row.rank,
+                    row.product,
+                    row.category,
+                    f"{row.total:g}",
+                    *(scores.get(i, "–") for i in ids),
+                ]
+            )
+        body += ["Decision matrix (scores 1-5, total weighted to 100):", ""]
+        body += [*table(["#", "Option", "Category", "Total", *ids], rows), ""]
+    if tech.alternatives:
+        body += ["Alternatives and why not:", ""]
+        body += bullets(f"**{a.product}** ({a.total:g}): {a.why_not}" for a in tech.alternatives)
+        body.append("")
+    if tech.auxiliary:
+        body += ["Auxiliary stores:", ""]
+        body += bullets(f"{a.role}: {a.product} - {a.reason}" for a in tech.auxiliary)
+    return section("Technology recommendation", body)
+
+
+def schema(pkg: DesignPackage) -> list[str]:
+    design = pkg.schema_design
+    if design is None:
+        return section("Schema design", [NOT_RUN.format(stage="schema")])
+    rows = [
+        (t.name, t.kind, ", ".join(t.primary_key), len(t.columns), _table_notes(t))
+        for t in design.tables
+    ]
+    body = [*table(["Table", "Kind", "Primary key", "Columns", "Notes"], rows), ""]
+    decisions = list(design.notes)
+    if design.tenancy is not None and design.tenancy.model != "none":
+        t = design.tenancy
+        decisions.append(
+            f"Tenancy {t.model}: tenant key {t.tenant_column or '–'}, row-level security on "
+            f"{', '.join(t.rls_tables) or 'no table'} reading {t.setting or '–'}."
+        )
+    if design.audit is not None:
+        decisions.append(
+            f"Audit: {design.audit.table} records changes of "
+            f"{', '.join(design.audit.audited_tables)} ({design.audit.reason})."
+        )
+    if design.soft_delete_tables:
+        decisions.append(f"Soft delete (deleted_at) on {', '.join(design.soft_delete_tables)}.")
+    jsonb = [f"{t.name}.{c.name}" for t in design.tables for c in t.columns if c.type == "jsonb"]
+    if jsonb:
+        decisions.append(f"jsonb (never EAV) for open-ended attributes: {', '.join(jsonb)}.")
+    if design.enum_types:
+        decisions.append(
+            "Enum types: "
+            + "; ".join(f"{k} ({', '.join(v)})" for k, v in design.enum_types.items())
+        )
+    body += ["Key decisions:", "", *bullets(decisions), ""] if decisions else []
+    body += ["Full DDL (also in `schema.sql`):", "", *code(design.ddl, "sql")]
+    return section("Schema design", body)
+
+
+def _table_notes(t: TableSummary) -> str:
+    notes = []
+    if t.partitioned_by:
+        notes.append(f"partitioned {t.partitioned_by}")
+    for flag, text in (("rls", "RLS"), ("soft_delete", "soft delete"), ("audited", "audited")):
+        if getattr(t, flag, False):
+            notes.append(text)
+    return ", ".join(notes)
+
+
+def erd(pkg: DesignPackage) -> list[str]:
+    if not pkg.erd:
+        return section(
+            "Entity relationship diagram",
+            ["Not available: no schema was designed, so there is nothing to draw."],
+        )
+    return section("Entity relationship diagram", code(pkg.erd, "mermaid"))
+
+
+def indexes(pkg: DesignPackage) -> list[str]:
+    plan = pkg.indexes
+    if plan is None:
+        return section("Index strategy", [NOT_RUN.format(stage="indexes")])
+    rows = [
+        (
+            i.ddl,
+            ", ".join(i.serves) or "foreign key",
+            f"{i.cost_before:,.0f} -> {i.cost_after:,.0f}"
+            if i.cost_before is not None and i.cost_after is not None
+            else None,
+            human_bytes(i.size_bytes) if i.size_bytes else None,
+            i.reason,
+        )
+        for i in plan.indexes
+    ]
+    body = (
+        [*table(["Index", "Serves", "Cost before -> after", "Size", "Why"], rows), ""]
+        if rows
+        else ["No secondary index beyond keys: no candidate lowered a stated query.", ""]
+    )
+    if plan.sampling_note:
+        body += [f"Evidence: {plan.sampling_note}", ""]
+    if plan.rejected:
+        body += [
+            "Rejected candidates:",
+            "",
+            *bullets(f"`{r.ddl}`: {r.reason}" for r in plan.rejected),
+        ]
+    body += bullets(plan.notes)
+    return section("Index strategy", body)
+
+
+def query_patterns(pkg: DesignPackage) -> list[str]:
+    spec = pkg.spec
+    if spec is None or not spec.access_patterns:
+        return section("Query patterns", ["Not applicable: the spec states no access patterns."])
+    plans = {p.pattern: p for p in pkg.plans}
+    rows = []
+    for pattern in spec.access_patterns:
+        plan = plans.get(pattern.name)
+        served = "; ".join(plan.scans) if plan else "not planned in this run"
+        cost = None
+        if plan is not None:
+            before = f"{plan.cost_without_indexes:,.0f} -> " if plan.cost_without_indexes else ""
+            cost = f"{before}{plan.total_cost:,.0f}"
+        rows.append((pattern.name, count(pattern.per_second), served, cost))
+    body = table(["Pattern", "Peak / s", "How it is served", "Cost (no indexes -> design)"], rows)
+    return section("Query patterns", body)
