@@ -210,3 +210,19 @@ def _databases_like(pg: PgServer, pattern: str) -> set[str]:
     with psycopg.connect(pg.dsn(), autocommit=True) as conn:
         rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (pattern,))
         return {str(r[0]) for r in rows.fetchall()}
+
+
+def test_missing_extension_is_named_without_a_create_extension(pg: PgServer) -> None:
+    schema = parse_schema(
+        "CREATE TABLE shapes (id int PRIMARY KEY, area geometry(Polygon, 4326));\n"
+        "CREATE INDEX shapes_area ON shapes USING gist (area);\n"
+        "CREATE TABLE rooms (id int, EXCLUDE USING gist (id WITH =));\n"
+    )
+    result = validate_schema(schema, pg)
+    assert [(e.line, e.caused_by, e.missing_extension) for e in result.errors] == [
+        (1, None, "postgis"),
+        (2, 1, "postgis"),
+        (3, None, "btree_gist"),
+    ]
+    assert result.errors[0].message == 'type "geometry" does not exist'
+    assert result.errors[0].column == 47  # PostgreSQL's cursor, mapped to the file

@@ -50,6 +50,9 @@ _QUOTED = re.compile(r'"([^"]+)"')
 _COLUMN = re.compile(r'column "([^"]+)"')
 _QUALIFIED = re.compile(r"\b([A-Za-z_][\w$]*\.[A-Za-z_][\w$]*)\b")
 _FUNCTION = re.compile(r"\bfunction ([\w$.]+)\(([^)]*)\)")
+_NO_OPERATOR_CLASS = re.compile(
+    r"data type \w+(?: \w+)* has no default operator class for access method \"(gist|gin)\""
+)
 _NOT_AVAILABLE = ("is not available", "could not open extension control file")
 
 
@@ -97,6 +100,9 @@ class FailureTracker:
 
     def guess_extension(self, node: Json, message: str) -> str | None:
         """A known extension whose type or function the failing statement needed."""
+        operator_class = _NO_OPERATOR_CLASS.search(message)
+        if operator_class is not None:  # e.g. an int column in a GiST exclusion constraint
+            return f"btree_{operator_class.group(1)}"
         for name in [*_message_names(message), *_referenced_names(node)]:
             extension = extension_providing(name)
             if extension is not None:
@@ -150,6 +156,15 @@ def created_names(kind: str, node: Json) -> list[str]:
         return [str(node.get("schemaname", ""))]
     if kind == "IndexStmt" and node.get("idxname"):
         return [qualified_name(node["relation"].get("schemaname"), str(node["idxname"]))]
+    if kind == "RenameStmt" and node.get("renameType") == "OBJECT_TABLE" and node.get("relation"):
+        return [qualified_name(node["relation"].get("schemaname"), str(node.get("newname")))]
+    if kind == "AlterObjectSchemaStmt" and node.get("relation"):
+        return [qualified_name(str(node.get("newschema")), str(node["relation"].get("relname")))]
+    relation = node.get("relation") or {}
+    if kind == "RenameStmt" and node.get("renameType") == "OBJECT_TABLE" and relation:
+        return [qualified_name(relation.get("schemaname"), str(node.get("newname")))]
+    if kind == "AlterObjectSchemaStmt" and relation:
+        return [qualified_name(str(node.get("newschema")), str(relation.get("relname")))]
     if kind == "CreateExtensionStmt":
         names, _ = _PROVIDES.get(str(node.get("extname")), (frozenset(), ()))
         return [str(node.get("extname", "")), *sorted(names)]

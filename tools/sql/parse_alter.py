@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tools.sql.builder import SchemaBuilder
 from tools.sql.model import CheckConstraint, ForeignKey, Index, Table, UniqueConstraint
-from tools.sql.nodes import Json, name_from_list, qualified_name, range_var_name, unwrap
+from tools.sql.nodes import Json, deparse, name_from_list, qualified_name, range_var_name, unwrap
 from tools.sql.parse_table import add_column, add_constraint, set_default
 from tools.sql.typenames import column_type
 
@@ -53,7 +53,6 @@ def _alter_command(b: SchemaBuilder, table: Table, cmd: Json) -> None:
 
 _ROW_SECURITY = {
     "AT_EnableRowSecurity": True,
-    "AT_ForceRowSecurity": True,
     "AT_DisableRowSecurity": False,
 }
 
@@ -79,6 +78,8 @@ def _alter_column(subtype: object, column_cmd: Json, table: Table, column_name: 
         column.identity = False
     elif subtype == "AT_DropExpression":
         column.generated = None
+    elif subtype == "AT_SetExpression" and definition:
+        column.generated = deparse(definition)
 
 
 def drop_column(table: Table, name: str) -> None:

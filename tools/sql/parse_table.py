@@ -133,7 +133,8 @@ def add_constraint(b: SchemaBuilder, table: Table, con: Json, column: str | None
     elif contype == "CONSTR_UNIQUE":
         if con.get("indexname"):
             keys = _index_columns(table, str(con["indexname"]))
-        table.uniques.append(UniqueConstraint(name=name, columns=keys, line=line))
+        if keys:  # USING INDEX of an index we never saw: PostgreSQL will say so
+            table.uniques.append(UniqueConstraint(name=name, columns=keys, line=line))
     elif contype == "CONSTR_CHECK" and con.get("raw_expr"):
         expr = con["raw_expr"]
         checks = CheckConstraint(name=name, expression=deparse(expr), columns=column_refs(expr))

@@ -27,8 +27,9 @@ _DISPLAY = {
     "timetz": "time with time zone",
     "varbit": "bit varying",
 }
-# Spellings a user may write without pg_catalog. The grammar already maps the SQL-standard
-# multi-word names (`double precision`, `timestamp with time zone`) to pg_catalog names.
+# Spellings that reach us without pg_catalog. The grammar already maps SQL's keyword types
+# (`int`, `double precision`, `char(n)`, `timestamp with time zone`) to pg_catalog names, so
+# these only matter for pseudo-types such as serial; a quoted "char" is its own type.
 _ALIASES = {
     "int": "int4",
     "integer": "int4",
@@ -38,8 +39,6 @@ _ALIASES = {
     "float": "float8",
     "boolean": "bool",
     "decimal": "numeric",
-    "char": "bpchar",
-    "character": "bpchar",
     "serial": "int4",
     "serial4": "int4",
     "bigserial": "int8",
