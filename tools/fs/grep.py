@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import ToolError
 from tools.fs.glob import check_pattern, glob_regex
-from tools.fs.paths import locate
+from tools.fs.paths import locate, open_regular
 from tools.fs.walk import Entry, walk_entries
 from tools.registry import Tool, ToolContext
 
@@ -95,6 +95,8 @@ def _collect(ctx: ToolContext, args: GrepInput) -> tuple[list[tuple[str, str]], 
     skipped: Counter[str] = Counter()
     budget = MAX_TOTAL_BYTES
     with locate(ctx.workspace, args.path) as loc:
+        if loc.name is not None and loc.st is not None and not stat.S_ISDIR(loc.st.st_mode):
+            os.close(open_regular(loc, os.O_RDONLY)[0])  # a named file is refused, not skipped
         for entry in walk_entries(loc):
             if name_filter is not None and not name_filter.match(entry.rel):
                 continue

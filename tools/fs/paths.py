@@ -125,7 +125,7 @@ class _Walk:
 
     def up(self) -> None:
         if not self.stack:
-            raise PathEscapeError(f"{self.raw}: a symlink on this path leads above the workspace")
+            raise PathEscapeError(f"{self.raw}: a symlink on this path leads outside the workspace")
         os.close(self.stack.pop()[1])
 
     def splice(self, name: str) -> None:
