@@ -7,8 +7,6 @@ plan's notes say which. Nothing here needs a database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from agent.brains.rules.scaling_cache import plan_caching
 from agent.brains.rules.scaling_capacity import (
     READS_PER_NODE,
@@ -20,7 +18,7 @@ from agent.brains.rules.scaling_capacity import (
     workload_rates,
 )
 from agent.brains.rules.scaling_ops import monitoring_checks, plan_backup, security_measures
-from agent.brains.rules.scaling_sizes import SizedTable, estimate_sizes
+from agent.brains.rules.scaling_sizes import SizedTable, estimate_sizes, sample_factor
 from agent.brains.rules.scaling_widths import WIDTHS_NOTE
 from agent.brains.rules.timeseries import retention_for
 from agent.naming import table_name
@@ -42,10 +40,10 @@ def plan_scaling(
     tech: TechnologyDecision,
     schema: SchemaDesign,
     indexes: IndexPlan,
-    sample_rows: Mapping[str, int] | None = None,
 ) -> ScalingPlan:
-    """The scaling plan for a compiled design; `sample_rows` scales measured index sizes."""
-    sized = estimate_sizes(spec, schema, indexes, sample_rows)
+    """The scaling plan for a compiled design (sizes, capacity, operations), all explained."""
+    factor = sample_factor(indexes.sampling_note) if indexes.indexes else None
+    sized = estimate_sizes(spec, schema, indexes, factor)
     sizes = [s.size for s in sized]
     rates = workload_rates(spec)
     replicas = plan_replicas(spec, rates)
@@ -102,10 +100,15 @@ def _entity_retention(spec: Requirements, table: str) -> str | None:
 def _notes(sized: list[SizedTable], schema: SchemaDesign) -> list[str]:
     notes = [WIDTHS_NOTE]
     for item in sized:
+        how = (
+            f"advisor's sizes measured on {item.sample:,} sample rows, scaled"
+            if item.sample
+            else "estimated from key widths"
+        )
         notes.append(
             f"{item.size.table}: {item.volume.source}; {item.size.row_bytes} B/row; at 36 "
             f"months heap {_human(item.heap_36m)} + indexes {_human(item.index_36m)} "
-            f"(primary key and recommended indexes)."
+            f"(primary key and recommended indexes, {how})."
         )
     notes.append(
         f"Capacity assumptions per node (replace with a pgbench run on the target hardware): "

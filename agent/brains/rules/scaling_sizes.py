@@ -34,6 +34,8 @@ GIN_SHARE = 0.4  # a jsonb GIN index (jsonb_path_ops) is ~30-50% of the indexed 
 SUPPORT_ROWS = 1_000  # lookup/support tables the brain added without a stated volume
 _INSERT = re.compile(r"^\s*insert\s+into\s+(\w+)", re.IGNORECASE)
 _UPDATE = re.compile(r"^\s*(?:update|delete\s+from)\s+(\w+)", re.IGNORECASE)
+_FACTOR = re.compile(r"loaded at ([0-9.]+(?:e-?\d+)?) of its stated rows")
+MIN_SAMPLE_ROWS = 10_000  # below this, whole-page rounding dominates a measured index size
 _KEY_NAME = re.compile(r'^\W*"?(\w+)')
 
 
@@ -57,15 +59,20 @@ class SizedTable:
     volume: Volume
     heap_36m: int
     index_36m: int
+    sample: int | None = None  # rows the advisor measured indexes on, when scaled from it
 
 
 def estimate_sizes(
     spec: Requirements,
     schema: SchemaDesign,
     indexes: IndexPlan,
-    sample_rows: Mapping[str, int] | None = None,
+    sample_factor: float | None = None,
 ) -> list[SizedTable]:
-    """One estimate per table of the design (partitions are counted in their parent)."""
+    """One estimate per table of the design (partitions are counted in their parent).
+
+    `sample_factor` is the share of the stated rows the index advisor loaded; with it, the
+    advisor's measured index sizes are scaled to the stated volumes.
+    """
     children = {name for part in schema.partitioning for name in part.partitions}
     volumes: dict[str, Volume] = {}
     for table in schema.tables:
@@ -76,10 +83,28 @@ def estimate_sizes(
             volumes[table.name] = _audit_volume(spec, schema, volumes)
     enums = frozenset(schema.enum_types)
     return [
-        _sized(table, volumes[table.name], indexes, enums, (sample_rows or {}).get(table.name))
+        _sized(
+            table, volumes[table.name], indexes, enums, _sample(volumes[table.name], sample_factor)
+        )
         for table in schema.tables
         if table.name in volumes
     ]
+
+
+def _sample(volume: Volume, factor: float | None) -> int | None:
+    """Rows the advisor loaded; None when unknown or too few for sizes to scale linearly."""
+    if factor is None:
+        return None
+    loaded = round(volume.rows_now * factor)
+    return loaded if loaded >= MIN_SAMPLE_ROWS else None
+
+
+def sample_factor(sampling_note: str | None) -> float | None:
+    """The advisor's sampling factor from its note: no note means stated volumes were loaded."""
+    if sampling_note is None:
+        return 1.0
+    match = _FACTOR.search(sampling_note)
+    return float(match.group(1)) if match else None
 
 
 def _volume(
@@ -196,7 +221,8 @@ def _sized(
         bytes_12m=heaps[1] + idx[1],
         bytes_36m=heaps[2] + idx[2],
     )
-    return SizedTable(size, volume, heaps[2], idx[2])
+    measured = sample if any(i.size_bytes for i in mine) else None
+    return SizedTable(size, volume, heaps[2], idx[2], measured)
 
 
 def _table_index_bytes(
