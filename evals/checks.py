@@ -1,0 +1,47 @@
+"""The graders: every check by name, and `grade`, which runs a case's checks on a package.
+
+The check functions live in `checks_schema` (the DDL) and `checks_design` (plans, indexes,
+gates, technology, ADRs, report); importing them here registers them, so anything that
+loads cases or grades imports this module and sees the full set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from agent.package import DesignPackage
+from evals import checks_design, checks_schema
+from evals.registry import CHECKS, CheckDef, CheckResult, Expectation
+from evals.subject import Subject
+from tools.errors import ArchitectError, DatabaseError
+from tools.sql.server import PgServer
+
+__all__ = ["CHECKS", "CheckDef", "CheckResult", "Expectation", "grade", "known_checks"]
+_MODULES = (checks_schema, checks_design)  # imported for their registrations
+
+
+def known_checks() -> list[str]:
+    return sorted(CHECKS)
+
+
+def grade(
+    package: DesignPackage, expectations: Sequence[Expectation], server: Callable[[], PgServer]
+) -> list[CheckResult]:
+    """Run each expectation's check on `package`, in order.
+
+    A check that cannot look at what it needs (no DDL, DDL that does not parse, an extension
+    the server lacks) fails with the error as its detail: the package is what is wrong,
+    and the other checks still run.
+    """
+    subject = Subject(package=package, server=server)
+    results: list[CheckResult] = []
+    for expectation in expectations:
+        definition = CHECKS[expectation.check]
+        try:
+            passed, detail = definition.fn(subject, expectation.arg)
+        except DatabaseError:
+            raise  # no server to check against: the run's problem, not the package's
+        except ArchitectError as error:
+            passed, detail = False, str(error)
+        results.append(CheckResult(check=expectation.check, passed=passed, detail=detail))
+    return results

@@ -1,0 +1,91 @@
+"""The check registry: each grader registers under its name with the type of its argument.
+
+Case files name checks (`- adrs_min: 4`); the loader looks the name up here and validates
+the argument with pydantic before anything runs, so a typo or a wrong argument type is a
+bad case file (exit 2), never a check that silently passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+if TYPE_CHECKING:
+    from evals.subject import Subject
+
+
+class Grade(NamedTuple):
+    """What a check function returns: did it pass, and what a reader needs to know why."""
+
+    passed: bool
+    detail: str
+
+
+def ok(detail: str) -> Grade:
+    return Grade(True, detail)
+
+
+def bad(detail: str) -> Grade:
+    return Grade(False, detail)
+
+
+CheckFn = Callable[["Subject", Any], Grade]
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    """A registered check: its function, its argument's type (None: takes none), its doc."""
+
+    name: str
+    fn: CheckFn
+    arg: TypeAdapter[Any] | None
+    doc: str
+
+    def validate(self, raw: Any) -> Any:
+        """The argument as the check wants it; `ValueError` or pydantic's error if not."""
+        if self.arg is None:
+            if raw is not None and raw is not True:
+                raise ValueError(f"check '{self.name}' takes no argument")
+            return None
+        if raw is None:
+            raise ValueError(f"check '{self.name}' needs an argument")
+        return self.arg.validate_python(raw, strict=False)
+
+
+CHECKS: dict[str, CheckDef] = {}
+
+
+def check(name: str, arg: Any = None) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under `name`; `arg` is the argument's type (None: none)."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if name in CHECKS:
+            raise ValueError(f"check {name!r} registered twice")
+        adapter = TypeAdapter(arg) if arg is not None else None
+        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        CHECKS[name] = CheckDef(name=name, fn=fn, arg=adapter, doc=doc)
+        return fn
+
+    return register
+
+
+class Expectation(BaseModel):
+    """One validated `expect` entry of a case: a known check and its typed argument."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    check: str
+    arg: Any = None
+
+
+class CheckResult(BaseModel):
+    """One check's verdict on one case, as the report shows it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check: str
+    passed: bool
+    detail: str = ""
