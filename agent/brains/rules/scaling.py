@@ -50,7 +50,7 @@ def plan_scaling(
     pooling = plan_pooling(rates)
     return ScalingPlan(
         sizes=sizes,
-        partitioning=[partition_plan(spec, part) for part in schema.partitioning],
+        partitioning=[partition_plan(spec, part, schema.ddl) for part in schema.partitioning],
         replicas=replicas,
         pooling=pooling,
         caching=plan_caching(spec, tech, schema, sizes),
@@ -62,8 +62,13 @@ def plan_scaling(
     )
 
 
-def partition_plan(spec: Requirements, part: Partitioning) -> PartitionPlan:
+def partition_plan(spec: Requirements, part: Partitioning, ddl: str = "") -> PartitionPlan:
     """The design's partitioning with how partitions are made ahead and dropped when expired."""
+    own = (
+        "the schema's own manage_partitions() function, run daily by pg_cron or any scheduler,"
+        if "manage_partitions" in ddl
+        else "a scheduled manage_partitions() function"
+    )
     retention = part.retention or _entity_retention(spec, part.table)
     interval = part.interval or "1 month"
     ahead = (
@@ -73,10 +78,9 @@ def partition_plan(spec: Requirements, part: Partitioning) -> PartitionPlan:
     if retention:
         mechanism = (
             f"{ahead}; retention '{retention}' with retention_keep_table = false drops whole "
-            f"expired partitions. Without pg_partman, a scheduled manage_partitions() "
-            f"function creates the next {PREMAKE} partitions and DETACHes then DROPs those "
-            f"older than {retention}. Never DELETE old rows: dropping a partition is instant "
-            "and leaves no bloat or vacuum debt."
+            f"expired partitions. Without pg_partman, {own} creates partitions ahead and "
+            f"DETACHes then DROPs those older than {retention}. Never DELETE old rows: "
+            "dropping a partition is instant and leaves no bloat or vacuum debt."
         )
     else:
         mechanism = (

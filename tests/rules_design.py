@@ -1,0 +1,44 @@
+"""Example specs compiled by the real rules brain stages, shared by the scaling/ADR/report tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from agent.brains.rules.schema import compile_schema
+from agent.brains.rules.technology import decide_technology
+from agent.spec import load_spec, parse_spec
+from agent.spec_model import Requirements
+from agent.stages import IndexPlan, SchemaDesign, TechnologyDecision
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+TODAY = date(2025, 1, 15)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    spec: Requirements
+    tech: TechnologyDecision
+    schema: SchemaDesign
+
+
+def compile_spec(spec: Requirements) -> Compiled:
+    tech = decide_technology(spec)
+    return Compiled(spec, tech, compile_schema(spec, tech, TODAY))
+
+
+@cache
+def example(name: str) -> Compiled:
+    """An example spec from `examples/`, through the technology and schema stages."""
+    return compile_spec(load_spec(EXAMPLES / f"{name}.yaml"))
+
+
+def from_dict(data: dict[str, Any]) -> Compiled:
+    return compile_spec(parse_spec(data))
+
+
+NO_INDEXES = IndexPlan()
