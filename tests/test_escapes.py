@@ -244,6 +244,18 @@ def test_recursive_tools_never_read_through_links(arena: Arena) -> None:
     assert not glob.is_error and "secret.txt" not in glob.content
 
 
+def test_recursive_bash_readers_do_not_follow_inner_symlinks(arena: Arena) -> None:
+    """A symlink deep inside a folder is not followed by grep -r, rg or diff -r."""
+    (arena.ws / "trap").mkdir()
+    (arena.ws / "plain").mkdir()
+    os.symlink("../../outside/secret.txt", arena.ws / "trap" / "x")
+    (arena.ws / "plain" / "x").write_text("plain\n")
+    for command in ("grep -r SECRET trap", "diff -r trap plain", "ls -lR trap"):
+        outcome = arena.tools.call("Bash", {"command": command})
+        assert not outcome.is_error, outcome.content
+        assert SECRET not in outcome.content
+
+
 def test_suite_has_at_least_forty_distinct_attempts() -> None:
     ids = [a[0] for a in FILE_ATTEMPTS] + [a[0] for a in BASH_ATTEMPTS]
     assert len(ids) == len(set(ids)) >= 40

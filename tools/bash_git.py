@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import fnmatch
 
+from tools.bash_specs import option_words
 from tools.errors import CommandDenied
-
-
-def _words(text: str) -> frozenset[str]:
-    """A set of option names written as one space-separated string (easier to scan)."""
-    return frozenset(text.split())
-
 
 SUBCOMMANDS = ("log", "show", "diff", "status", "ls-files", "blame")
 
-_HISTORY_FLAGS = _words(
+_HISTORY_FLAGS = option_words(
     "-p -u -s -w -b -M -i -E -F --patch --no-patch --shortstat --numstat --name-only "
     "--name-status --summary --raw --oneline --graph --all --reverse --first-parent --merges "
     "--no-merges --abbrev-commit --no-abbrev --no-color --cached --staged --ignore-all-space "
@@ -30,21 +25,21 @@ _HISTORY_FLAGS = _words(
     "--regexp-ignore-case --all-match --invert-grep --fixed-strings --extended-regexp "
     "--no-walk --compact-summary --exit-code --quiet --check --no-ext-diff --no-textconv"
 )
-_HISTORY_VALUES = _words(
+_HISTORY_VALUES = option_words(
     "-n -S -G -U --max-count --skip --since --after --until --before --author --committer "
     "--grep --format --pretty --date --diff-filter --unified"
 )
-_OPTIONAL_VALUE = _words(
+_OPTIONAL_VALUE = option_words(
     "--stat --color --decorate --abbrev --word-diff --relative --dirstat --porcelain "
     "--untracked-files"
 )
 _PER_SUB_FLAGS = {
-    "status": _words("-s -b -z --short --branch --long --no-renames --ignored"),
-    "ls-files": _words(
+    "status": option_words("-s -b -z --short --branch --long --no-renames --ignored"),
+    "ls-files": option_words(
         "-c -d -m -o -s -z --cached --deleted --modified --others --stage --full-name "
         "--exclude-standard"
     ),
-    "blame": _words("-w -M -e -s -l -t -f -n --porcelain --line-porcelain --root"),
+    "blame": option_words("-w -M -e -s -l -t -f -n --porcelain --line-porcelain --root"),
 }
 _PER_SUB_VALUES = {"blame": frozenset({"-L", "--date"})}
 

@@ -11,13 +11,8 @@ from dataclasses import dataclass, field
 
 from tools.bash_git import parse_git
 from tools.bash_sed import check_sed_script
-from tools.bash_specs import EXECS, FOLLOWS, PROGRAMS, READS_LIST, WRITES, Spec
+from tools.bash_specs import EXECS, FOLLOWS, PROGRAMS, READS_LIST, WRITES, Spec, option_words
 from tools.errors import CommandDenied
-
-
-def _words(text: str) -> frozenset[str]:
-    """A set of option names written as one space-separated string (easier to scan)."""
-    return frozenset(text.split())
 
 
 @dataclass(frozen=True)
@@ -151,12 +146,12 @@ _FIND_DENIED = {
     "-fls": WRITES, "-follow": FOLLOWS, "-L": FOLLOWS, "-H": FOLLOWS,
     "-files0-from": READS_LIST,
 }  # fmt: skip
-_FIND_NO_ARG = _words(
+_FIND_NO_ARG = option_words(
     "! ( ) , -not -a -and -o -or -true -false -empty -print -print0 -prune -quit -ls "
     "-readable -writable -executable -depth -xdev -mount -daystart -noleaf -nouser "
     "-nogroup"
 )
-_FIND_ONE_ARG = _words(
+_FIND_ONE_ARG = option_words(
     "-name -iname -path -ipath -wholename -iwholename -regex -iregex -regextype -type "
     "-xtype -size -mtime -mmin -atime -amin -ctime -cmin -maxdepth -mindepth -printf -perm "
     "-links -inum -user -group -uid -gid -newermt -lname -ilname"

@@ -45,6 +45,11 @@ def _f(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def option_words(text: str) -> frozenset[str]:
+    """A set of option names written as one space-separated string (easier to scan)."""
+    return frozenset(text.split())
+
+
 GREP = Spec(
     flags="iyvwxcLloqsnhHbrEFGPIzTUa",
     values="emABC",
@@ -68,6 +73,7 @@ GREP = Spec(
     operands="pattern+paths",
     numeric=True,
     recursive=_f("-r", "--recursive"),
+    prefix=("--devices=skip",),  # a FIFO met while recursing would block
 )  # fmt: skip
 
 RG = Spec(
@@ -187,6 +193,7 @@ DIFF = Spec(
     denied={"--diff-program": EXECS, "-x": READS_LIST, "-X": READS_LIST},
     max_operands=2,
     recursive=_f("-r", "--recursive"),
+    prefix=("--no-dereference",),  # GNU diff follows symlinks met while recursing otherwise
 )  # fmt: skip
 STAT = Spec(
     flags="tf",
