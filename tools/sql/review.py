@@ -25,7 +25,7 @@ from tools.sql.locate import LineLocator
 from tools.sql.model import Schema, Skipped
 from tools.sql.parse import build_schema
 from tools.sql.rules import Finding
-from tools.sql.server import PgServer, Scratch, scratch_database, server_version
+from tools.sql.server import PgServer, Scratch, scratch_database
 from tools.sql.source import SourceFile, preprocess, read_sources
 from tools.sql.squawk import as_findings, run_squawk
 from tools.sql.validate import StatementError, ValidationResult, apply_statements
@@ -128,7 +128,6 @@ def review(
             report = _report(request, schema, validation, analysis.result(), timer)
             for step in steps:
                 step(request, schema, scratch, report)
-    report.server_version = server_version(server)
     report.timings["total"] = round(time.perf_counter() - started, 4)
     return report
 
@@ -185,6 +184,7 @@ def _report(
         skipped=skipped,
         erd=analysis.erd,
         counts=_counts(schema, validation, analysis.findings, skipped),
+        server_version=validation.server_version,
         timings={**timer.seconds, **analysis.seconds},
     )
 
