@@ -37,6 +37,8 @@ class Settings(BaseSettings):
 
     api_tokens: str = Field(default="", validation_alias="DBARCH_API_TOKENS")
     enable_bash: bool = False
+    # Bash refuses to run where no network namespace can be made, unless this is set.
+    bash_allow_unsandboxed: bool = False
 
     @property
     def has_model(self) -> bool:

@@ -195,6 +195,10 @@ def test_git_refuses_unvetted_config_and_redirected_repos(repo: Path) -> None:
     outcome = tools.call("Bash", {"command": "git diff"})
     assert outcome.is_error and "diff.sql.textconv" in outcome.content
     config.write_text(original)
+    (repo / ".git" / "modules" / "lib").mkdir(parents=True)
+    outcome = tools.call("Bash", {"command": "git status"})
+    assert outcome.is_error and "submodules" in outcome.content
+    shutil.rmtree(repo / ".git" / "modules")
     (repo / ".git" / "objects" / "info" / "alternates").write_text("/elsewhere/objects\n")
     outcome = tools.call("Bash", {"command": "git log"})
     assert outcome.is_error and "alternates" in outcome.content

@@ -126,6 +126,8 @@ def check_git_repo(ctx: ToolContext) -> None:
     for redirect in ("commondir", "objects/info/alternates", "objects/info/http-alternates"):
         if os.path.lexists(root / ".git" / redirect):
             raise CommandDenied(f"git refused: .git/{redirect} points the repo elsewhere")
+    if os.path.lexists(root / ".git" / "modules"):
+        raise CommandDenied("git refused: submodules carry configs of their own, not vetted")
     try:
         shown, data = read_bytes(ctx, ".git/config")
     except ToolError as exc:

@@ -105,7 +105,7 @@ def isolation(allow_unsandboxed: bool) -> Isolation:
         return Isolation("none", ())
     raise ToolError(
         "Bash refused: this machine cannot isolate the command from the network "
-        "(unshare --user --net failed); enable bash_allow_unsandboxed to run anyway"
+        "(unshare --user --net failed); set DBARCH_BASH_ALLOW_UNSANDBOXED=1 to run anyway"
     )
 
 
