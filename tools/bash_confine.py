@@ -17,7 +17,8 @@ from tools.bash_lex import Word
 from tools.bash_policy import PathArg, Plan
 from tools.errors import CommandDenied, PathEscapeError, ToolError
 from tools.fs.glob import GlobInput, glob_files
-from tools.fs.paths import DIR_FLAGS, check_single_link, locate
+from tools.fs.guards import check_single_link
+from tools.fs.paths import DIR_FLAGS, locate
 from tools.fs.read import decode_text, read_bytes
 from tools.registry import ToolContext
 

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import ToolError
 from tools.fs.glob import check_pattern, glob_regex
-from tools.fs.paths import locate, open_regular
+from tools.fs.guards import open_regular
+from tools.fs.paths import locate
 from tools.fs.walk import Entry, walk_entries
 from tools.registry import Tool, ToolContext
 

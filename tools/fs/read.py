@@ -7,7 +7,8 @@ import os
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import ToolError
-from tools.fs.paths import locate, open_regular
+from tools.fs.guards import open_regular
+from tools.fs.paths import locate
 from tools.registry import Tool, ToolContext
 
 MAX_FILE_BYTES = 2_000_000

@@ -9,7 +9,8 @@ import stat
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import ToolError
-from tools.fs.paths import Located, check_protected, check_single_link, locate
+from tools.fs.guards import check_protected, check_single_link
+from tools.fs.paths import Located, locate
 from tools.registry import Tool, ToolContext
 
 MAX_WRITE_BYTES = 5_000_000
