@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AnyStr
@@ -19,27 +18,10 @@ from typing import Any, AnyStr
 from pglast.parser import ParseError, parse_sql_json
 
 from tools.errors import InputError, SqlSyntaxError
+from tools.sql.lexer import psql_only_parts, skip_trivia
 from tools.sql.model import Skipped, Statement
 
-_COPY_FROM_STDIN = re.compile(r"^\s*COPY\b[\s\S]*\bFROM\s+STDIN\b", re.IGNORECASE)
-# The characters that can open something the scanner must step over or act on.
-_INTERESTING = re.compile(
-    r"--|/\*|[eE]'|'|\"|\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$|;|\\"
-)
-_IDENT_CHAR = re.compile(r"[\w$\x80-\U0010ffff]")
-_STRING_END = re.compile(r"(?:[^']|'')*'")
-_ESTRING_END = re.compile(r"(?:[^'\\]|\\[\s\S]|'')*'")
-_IDENT_END = re.compile(r'(?:[^"]|"")*"')
 _NATURAL_PART = re.compile(r"(\d+)")
-
-_META_REASONS = {
-    "c": "psql \\connect: statements are applied to the scratch database instead",
-    "connect": "psql \\connect: statements are applied to the scratch database instead",
-    "i": "psql \\include is not followed; pass the included file or folder instead",
-    "ir": "psql \\include is not followed; pass the included file or folder instead",
-    "include": "psql \\include is not followed; pass the included file or folder instead",
-}
-_META_DEFAULT = "psql meta-command, not SQL"
 
 
 @dataclass(frozen=True)
@@ -155,7 +137,7 @@ def preprocess(text: str, name: str | None = None) -> SourceFile:
     blanks: list[tuple[int, int]] = []
     skipped: list[Skipped] = []
     positions = Positions(text)
-    for start, end, reason in _psql_only_parts(text):
+    for start, end, reason in psql_only_parts(text):
         blanks.append((start, end))
         line, _ = positions.of_char(start)
         snippet = text[start:end].strip().splitlines()[0][:200]
@@ -174,116 +156,6 @@ def _blank(text: str, ranges: list[tuple[int, int]]) -> str:
         previous = end
     pieces.append(text[previous:])
     return "".join(pieces)
-
-
-_Part = tuple[int, int, str]
-
-
-def _psql_only_parts(text: str) -> Iterator[_Part]:
-    """(start, end, reason) of each meta-command and each COPY-from-stdin block, in order.
-
-    A small lexer: it only needs to know when it is outside strings, quoted identifiers,
-    dollar quotes and comments, which is where psql itself looks for backslashes.
-    """
-    pos, statement_start = 0, 0
-    while (match := _INTERESTING.search(text, pos)) is not None:
-        token, start = match.group(), match.start()
-        pos = match.end()
-        if token == ";":
-            copy = _copy_block(text, statement_start, pos)
-            if copy is not None:
-                yield copy
-                pos = copy[1]
-            statement_start = pos
-        elif token == "\\":
-            end = _line_end(text, start)
-            yield start, end, _meta_reason(text[start:end])
-            pos = end
-            if not text[statement_start:start].strip():
-                statement_start = end
-        elif token == "--":
-            pos = _line_end(text, start)
-        elif token == "/*":
-            pos = _block_comment_end(text, pos)
-        elif start and token[0] in "$eE" and _IDENT_CHAR.match(text, start - 1):
-            # inside an identifier (`price$usd$`, `name'`) `$`/`E` open nothing themselves
-            pos = start + 1
-        else:
-            pos = _quoted_end(text, token, pos)
-
-
-def _quoted_end(text: str, token: str, pos: int) -> int:
-    if token.startswith("$"):
-        end = text.find(token, pos)
-        return len(text) if end == -1 else end + len(token)
-    pattern = {"'": _STRING_END, '"': _IDENT_END}.get(token, _ESTRING_END)
-    found = pattern.match(text, pos)
-    return len(text) if found is None else found.end()
-
-
-def _line_end(text: str, pos: int) -> int:
-    end = text.find("\n", pos)
-    return len(text) if end == -1 else end
-
-
-def _block_comment_end(text: str, pos: int) -> int:
-    depth = 1
-    while depth:
-        opening, closing = text.find("/*", pos), text.find("*/", pos)
-        if closing == -1:
-            return len(text)
-        if opening != -1 and opening < closing:
-            depth, pos = depth + 1, opening + 2
-        else:
-            depth, pos = depth - 1, closing + 2
-    return pos
-
-
-def _meta_reason(command: str) -> str:
-    name = command[1:].split(maxsplit=1)[0].rstrip(";") if len(command) > 1 else ""
-    return _META_REASONS.get(name, _META_DEFAULT)
-
-
-def _copy_block(
-    text: str, statement_start: int, after_semicolon: int
-) -> tuple[int, int, str] | None:
-    """The COPY statement and its inline data up to the `\\.` line, when it reads from stdin."""
-    statement = _strip_leading_comments(text[statement_start:after_semicolon])
-    if not _COPY_FROM_STDIN.match(statement):
-        return None
-    start = after_semicolon - len(statement)
-    data_start = _line_end(text, after_semicolon) + 1
-    rows, pos = 0, data_start
-    while pos < len(text):
-        end = _line_end(text, pos)
-        if text[pos:end].rstrip("\r") == "\\.":
-            pos = end
-            break
-        rows, pos = rows + 1, end + 1
-    reason = f"COPY from stdin: {rows} data row(s) not loaded (schema validation needs no data)"
-    return start, min(pos, len(text)), reason
-
-
-_LEADING_TRIVIA = re.compile(r"(?:\s+|--[^\n]*|/\*[\s\S]*?\*/)*")
-
-
-def _strip_leading_comments(statement: str) -> str:
-    found = _LEADING_TRIVIA.match(statement)
-    return statement[found.end() :] if found else statement
-
-
-def skip_trivia(text: str, pos: int = 0) -> int:
-    """Offset of the first token at or after `pos`: whitespace and comments stepped over."""
-    while pos < len(text):
-        if text[pos].isspace():
-            pos += 1
-        elif text.startswith("--", pos):
-            pos = _line_end(text, pos)
-        elif text.startswith("/*", pos):
-            pos = _block_comment_end(text, pos + 2)
-        else:
-            break
-    return pos
 
 
 @dataclass(frozen=True)
