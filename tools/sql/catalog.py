@@ -40,6 +40,12 @@ SELECT i.indrelid, x.relname, i.indisunique, i.indisprimary, am.amname,
 FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_am am ON am.oid = x.relam
 WHERE i.indrelid = ANY(%s)
 """
+_FOREIGN_KEYS = """
+SELECT conrelid, ARRAY(SELECT attname FROM unnest(conkey) WITH ORDINALITY AS k(n, i)
+                       JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.n
+                       ORDER BY k.i)
+FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s)
+"""
 
 
 @dataclass
@@ -79,6 +85,7 @@ class TableInfo:
     size_bytes: int
     columns: dict[str, ColumnInfo] = field(default_factory=dict)
     indexes: list[IndexInfo] = field(default_factory=list)
+    foreign_keys: list[list[str]] = field(default_factory=list)  # referencing columns
 
     def leading_indexed(self, column: str) -> bool:
         """Whether some full (non-partial) index can search on `column` first."""
@@ -94,7 +101,7 @@ class Catalog:
 
 
 def load_catalog(conn: Conn) -> Catalog:
-    """Snapshot the user tables of the connected database (three catalog queries)."""
+    """Snapshot the user tables of the connected database (a few catalog queries)."""
     catalog = Catalog()
     by_oid: dict[int, TableInfo] = {}
     for oid, name, rows, size in conn.execute(_TABLES).fetchall():
@@ -122,4 +129,6 @@ def load_catalog(conn: Conn) -> Catalog:
                 size,
             )
         )
+    for oid, columns in conn.execute(_FOREIGN_KEYS, (oids,)).fetchall():
+        by_oid[oid].foreign_keys.append(list(columns))
     return catalog

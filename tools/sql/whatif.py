@@ -1,0 +1,148 @@
+"""What-if costs: a query's planned cost under a chosen subset of candidate indexes.
+
+With the hypopg extension the candidates are hypothetical (planner-only, ~0.1 ms each).
+Without it every candidate is really built once on the sample data, its real size read
+with `pg_relation_size`, and a configuration is evaluated by dropping the *other*
+candidates inside a transaction that is rolled back: DROP INDEX is catalog-only, so this
+costs milliseconds, and the planner sees exactly the indexes of the configuration.
+Everything is dropped when the evaluator closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+import psycopg
+from psycopg import sql
+
+from tools.errors import ToolError
+from tools.sql.candidates import Candidate
+from tools.sql.explain import plan_cost
+from tools.sql.server import Conn
+from tools.sql.workload import WorkloadQuery
+
+NAME_PREFIX = "dbarch_whatif_"
+
+
+class WhatIf(Protocol):
+    sizes: dict[int, int]  # candidate id -> bytes
+    failed: dict[int, str]  # candidate id -> why it could not be built
+
+    def cost(self, query: int, config: frozenset[int]) -> float: ...
+
+    def prefetch(self, queries: Iterable[int], config: frozenset[int]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def has_hypopg(conn: Conn) -> bool:
+    row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'").fetchone()
+    return row is not None
+
+
+class _Evaluator:
+    """Shared bookkeeping: which candidates can affect which query, and a cost cache."""
+
+    def __init__(
+        self,
+        conn: Conn,
+        queries: Sequence[WorkloadQuery],
+        query_tables: Sequence[set[str]],
+        candidates: Sequence[Candidate],
+    ) -> None:
+        self.conn, self.queries, self.candidates = conn, queries, candidates
+        self.query_tables = query_tables
+        self.sizes: dict[int, int] = {}
+        self.failed: dict[int, str] = {}
+        self._cache: dict[tuple[int, frozenset[int]], float] = {}
+
+    def relevant(self, query: int) -> frozenset[int]:
+        tables = self.query_tables[query]
+        return frozenset(i for i in self.sizes if self.candidates[i].table in tables)
+
+    def cost(self, query: int, config: frozenset[int]) -> float:
+        key = (query, config & self.relevant(query))
+        if key not in self._cache:
+            self.prefetch([query], config)
+        return self._cache[key]
+
+    def prefetch(self, queries: Iterable[int], config: frozenset[int]) -> None:
+        """Cost every query not yet known under `config` in one go (one set-up)."""
+        missing = [
+            q for q in dict.fromkeys(queries) if (q, config & self.relevant(q)) not in self._cache
+        ]
+        if missing:
+            for q, cost in zip(missing, self._measure(missing, config), strict=True):
+                self._cache[(q, config & self.relevant(q))] = cost
+
+    def _measure(self, queries: list[int], config: frozenset[int]) -> list[float]:
+        raise NotImplementedError
+
+
+class BuiltIndexes(_Evaluator):
+    """Candidates built for real; configurations toggled by rolled-back DROP INDEX."""
+
+    def build(self) -> BuiltIndexes:
+        tables_with_expressions = set()
+        for i, candidate in enumerate(self.candidates):
+            try:
+                self.conn.execute(candidate.ddl(f"{NAME_PREFIX}{i}"))
+            except psycopg.Error as exc:
+                self.failed[i] = (exc.diag.message_primary or str(exc)).strip()
+                continue
+            row = self.conn.execute(
+                "SELECT pg_relation_size(to_regclass(%s))", (f"{NAME_PREFIX}{i}",)
+            ).fetchone()
+            self.sizes[i] = int(row[0]) if row else 0
+            if any(e.expression for e in candidate.elements):
+                tables_with_expressions.add(candidate.table)
+        for table in tables_with_expressions:  # expression statistics come from ANALYZE
+            self.conn.execute(f"ANALYZE {sql.Identifier(*table.split('.')).as_string()}")
+        return self
+
+    def _measure(self, queries: list[int], config: frozenset[int]) -> list[float]:
+        hidden = set().union(*(self.relevant(q) for q in queries)) - config
+        try:
+            with self.conn.transaction(force_rollback=True):
+                for i in sorted(hidden):
+                    self.conn.execute(f'DROP INDEX "{NAME_PREFIX}{i}"')
+                return [plan_cost(self.conn, self.queries[q]) for q in queries]
+        except psycopg.Error as exc:
+            raise ToolError(f"what-if evaluation failed: {exc}") from exc
+
+    def close(self) -> None:
+        for i in self.sizes:
+            self.conn.execute(f'DROP INDEX IF EXISTS "{NAME_PREFIX}{i}"')
+
+
+class HypotheticalIndexes(_Evaluator):
+    """Candidates as hypopg hypothetical indexes; sizes are hypopg's estimates.
+
+    The extension must already exist in the database (creating it needs a superuser).
+    """
+
+    def build(self) -> HypotheticalIndexes:
+        for i, candidate in enumerate(self.candidates):
+            try:
+                row = self.conn.execute(
+                    "SELECT hypopg_relation_size(indexrelid) FROM hypopg_create_index(%s)",
+                    (candidate.ddl(),),
+                ).fetchone()
+            except psycopg.Error as exc:
+                self.failed[i] = (exc.diag.message_primary or str(exc)).strip()
+                continue
+            self.sizes[i] = int(row[0]) if row else 0
+        self.conn.execute("SELECT hypopg_reset()")
+        return self
+
+    def _measure(self, queries: list[int], config: frozenset[int]) -> list[float]:
+        self.conn.execute("SELECT hypopg_reset()")
+        tables = set().union(*(self.query_tables[q] for q in queries))
+        for i in sorted(config):
+            if i in self.sizes and self.candidates[i].table in tables:
+                self.conn.execute("SELECT hypopg_create_index(%s)", (self.candidates[i].ddl(),))
+        return [plan_cost(self.conn, self.queries[q]) for q in queries]
+
+    def close(self) -> None:
+        self.conn.execute("SELECT hypopg_reset()")
