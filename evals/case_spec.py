@@ -1,0 +1,66 @@
+"""The parts of a case file that are inputs to the engine: its spec, mode and extra files.
+
+An inline spec is validated by the same loader as spec files (`agent.spec.parse_spec`);
+its problems, which name key paths inside the spec, are placed back at their line and
+column in the case file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agent.cli.requests import read_schema_text
+from agent.package import Mode
+from agent.spec import parse_spec
+from agent.spec_model import Requirements
+from agent.spec_yaml import Path as DataPath
+from agent.spec_yaml import SourceMap, dotted, problem_dict
+from agent.state import NamedQuery
+from tools.errors import SpecError
+from tools.sql.workload import read_workload
+
+_SPEC_AT: DataPath = ("spec",)
+
+
+def inline_spec(
+    data: dict[str, Any], positions: SourceMap
+) -> tuple[Requirements | None, list[dict[str, Any]]]:
+    """Validate the `spec:` mapping of a case; problems are located in the case file."""
+    try:
+        return parse_spec(data), []
+    except SpecError as exc:
+        return None, [_relocate(problem, positions) for problem in exc.problems]
+
+
+def _relocate(problem: dict[str, Any], positions: SourceMap) -> dict[str, Any]:
+    """A spec problem (path relative to the spec) at its place in the case file."""
+    inside = problem.get("path") or ""
+    by_name = {dotted(p[1:]): p for p in (*positions.values, *positions.keys) if p[:1] == _SPEC_AT}
+    path = by_name.get(inside, _SPEC_AT)
+    where = positions.locate(path, key=path in positions.keys)
+    return problem_dict(path, where, str(problem.get("message", "invalid spec")))
+
+
+def mode_problem(mode: Mode, positions: SourceMap) -> list[dict[str, Any]]:
+    """A mode whose stages the design graph does not (yet) have cannot be evaluated."""
+    from agent.graph import STAGE_BODIES
+    from agent.routing import STAGES_BY_MODE
+
+    missing = [stage for stage in STAGES_BY_MODE[mode] if stage not in STAGE_BODIES]
+    if not missing:
+        return []
+    message = f"mode '{mode}' is not available: the graph has no {', '.join(missing)} stage"
+    return [problem_dict(("mode",), positions.locate(("mode",)), message)]
+
+
+def read_inputs(
+    folder: Path, schema_file: str | None, workload_file: str | None
+) -> tuple[str | None, list[NamedQuery]]:
+    """The current schema and workload of optimize/migrate/scale cases, relative to the case."""
+    schema = read_schema_text(folder / schema_file) if schema_file else None
+    workload: list[NamedQuery] = []
+    if workload_file:
+        queries = read_workload(folder / workload_file)
+        workload = [NamedQuery(name=q.name, sql=q.sql) for q in queries]
+    return schema, workload
