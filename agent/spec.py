@@ -116,11 +116,13 @@ def _pydantic_problem(error: Any, data: Any, positions: SourceMap) -> dict[str, 
 
 
 def _explain(error: Any) -> str:
-    """Pydantic's message plus the value that was given, when short."""
+    """Pydantic's message (without its "Value error, " prefix) plus the value given."""
+    message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
-    if isinstance(given, str | int | float | bool) and len(str(given)) <= 60:
-        return f"{error['msg']} (got {json.dumps(given)})"
-    return str(error["msg"])
+    short = isinstance(given, str | int | float | bool) and len(str(given)) <= 60
+    if short and repr(given) not in message:
+        return f"{message} (got {json.dumps(given)})"
+    return message
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:

@@ -41,7 +41,7 @@ def missing_information(spec: Requirements) -> list[Question]:
     found += _global_choices(spec)
     found += _retention(spec)
     found += _compliance(spec)
-    return found
+    return sorted(found, key=lambda q: q.kind != "question")  # stable: questions first
 
 
 def _access_patterns(spec: Requirements) -> list[Question]:

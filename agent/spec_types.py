@@ -156,11 +156,12 @@ def _enum_values(inner: str, offset: int) -> tuple[str, ...]:
     cursor = offset
     for raw in inner.split(","):
         item = raw.strip()
+        at = cursor + len(raw) - len(raw.lstrip())
         if not item or not _ENUM_VALUE.match(item):
-            raise TypeStringError(f"bad enum value {raw.strip()!r}", cursor)
+            raise TypeStringError(f"bad enum value {item!r}", at)
         value = item.strip("'\"").strip()
         if value in values:
-            raise TypeStringError(f"enum value {value!r} appears twice", cursor)
+            raise TypeStringError(f"enum value {value!r} appears twice", at)
         values.append(value)
         cursor += len(raw) + 1
     return tuple(values)

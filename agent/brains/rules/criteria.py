@@ -21,7 +21,8 @@ def _clamp(value: float) -> float:
 
 def relationships(spec: Requirements, s: Signals) -> tuple[float, str]:
     """Integrity between entities: many references and M:N links favour foreign keys."""
-    weight = _clamp(0.5 + (s.references + 2 * s.many_to_many) / 4)
+    links = s.references + 2 * s.many_to_many
+    weight = _clamp(0.5 + links / 4) if links else 0.0
     return weight, f"{s.references} references and {s.many_to_many} many-to-many links"
 
 

@@ -19,6 +19,14 @@ class Option:
     engine: str
     ratings: dict[str, tuple[int, str]]  # criterion id -> (score 1..5, reason)
     features: tuple[str, ...] = ()
+    # Ratings that only hold when the data has the option's shape (criterion -> fallback).
+    conditional: dict[str, tuple[int, str]] | None = None
+
+    def rating(self, criterion: str, time_series_weight: float) -> tuple[int, str]:
+        """The rating, or its fallback when the condition (time-series data) is absent."""
+        if self.conditional and criterion in self.conditional and time_series_weight == 0:
+            return self.conditional[criterion]
+        return self.ratings[criterion]
 
 
 RELATIONAL = Option(
@@ -55,6 +63,10 @@ TIME_SERIES = Option(
         "operations": (3, "still one PostgreSQL, but partitions must be created and dropped"),
     },
     ("declarative RANGE partitioning by time", "retention by dropping partitions"),
+    conditional={
+        "write_rate": (3, "no time series here: time partitions do not speed up these writes"),
+        "scale": (3, "no time series here: nothing to drop by age"),
+    },
 )
 
 DOCUMENT = Option(

@@ -109,20 +109,25 @@ def _tenant_ancestors(plan: SchemaPlan, tenant_table: str) -> set[str]:
 
 
 def phi_tables(spec: Requirements, plan: SchemaPlan) -> list[str]:
-    """Tables holding PHI: marked ones (or people-like ones when none is marked) and the
-    tables that reference them, since a visit or an invoice of a patient is PHI too."""
+    """Tables holding PHI: marked ones (or people-like ones when none is marked) and every
+    table that references them, directly or through others: a visit, its notes and its
+    invoice are PHI because they are about an identifiable patient."""
     marked = [
         e.name for e in spec.entities if e.phi or e.pii or any(a.pii for a in e.attributes.values())
     ]
     if not any(e.phi for e in spec.entities) and not marked:
         marked = [e.name for e in spec.entities if e.name in PEOPLE]
-    core = {table_name(name) for name in marked if table_name(name) in plan.tables}
-    referencing = {
-        t.name
-        for t in plan.tables.values()
-        if t.kind in ("entity", "join") and any(fk.ref_table in core for fk in t.foreign_keys)
-    }
-    return [name for name in plan.tables if name in core | referencing]
+    found = {table_name(name) for name in marked if table_name(name) in plan.tables}
+    grew = True
+    while grew:
+        referencing = {
+            t.name
+            for t in plan.tables.values()
+            if t.kind in ("entity", "join") and any(fk.ref_table in found for fk in t.foreign_keys)
+        }
+        grew = not referencing <= found
+        found |= referencing
+    return [name for name in plan.tables if name in found]
 
 
 def apply_phi_policies(spec: Requirements, plan: SchemaPlan) -> list[str]:

@@ -55,15 +55,11 @@ def decide_technology(spec: Requirements) -> TechnologyDecision:
 
 
 def _score(option: Option, criteria: list[Criterion]) -> OptionScore:
-    scores = [
-        CriterionScore(
-            criterion=c.id,
-            weight=c.weight,
-            score=option.ratings[c.id][0],
-            reason=option.ratings[c.id][1],
-        )
-        for c in criteria
-    ]
+    series_weight = next((c.weight for c in criteria if c.id == "time_series"), 0.0)
+    scores = []
+    for c in criteria:
+        score, reason = option.rating(c.id, series_weight)
+        scores.append(CriterionScore(criterion=c.id, weight=c.weight, score=score, reason=reason))
     total_weight = sum(c.weight for c in criteria) or 1.0
     total = sum(s.weight * s.score for s in scores) / (5 * total_weight) * 100
     return OptionScore(
