@@ -226,3 +226,17 @@ def test_missing_extension_is_named_without_a_create_extension(pg: PgServer) -> 
     ]
     assert result.errors[0].message == 'type "geometry" does not exist'
     assert result.errors[0].column == 47  # PostgreSQL's cursor, mapped to the file
+
+
+def test_comments_on_extensions_the_sandbox_cannot_own_are_skipped(pg: PgServer) -> None:
+    schema = parse_schema(
+        "CREATE EXTENSION IF NOT EXISTS plpgsql WITH SCHEMA pg_catalog;\n"
+        "COMMENT ON EXTENSION plpgsql IS 'PL/pgSQL procedural language';\n"
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+        "COMMENT ON EXTENSION pg_trgm IS 'trigrams';\n"
+    )
+    result = validate_schema(schema, pg)
+    assert result.errors == []
+    assert [(s.line, s.reason) for s in result.skipped] == [
+        (2, "comment on extension plpgsql, which the sandbox role does not own")
+    ]

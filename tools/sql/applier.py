@@ -71,7 +71,6 @@ class Applier:
         self.scratch = scratch
         self._conn: Conn | None = None
         self._admin: Conn | None = None
-        self.admin_extensions: set[str] = set()
 
     def __enter__(self) -> Applier:
         self._conn = connect(self.scratch.dsn, autocommit=True)
@@ -97,7 +96,7 @@ class Applier:
     def needs_own_step(self, statement: Statement) -> bool:
         if statement.kind in _OWN_STEP_KINDS:
             return True
-        if statement.kind == "CommentStmt" and self.admin_extensions:
+        if statement.kind == "CommentStmt":
             return bool(_ON_EXTENSION.search(statement.sql))
         return statement.kind in ("IndexStmt", "DropStmt", "AlterTableStmt") and bool(
             _OUTSIDE_TRANSACTION.search(statement.sql)
@@ -152,12 +151,18 @@ class Applier:
         self._execute("BEGIN")
 
     def _comment(self, statement: Statement) -> Outcome | None:
+        """Dumps comment on extensions the sandbox cannot own (plpgsql, admin-installed)."""
         node = statement_node(statement)
         target = node.get("object")
         if node.get("objtype") == "OBJECT_EXTENSION" and target and "String" in target:
             name = str(target["String"].get("sval", ""))
-            if name in self.admin_extensions:
-                reason = f"comment on extension {name}, which the validator installed as admin"
+            owned = self.conn.execute(
+                "SELECT pg_get_userbyid(extowner) = current_user FROM pg_extension"
+                " WHERE extname = %s",
+                (name,),
+            ).fetchone()
+            if owned is not None and not owned[0]:
+                reason = f"comment on extension {name}, which the sandbox role does not own"
                 return Outcome(skipped_reason=reason)
         return self.run_one(statement)
 
@@ -197,7 +202,6 @@ class Applier:
         except psycopg.Error as exc:
             _check_connection(self._admin, exc)
             return _outcome(exc, offset=None)
-        self.admin_extensions.add(name)
         return None
 
     @property
