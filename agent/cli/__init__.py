@@ -28,9 +28,10 @@ def _root() -> None:
 
 def _register() -> None:
     # Each command module adds itself; importing here keeps start-up cost per command small.
+    from agent.cli import eval as eval_cmd
     from agent.cli import personas, review, spec
 
-    for module in (review, personas, spec):
+    for module in (review, personas, spec, eval_cmd):
         module.register(app)
 
 
