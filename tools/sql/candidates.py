@@ -54,13 +54,20 @@ class Candidate:
     def columns(self) -> list[str]:
         return [e.column or f"({e.expression})" for e in self.elements]
 
+    @property
+    def name(self) -> str:
+        """A conventional name: `orders_customer_id_created_at_idx`, at most 63 bytes."""
+        words = [e.column or _expression_word(e.expression or "") for e in self.elements]
+        if self.kind in ("partial", "covering", "gin"):
+            words.append(self.kind)
+        return "_".join([self.table.split(".")[-1], *words, "idx"])[:63]
+
     def ddl(self, name: str | None = None) -> str:
         table = sql.Identifier(*self.table.split(".")).as_string()
-        label = f"{sql.Identifier(name).as_string()} " if name else ""
+        label = sql.Identifier(name or self.name).as_string()
         using = f" USING {self.method}" if self.method != "btree" else ""
-        text = (
-            f"CREATE INDEX {label}ON {table}{using} ({', '.join(e.sql() for e in self.elements)})"
-        )
+        keys = ", ".join(e.sql() for e in self.elements)
+        text = f"CREATE INDEX {label} ON {table}{using} ({keys})"
         if self.include:
             text += f" INCLUDE ({', '.join(sql.Identifier(c).as_string() for c in self.include)})"
         return text + (f" WHERE {self.where}" if self.where else "")
