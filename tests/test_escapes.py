@@ -112,6 +112,8 @@ FILE_ATTEMPTS: list[tuple[str, str, dict[str, Any]]] = [
     ("write-git-config", "Write", {"path": ".git/config", "content": "[core]\nfsmonitor=id\n"}),
     ("write-git-uppercase", "Write", {"path": ".GIT/config", "content": "x"}),
     ("write-git-via-symlink", "Write", {"path": "gitlink/config", "content": "x"}),
+    ("write-husky-hook", "Write", {"path": ".husky/pre-commit", "content": "id\n"}),
+    ("write-envrc", "Write", {"path": "sub/.envrc", "content": "id\n"}),
     ("write-claude-settings", "Write", {"path": ".claude/settings.json", "content": "{}"}),
     ("write-dbarch-settings", "Write", {"path": ".dbarch/config.toml", "content": "x"}),
     ("write-sibling-prefix", "Write", {"path": "{ROOT}/ws_evil/planted.txt", "content": "x"}),
@@ -190,6 +192,9 @@ def _assert_contained(arena: Arena, before: dict[str, bytes], reply: str) -> Non
     assert arena.snapshot() == before
     assert not (arena.outside / "planted.txt").exists()
     assert (arena.ws / ".git" / "config").read_text() == "[core]\n\tbare = false\n"
+    assert not list((arena.ws / ".git" / "hooks").iterdir())
+    for made in (".claude", ".dbarch", ".husky", ".GIT", "sub/.envrc"):
+        assert not (arena.ws / made).exists()
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,14 @@ import stat
 from tools.errors import PathEscapeError, ToolError
 from tools.fs.paths import Located
 
-# Tool state, VCS internals and auto-executed configuration: never written by the agent.
-PROTECTED_DIRS = frozenset({".git", ".hg", ".svn", ".claude", ".dbarch", ".direnv", ".vscode"})
-PROTECTED_FILES = frozenset({".envrc", ".gitmodules", ".gitconfig", ".mcp.json"})
+# VCS internals, hook folders, agent settings and files other tools execute on their own
+# (direnv, pre-commit): never written by the agent.
+PROTECTED_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".husky", ".githooks", ".claude", ".dbarch", ".direnv", ".vscode"}
+)
+PROTECTED_FILES = frozenset(
+    {".envrc", ".gitmodules", ".gitconfig", ".mcp.json", ".pre-commit-config.yaml"}
+)
 
 
 class ProtectedPathError(ToolError):

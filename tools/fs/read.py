@@ -63,17 +63,14 @@ def read_file(args: ReadInput, ctx: ToolContext) -> ReadResult:
     lines = decode_text(shown, data).splitlines(keepends=True)
     start = args.offset - 1
     window = lines[start : start + args.limit]
-    content = "".join(window)
-    if len(content) > MAX_RETURNED_CHARS:
-        content = content[:MAX_RETURNED_CHARS]
-    returned = len(window)
+    joined = "".join(window)
     return ReadResult(
         path=shown,
-        content=content,
+        content=joined[:MAX_RETURNED_CHARS],
         first_line=args.offset,
-        lines_returned=returned,
+        lines_returned=len(window),
         total_lines=len(lines),
-        truncated=start + returned < len(lines) or len("".join(window)) > MAX_RETURNED_CHARS,
+        truncated=start + len(window) < len(lines) or len(joined) > MAX_RETURNED_CHARS,
     )
 
 
