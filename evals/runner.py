@@ -1,0 +1,146 @@
+"""Run eval cases through the engine, concurrently, and grade each result.
+
+The runner calls the same `run_design` as every other door. Each case gets its own
+`Settings.home` (checkpoints and the run registry are SQLite files there), so concurrent
+cases never share a thread store. A case whose run fails a gate, stops for questions or
+crashes is a failed case with the reason in its checks; the other cases still run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from agent.brains.factory import make_brain
+from agent.config import Settings
+from agent.context import RunContext
+from agent.engine import RunOutcome, run_design
+from evals.cases import EvalCase, load_cases
+from evals.checks import grade
+from evals.results import CaseResult, CheckResult, EvalReport
+from tools.sql.server import PgServer, resolve_server
+
+Progress = Callable[[CaseResult], None]
+
+__all__ = ["CaseResult", "EvalReport", "Progress", "run_cases", "run_evals"]
+
+
+async def run_evals(
+    paths: Sequence[Path],
+    brain: str,
+    model: str | None = None,
+    jobs: int = 1,
+    settings: Settings | None = None,
+    on_progress: Progress | None = None,
+) -> EvalReport:
+    """Load the cases under `paths` (default: the built-in suite) and run them with `brain`."""
+    cases = load_cases(paths)
+    return await run_cases(cases, brain, model, jobs, settings, on_progress)
+
+
+async def run_cases(
+    cases: Sequence[EvalCase],
+    brain: str,
+    model: str | None = None,
+    jobs: int = 1,
+    settings: Settings | None = None,
+    on_progress: Progress | None = None,
+) -> EvalReport:
+    """Run loaded cases, at most `jobs` at a time; the report keeps the cases' order."""
+    base = settings or Settings()
+    if model:
+        base = base.model_copy(update={"model": model})
+    make_brain(brain, base)  # a brain that cannot be built is bad input: fail before any run
+    server = await asyncio.to_thread(resolve_server, base.database_url, base.pg_data_dir)
+    gate = asyncio.Semaphore(max(1, jobs))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="dbarch-eval-") as homes:
+
+        async def one(index: int, case: EvalCase) -> CaseResult:
+            home = Path(homes) / f"{index:03d}-{case.id}"
+            async with gate:
+                result = await run_case(case, brain, base.model_copy(update={"home": home}), server)
+            if on_progress is not None:
+                on_progress(result)
+            return result
+
+        results = await asyncio.gather(*(one(i, case) for i, case in enumerate(cases)))
+    return EvalReport.summarise(
+        brain=brain,
+        model=base.model if brain != "rules" else None,
+        jobs=max(1, jobs),
+        seconds=time.perf_counter() - started,
+        cases=list(results),
+    )
+
+
+async def run_case(case: EvalCase, brain: str, settings: Settings, server: PgServer) -> CaseResult:
+    """One case: run the engine, then grade the package (the checks talk to PostgreSQL)."""
+    started = time.perf_counter()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    ctx = RunContext(brain=make_brain(brain, settings), settings=settings, _pg=server)
+    try:
+        outcome = await run_design(case.request(), ctx)
+    except Exception as exc:  # an eval reports a crashing case and goes on to the next
+        return _crashed(case, exc, time.perf_counter() - started)
+    if outcome.status != "done" or outcome.package is None:
+        return _unfinished(case, outcome, time.perf_counter() - started)
+    checks = await asyncio.to_thread(grade, outcome.package, case.expect, lambda: server)
+    usage = outcome.package.usage
+    return CaseResult(
+        id=case.id,
+        file=case.file,
+        mode=case.mode,
+        status="done",
+        passed=all(c.passed for c in checks),
+        seconds=round(time.perf_counter() - started, 3),
+        tokens=usage.input_tokens + usage.output_tokens,
+        cost_usd=usage.cost_usd,
+        checks=checks,
+        thread_id=outcome.thread_id,
+        package=outcome.package,
+    )
+
+
+def _unfinished(case: EvalCase, outcome: RunOutcome, seconds: float) -> CaseResult:
+    """A failed gate or unanswered questions: every check fails with the run's message."""
+    if outcome.status == "interrupted":
+        asked = "; ".join(str(q.get("message", q)) for q in outcome.questions[:3])
+        reason = f"the run stopped for questions: {asked}"
+    else:
+        reason = f"the run failed: {outcome.message or 'no package'}"
+    return CaseResult(
+        id=case.id,
+        file=case.file,
+        mode=case.mode,
+        status=outcome.status,
+        passed=False,
+        seconds=round(seconds, 3),
+        checks=[CheckResult(check=e.check, passed=False, detail=reason) for e in case.expect],
+        message=outcome.message,
+        thread_id=outcome.thread_id,
+    )
+
+
+def _crashed(case: EvalCase, exc: Exception, seconds: float) -> CaseResult:
+    """The run raised: keep the error and where it came from, so the report can show it."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    origin = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
+    error = f"{type(exc).__name__}: {exc}{origin}"
+    return CaseResult(
+        id=case.id,
+        file=case.file,
+        mode=case.mode,
+        status="error",
+        passed=False,
+        seconds=round(seconds, 3),
+        checks=[
+            CheckResult(check=e.check, passed=False, detail=f"the run crashed: {error}")
+            for e in case.expect
+        ],
+        error=error,
+    )
