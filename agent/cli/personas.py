@@ -19,7 +19,7 @@ HELP = """List the personas the agent can speak as, show one, or export them.
 
 Examples:
 
-  dbarch personas                      # a table of name, model, tools, description
+  dbarch personas                      # name, model, tools, description
   dbarch personas --format json        # the same as JSON
   dbarch personas show architect       # frontmatter and the full prompt
   dbarch personas export --format claude-code .claude/agents
