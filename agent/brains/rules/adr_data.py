@@ -90,7 +90,7 @@ def audit_adr(spec: Requirements, schema: SchemaDesign, scaling: ScalingPlan) ->
     ]
     decision = (
         f"{audit.table} records changes of {', '.join(audit.audited_tables)} by trigger: "
-        f"{audit.reason}"
+        f"{audit.reason.rstrip('.')}."
         if audit
         else "Audit through pgaudit; no audit table in this design."
     )
@@ -102,10 +102,15 @@ def audit_adr(spec: Requirements, schema: SchemaDesign, scaling: ScalingPlan) ->
         "trigger; no UPDATE or DELETE).",
         "Personal data is encrypted or pseudonymised per column where the regime demands it.",
     ]
+    audit_table = schema.table(audit.table) if audit else None
     if growth is not None:
+        advice = (
+            "old partitions are archived per the retention policy"
+            if audit_table is not None and audit_table.partitioned_by
+            else "partition it by month and archive old partitions per the retention policy"
+        )
         consequences.append(
-            f"{growth.table} grows to {growth.rows_12m:,} rows in 12 months: partition it by "
-            "month and archive old partitions per the retention policy."
+            f"{growth.table} grows to {growth.rows_12m:,} rows in 12 months: {advice}."
         )
     return Adr(
         number=PLACEHOLDER,

@@ -104,8 +104,16 @@ def _cache_aside(
         ttl_seconds=ttl,
         invalidation=invalidation,
         reason=f"{pattern_rate(pattern):,.0f} reads/s (hot: >= {HOT_READS_PER_SECOND:g}/s); "
-        f"TTL {ttl} s ({_ttl_reason(spec, writers)})",
+        f"TTL {ttl} s ({_ttl_reason(spec, writers)}){_regulated(spec)}",
     )
+
+
+def _regulated(spec: Requirements) -> str:
+    """A cache of regulated data is part of the regulated system."""
+    if not spec.compliance:
+        return ""
+    regimes = ", ".join(c.upper() for c in spec.compliance)
+    return f"; cached values fall under {regimes}: TLS and AUTH on the cache, no disk persistence"
 
 
 def _ttl_reason(spec: Requirements, writers: list[str]) -> str:
