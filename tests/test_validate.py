@@ -168,6 +168,7 @@ def test_result_serialises_for_the_review_report(pg: PgServer) -> None:
         "kind": "CreateStmt",
         "statement": "CREATE TABLE t (a int REFERENCES u)",
         "caused_by": None,
+        "caused_by_file": None,
         "missing_extension": None,
     }
 
@@ -214,18 +215,22 @@ def _databases_like(pg: PgServer, pattern: str) -> set[str]:
 
 def test_missing_extension_is_named_without_a_create_extension(pg: PgServer) -> None:
     schema = parse_schema(
-        "CREATE TABLE shapes (id int PRIMARY KEY, area geometry(Polygon, 4326));\n"
+        "CREATE TABLE shapes (\n"
+        "    id int PRIMARY KEY,\n"
+        "    area geometry(Polygon, 4326)\n"
+        ");\n"
         "CREATE INDEX shapes_area ON shapes USING gist (area);\n"
-        "CREATE TABLE rooms (id int, EXCLUDE USING gist (id WITH =));\n"
+        "CREATE TABLE rooms (id int, EXCLUDE USING gist (id WITH =));\n",
+        "shapes.sql",
     )
     result = validate_schema(schema, pg)
-    assert [(e.line, e.caused_by, e.missing_extension) for e in result.errors] == [
-        (1, None, "postgis"),
-        (2, 1, "postgis"),
-        (3, None, "btree_gist"),
+    assert [(e.line, e.column, e.caused_by, e.missing_extension) for e in result.errors] == [
+        (3, 10, None, "postgis"),  # PostgreSQL's cursor on the type, mapped to the file
+        (5, 1, 3, "postgis"),
+        (6, 1, None, "btree_gist"),
     ]
     assert result.errors[0].message == 'type "geometry" does not exist'
-    assert result.errors[0].column == 47  # PostgreSQL's cursor, mapped to the file
+    assert result.errors[1].caused_by_file == "shapes.sql"
 
 
 def test_comments_on_extensions_the_sandbox_cannot_own_are_skipped(pg: PgServer) -> None:

@@ -73,6 +73,7 @@ def is_missing_extension(message: str) -> bool:
 class Cause:
     line: int  # line of the root failure
     extension: str | None  # the missing extension at the root, when there is one
+    file: str | None = None
 
 
 class FailureTracker:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tools.sql.applier import Applier, Outcome
 from tools.sql.failures import Cause, FailureTracker, is_missing_extension
 from tools.sql.model import Schema, Skipped, Statement
+from tools.sql.nodes import Json
 from tools.sql.scope import skip_reason, statement_node
 from tools.sql.server import PgServer, Scratch, scratch_database
 
@@ -39,6 +40,7 @@ class StatementError(BaseModel):
     kind: str  # pglast node name of the statement, e.g. "CreateStmt"
     statement: str  # the statement's first line, to recognise it
     caused_by: int | None = None  # line of the earlier failure this one follows from
+    caused_by_file: str | None = None  # and its file, when the input was a folder
     missing_extension: str | None = None
 
 
@@ -147,20 +149,13 @@ class _Run:
             self.skipped.append(_skipped(statement, outcome.skipped_reason))
             return
         node = statement_node(statement)
-        message = outcome.message
-        cause = self.tracker.cause_of(node, message)
-        missing = None
-        if statement.kind == "CreateExtensionStmt" and is_missing_extension(message):
-            missing = str(node.get("extname", "")) or None
-        elif cause is not None:
-            missing = cause.extension
-        else:
-            missing = self.tracker.guess_extension(node, message)
+        cause, missing = self._classify(statement, node, outcome.message)
         line, column = _error_position(statement, outcome.position)
-        self.tracker.record(statement.kind, node, cause or Cause(statement.line, missing))
+        root = cause or Cause(line, missing, statement.file)
+        self.tracker.record(statement.kind, node, root)
         self.errors.append(
             StatementError(
-                message=message,
+                message=outcome.message,
                 detail=outcome.detail,
                 hint=outcome.hint,
                 sqlstate=outcome.sqlstate,
@@ -168,11 +163,23 @@ class _Run:
                 line=line,
                 column=column,
                 kind=statement.kind,
-                statement=statement.sql.splitlines()[0][:200] if statement.sql else "",
+                statement=_first_line(statement),
                 caused_by=cause.line if cause else None,
+                caused_by_file=cause.file if cause else None,
                 missing_extension=missing,
             )
         )
+
+    def _classify(
+        self, statement: Statement, node: Json, message: str
+    ) -> tuple[Cause | None, str | None]:
+        """The root failure this one follows from, and the extension it needed, if known."""
+        cause = self.tracker.cause_of(node, message)
+        if statement.kind == "CreateExtensionStmt" and is_missing_extension(message):
+            return cause, str(node.get("extname", "")) or None
+        if cause is not None:
+            return cause, cause.extension
+        return None, self.tracker.guess_extension(node, message)
 
 
 def _error_position(statement: Statement, position: int | None) -> tuple[int, int]:
@@ -186,6 +193,11 @@ def _error_position(statement: Statement, position: int | None) -> tuple[int, in
     return statement.line + newlines, len(before) - before.rfind("\n")
 
 
+def _first_line(statement: Statement) -> str:
+    return statement.sql.splitlines()[0][:200] if statement.sql else ""
+
+
 def _skipped(statement: Statement, reason: str) -> Skipped:
-    first_line = statement.sql.splitlines()[0][:200] if statement.sql else ""
-    return Skipped(file=statement.file, line=statement.line, text=first_line, reason=reason)
+    return Skipped(
+        file=statement.file, line=statement.line, text=_first_line(statement), reason=reason
+    )
