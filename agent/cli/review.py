@@ -15,6 +15,7 @@ from rich.console import Console
 
 from agent.cli import exits
 from agent.cli.review_text import console_for, print_report, print_rules, rules_catalogue
+from agent.cli.review_workload import WorkloadStep, parse_rows, print_workload
 from agent.config import Settings
 from tools.errors import InputError
 from tools.sql.review import Progress, ReviewRequest, review
@@ -33,6 +34,8 @@ Examples:
     dbarch review schema.sql --erd > erd.mmd
 
     dbarch review --rules
+
+    dbarch review schema.sql --workload queries.sql --rows orders=2M --rows customers=50k --budget 64MB
 
 Exit codes: 0 nothing of severity error; 1 a statement failed or an error finding; 2 bad input (unreadable file, SQL syntax error at file:line:column); 3 PostgreSQL unavailable.
 """  # noqa: E501  (help paragraphs are single lines: the terminal rewraps them)
@@ -59,6 +62,16 @@ def review_command(
     squawk: Annotated[
         bool, typer.Option("--squawk/--no-squawk", help="Run squawk's rules as well.")
     ] = True,
+    workload: Annotated[
+        Path | None,
+        typer.Option(help="Queries (';'-separated, '-- name:' optional): plans and index advice."),
+    ] = None,
+    rows: Annotated[
+        list[str] | None, typer.Option(help="TABLE=COUNT rows for the sample data; repeatable.")
+    ] = None,
+    budget: Annotated[
+        str | None, typer.Option(help="Size budget for advised indexes, e.g. 64MB.")
+    ] = None,
 ) -> int:
     if rules:
         return _show_rules(output)
@@ -67,15 +80,22 @@ def review_command(
     settings = Settings()
     server = resolve_server(settings.database_url, settings.pg_data_dir)
     request = ReviewRequest(path=str(schema), squawk=squawk)
+    step = None
+    if workload is not None:
+        step = WorkloadStep(workload, parse_rows(rows or []), budget, settings.sample_row_cap)
     with _progress() as say:
-        report = review(request, server, progress=say)
+        report = review(request, server, steps=[step] if step else (), progress=say)
     if erd:
         sys.stdout.write(report.erd)
     elif output is OutputFormat.json:
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        data = report.model_dump(mode="json") | (step.json_fields() if step else {})
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         print_report(console_for(sys.stdout), report, show_all=show_all)
-    return exits.FINDINGS if report.failed else exits.OK
+        if step:
+            print_workload(console_for(sys.stdout), step)
+    failed = report.failed or (step is not None and step.failed)
+    return exits.FINDINGS if failed else exits.OK
 
 
 def _show_rules(output: OutputFormat) -> int:

@@ -68,14 +68,31 @@ def analyze_workload(
     """The whole analysis in a scratch database that is dropped whatever happens."""
     with scratch_database(server) as scratch:
         apply_statements(schema, scratch)
-        data = generate_data(schema, scratch, rows or {}, cap=cap)
-        report = WorkloadReport(sampling_note=data.sampling_note, data=data)
-        report.notes = data.notes + data.failures
-        report.plans = explain_queries(scratch.dsn, queries)
-        report.errors = [p.error for p in report.plans if p.error]
-        planned = [q for q, p in zip(queries, report.plans, strict=True) if p.ok]
-        if advise_indexes and planned:
-            _fill_advice(report, advise_on(scratch, planned, budget_bytes))
+        return analyze_applied(schema, queries, scratch, rows, budget_bytes, cap, advise_indexes)
+
+
+def analyze_applied(
+    schema: Schema,
+    queries: Sequence[WorkloadQuery],
+    scratch: Scratch,
+    rows: Mapping[str, int] | None = None,
+    budget_bytes: int | None = None,
+    cap: int = 200_000,
+    advise_indexes: bool = True,
+) -> WorkloadReport:
+    """Fill, plan and advise on a scratch database where `schema` is already applied.
+
+    Queries that fail to plan are reported by name in `errors` (and on their plan) and
+    left out of the advice; the others are still planned and advised.
+    """
+    data = generate_data(schema, scratch, rows or {}, cap=cap)
+    report = WorkloadReport(sampling_note=data.sampling_note, data=data)
+    report.notes = data.notes + data.failures
+    report.plans = explain_queries(scratch.dsn, queries)
+    report.errors = [p.error for p in report.plans if p.error]
+    planned = [q for q, p in zip(queries, report.plans, strict=True) if p.ok]
+    if advise_indexes and planned:
+        _fill_advice(report, advise_on(scratch, planned, budget_bytes))
     return report
 
 
