@@ -140,7 +140,7 @@ def test_two_unnamed_indexes_on_the_same_columns_get_distinct_names() -> None:
         "CREATE INDEX ON t (a);\nCREATE INDEX ON t (a) WHERE a > 0;"
     )
     [_, indexes] = plan_migrations(SchemaDesign(ddl=ddl), NO_INDEXES)
-    assert "EXISTS t_a_idx\n" in indexes.up and "EXISTS t_a_idx2\n" in indexes.up
+    assert "EXISTS t_a_idx ON" in indexes.up and "EXISTS t_a_idx2 ON" in indexes.up
 
 
 def test_a_statement_without_a_known_rollback_is_refused() -> None:
@@ -151,3 +151,18 @@ def test_a_statement_without_a_known_rollback_is_refused() -> None:
 def test_a_failing_statement_is_named(scratch: Scratch) -> None:
     with pytest.raises(DatabaseError, match="missing_table"):
         apply_migration(scratch.dsn, "BEGIN;\nALTER TABLE missing_table ADD COLUMN x int;\nCOMMIT;")
+
+
+def test_an_index_repeated_by_the_advisor_is_planned_once_and_a_clash_renamed() -> None:
+    ddl = "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\nCREATE INDEX t_a_idx ON t (a);"
+    advice = IndexPlan(
+        indexes=[
+            IndexRecommendation(ddl="CREATE INDEX t_a_idx ON t (a)", table="t", columns=["a"]),
+            IndexRecommendation(ddl="CREATE INDEX t_a_idx ON t (a, b)", table="t", columns=["a"]),
+        ]
+    )
+    [_, indexes] = plan_migrations(SchemaDesign(ddl=ddl), advice)
+    created = [s for s in migration_statements(indexes.up) if s.startswith("CREATE")]
+    assert len(created) == 2
+    assert "EXISTS t_a_idx ON t (a);" in indexes.up
+    assert "EXISTS t_a_idx2 ON t (a, b);" in indexes.up

@@ -28,6 +28,7 @@ Group = Literal[
     "partitions",
     "views",
 ]
+_MULTILINE = (ast.CreateStmt, ast.CreateFunctionStmt, ast.ViewStmt, ast.CreateTableAsStmt)
 MAX_NAME = 63  # PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes
 _AT = enums.AlterTableType
 _CT = enums.ConstrType
@@ -46,7 +47,9 @@ class Step:
 def _sql(node: ast.Node | None) -> str:
     if node is None:
         raise ToolError("a DDL statement lacks a part its migration step needs")
-    return str(IndentedStream(comma_at_eoln=True)(node))
+    if isinstance(node, _MULTILINE):
+        return str(IndentedStream(comma_at_eoln=True)(node))
+    return str(RawStream()(node))
 
 
 def _names(parts: tuple[ast.Node, ...] | None) -> str:
@@ -80,7 +83,7 @@ class StepPlanner:
         self.created: set[str] = set()
         self.steps: list[Step] = []
         self._anonymous = 0
-        self._index_names: set[str] = set()
+        self._index_names: dict[str, str] = {}  # name -> definition without the name
 
     def plan(self, sql: str) -> list[Step]:
         try:
@@ -226,9 +229,13 @@ class StepPlanner:
             raise ToolError(f"cannot plan a rollback for a change to an existing table: {single}")
 
     def _IndexStmt(self, node: ast.IndexStmt) -> None:
-        if not node.idxname:
-            node.idxname = self._unique_index_name(index_name(node))
-        self._index_names.add(node.idxname)
+        """Unnamed indexes get a name; a repeat of an index already planned is planned once."""
+        given, node.idxname = node.idxname, None
+        definition = _sql(node)
+        if given and self._index_names.get(given) == definition:
+            return  # the advisor recommends an index the schema already creates
+        node.idxname = self._unique_index_name(given or index_name(node))
+        self._index_names[node.idxname] = definition
         node.if_not_exists = True
         if _key(node.relation) in self.partitioned:
             # PostgreSQL cannot build an index CONCURRENTLY on a partitioned table. The parent
@@ -244,7 +251,7 @@ class StepPlanner:
         self._add("indexes", _sql(node), drop)
 
     def _unique_index_name(self, name: str) -> str:
-        """IF NOT EXISTS would silently skip a second index of the same name: number it."""
+        """IF NOT EXISTS would silently skip a different index of the same name: number it."""
         candidate, number = name, 1
         while candidate in self._index_names:
             number += 1
