@@ -80,9 +80,11 @@ def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
 
 
 def _audit_table(name: str, enum: str) -> TableDef:
+    """uuid ids: audit rows copied between databases (restores, shards, archives) or
+    loaded in bulk never collide with the ones triggers keep writing."""
     table = TableDef(name, "audit", name, comment="Append-only trail of row changes (triggers).")
     table.columns = [
-        ColumnDef("id", "bigint", True, identity=True),
+        ColumnDef("id", "uuid", True, "gen_random_uuid()"),
         ColumnDef("table_name", "text", True),
         ColumnDef("row_id", "text"),
         ColumnDef("action", enum, True),
