@@ -187,7 +187,7 @@ def test_hipaa_clinic_has_rls_on_phi_and_an_audit_trail(scratch: Scratch) -> Non
         conn.execute("UPDATE patients SET last_name = 'Lovelace'")
         actions = conn.execute(
             "SELECT action::text, new_row ->> 'last_name' FROM audit_log "
-            "WHERE table_name = 'patients' ORDER BY id"
+            "WHERE table_name = 'patients' ORDER BY changed_at"
         ).fetchall()
         assert actions == [("INSERT", "L"), ("UPDATE", "Lovelace")]
 
