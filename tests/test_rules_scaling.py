@@ -198,3 +198,13 @@ def test_measured_index_sizes_scale_by_the_sampling_factor() -> None:
     baseline = next(s for s in plan(compiled).sizes if s.table == "devices")
     assert devices.bytes_now == (baseline.bytes_now or 0) + math.ceil(1_000_000 * 50_000 / 20_000)
     assert any("measured on 20,000 sample rows" in n for n in plan(compiled, measured).notes)
+
+
+def test_regulated_spec_without_marked_personal_data_is_told_to_mark_it() -> None:
+    data = {
+        "name": "crm",
+        "compliance": ["gdpr"],
+        "entities": [{"name": "contact", "rows": 5000, "attributes": {"email": "text!"}}],
+    }
+    security = " ".join(plan(from_dict(data)).security)
+    assert "no attribute is marked pii/phi" in security and "GDPR" in security

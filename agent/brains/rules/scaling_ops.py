@@ -78,12 +78,17 @@ def security_measures(spec: Requirements, schema: SchemaDesign) -> list[str]:
             + "."
         )
     sensitive = sensitive_columns(spec)
-    if sensitive and spec.compliance:
+    if spec.compliance:
+        which = (
+            ", ".join(sensitive)
+            if sensitive
+            else "no attribute is marked pii/phi in the spec: mark them; until then treat "
+            "people-like entities and what references them as personal data"
+        )
         found.append(
-            "Column encryption or pseudonymisation of personal data ("
-            + ", ".join(sensitive)
-            + "): pgcrypto or application-side envelope encryption, keys in a KMS; "
-            "analytics copies get pseudonymised identifiers."
+            f"Column encryption or pseudonymisation of personal data ({which}): pgcrypto or "
+            "application-side envelope encryption, keys in a KMS; analytics copies get "
+            "pseudonymised identifiers."
         )
     if schema.audit is not None:
         found.append(
