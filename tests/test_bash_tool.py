@@ -185,6 +185,8 @@ def test_read_only_git_runs_on_a_vetted_repository(repo: Path) -> None:
     assert "?? db/" in str(status["stdout"])
     shown = _run(tools, "git show --stat HEAD")
     assert "notes.md" in str(shown["stdout"])
+    blob = _run(tools, "git show main:notes.md")  # a revision, not a file: allowed through
+    assert blob["stdout"] == "first\nsecond\nthird\n"
 
 
 def test_git_refuses_unvetted_config_and_redirected_repos(repo: Path) -> None:

@@ -18,7 +18,7 @@ from tools.bash_policy import PathArg, Plan
 from tools.errors import CommandDenied, PathEscapeError, ToolError
 from tools.fs.glob import GlobInput, glob_files
 from tools.fs.guards import check_single_link
-from tools.fs.paths import DIR_FLAGS, locate
+from tools.fs.paths import DIR_FLAGS, Located, MissingPathError, locate
 from tools.fs.read import decode_text, read_bytes
 from tools.registry import ToolContext
 
@@ -61,24 +61,31 @@ def _scan_hard_links(dir_fd: int, shown: str) -> None:
 
 def confine(ctx: ToolContext, arg: PathArg) -> None:
     """One file operand: inside the root, and nothing a program could be tricked by."""
-    with locate(ctx.workspace, arg.text) as loc:
-        st = loc.st
-        if st is None:
-            return  # the program will report the missing file itself
-        mode = st.st_mode
-        if stat.S_ISREG(mode):
-            if arg.content:
-                check_single_link(st, loc.display)
-        elif stat.S_ISDIR(mode):
-            if arg.recursive:
-                fd = os.open(loc.name, DIR_FLAGS, dir_fd=loc.dir_fd) if loc.name else loc.dir_fd
-                try:
-                    _scan_hard_links(fd, loc.display)
-                finally:
-                    if loc.name:
-                        os.close(fd)
-        else:
-            raise PathEscapeError(f"{loc.display}: devices, FIFOs and sockets are refused")
+    try:
+        with locate(ctx.workspace, arg.text) as loc:
+            _check_located(loc, arg)
+    except MissingPathError:
+        return  # e.g. a git revision `origin/main`: lexically inside, and nothing there
+
+
+def _check_located(loc: Located, arg: PathArg) -> None:
+    """Plain files must have one name; folders read recursively must hold only such files."""
+    if loc.st is None:
+        return  # the program will report the missing file itself
+    mode = loc.st.st_mode
+    if stat.S_ISREG(mode):
+        if arg.content:
+            check_single_link(loc.st, loc.display)
+    elif not stat.S_ISDIR(mode):
+        raise PathEscapeError(f"{loc.display}: devices, FIFOs and sockets are refused")
+    elif arg.recursive and loc.name is None:
+        _scan_hard_links(loc.dir_fd, loc.display)
+    elif arg.recursive and loc.name is not None:
+        fd = os.open(loc.name, DIR_FLAGS, dir_fd=loc.dir_fd)
+        try:
+            _scan_hard_links(fd, loc.display)
+        finally:
+            os.close(fd)
 
 
 def confine_plan(ctx: ToolContext, plan: Plan) -> None:

@@ -26,6 +26,10 @@ DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 MAX_SYMLINKS = 40
 
 
+class MissingPathError(ToolError):
+    """A folder on the path does not exist (so nothing below it can be reached either)."""
+
+
 @dataclass(frozen=True)
 class Located:
     """Where a path landed: `dir_fd` is the parent, `name` the entry (None: the dir itself).
@@ -149,7 +153,7 @@ def _enter(walk: _Walk, name: str, mkdir: Callable[[tuple[str, ...]], None] | No
         fd = os.open(name, DIR_FLAGS, dir_fd=walk.cur)
     except FileNotFoundError:
         if mkdir is None:
-            raise ToolError(f"{'/'.join((*walk.rel, name))}: no such directory") from None
+            raise MissingPathError(f"{'/'.join((*walk.rel, name))}: no such directory") from None
         mkdir((*walk.rel, name))
         os.mkdir(name, 0o755, dir_fd=walk.cur)
         fd = os.open(name, DIR_FLAGS, dir_fd=walk.cur)
