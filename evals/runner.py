@@ -22,7 +22,8 @@ from agent.engine import RunOutcome, run_design
 from evals.cases import EvalCase, load_cases
 from evals.checks import grade
 from evals.results import CaseResult, CheckResult, EvalReport
-from tools.sql.server import PgServer, resolve_server
+from tools.errors import DatabaseError
+from tools.sql.server import PgServer, resolve_server, server_version
 
 Progress = Callable[[CaseResult], None]
 
@@ -55,7 +56,7 @@ async def run_cases(
     if model:
         base = base.model_copy(update={"model": model})
     make_brain(brain, base)  # a brain that cannot be built is bad input: fail before any run
-    server = await asyncio.to_thread(resolve_server, base.database_url, base.pg_data_dir)
+    server = await asyncio.to_thread(_reachable_server, base)
     gate = asyncio.Semaphore(max(1, jobs))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="dbarch-eval-") as homes:
@@ -78,6 +79,13 @@ async def run_cases(
     )
 
 
+def _reachable_server(settings: Settings) -> PgServer:
+    """The server every gate and check uses, connected to once so an outage fails fast."""
+    server = resolve_server(settings.database_url, settings.pg_data_dir)
+    server_version(server)
+    return server
+
+
 async def run_case(case: EvalCase, brain: str, settings: Settings, server: PgServer) -> CaseResult:
     """One case: run the engine, then grade the package (the checks talk to PostgreSQL)."""
     started = time.perf_counter()
@@ -85,6 +93,8 @@ async def run_case(case: EvalCase, brain: str, settings: Settings, server: PgSer
     ctx = RunContext(brain=make_brain(brain, settings), settings=settings, _pg=server)
     try:
         outcome = await run_design(case.request(), ctx)
+    except DatabaseError:
+        raise  # PostgreSQL went away: nothing more can be graded, so the eval stops (exit 3)
     except Exception as exc:  # an eval reports a crashing case and goes on to the next
         return _crashed(case, exc, time.perf_counter() - started)
     if outcome.status != "done" or outcome.package is None:

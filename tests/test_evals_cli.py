@@ -1,0 +1,97 @@
+"""`dbarch eval` as a user runs it: the installed entry point, exit codes, JSON and --out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES
+
+CASES = FIXTURES / "evals" / "cases"
+BAD = FIXTURES / "evals" / "bad_cases"
+DBARCH = Path(sys.executable).parent / "dbarch"
+
+
+def dbarch(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    return subprocess.run(
+        [str(DBARCH), "eval", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**environment, **(env or {})},
+        check=False,
+    )
+
+
+def test_json_shape_exit_1_below_min_pass_and_out_folder(tmp_path: Path) -> None:
+    out = tmp_path / "eval-out"
+    done = dbarch(
+        str(CASES / "tiny-notes.yaml"),
+        str(CASES / "tiny-wrong.yaml"),
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+        env={"DBARCH_HOME": str(tmp_path / "home")},
+    )
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    assert data["pass_rate"] == 0.5
+    assert [case["id"] for case in data["cases"]] == ["tiny-notes", "tiny-wrong"]
+    for case in data["cases"]:
+        assert {"id", "passed", "seconds", "tokens", "cost_usd", "checks"} <= set(case)
+        assert all(set(check) == {"check", "passed", "detail"} for check in case["checks"])
+    wrong = data["cases"][1]["checks"]
+    assert {"check": "tables", "passed": False, "detail": "missing table(s): ghosts"} in wrong
+    assert "[rules] FAIL tiny-wrong" in done.stderr and "[rules] pass tiny-notes" in done.stderr
+    assert json.loads((out / "report.json").read_text())["pass_rate"] == 0.5
+    assert (out / "report.md").read_text().startswith("# Eval report")
+    assert "FAIL tables: missing table(s): ghosts" in (out / "report.txt").read_text()
+    package = json.loads((out / "cases" / "tiny-notes" / "design.json").read_text())
+    assert package["name"] == "tiny-notes"
+    assert "CREATE TABLE" in (out / "cases" / "tiny-notes" / "schema.sql").read_text()
+
+
+def test_text_report_and_exit_0_at_min_pass(tmp_path: Path) -> None:
+    done = dbarch(
+        str(CASES / "tiny-compare.yaml"),
+        "--min-pass",
+        "1.0",
+        env={"DBARCH_HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("1/1 cases passed (100.0%) with the rules brain")
+    assert "PASS tiny-compare" in done.stdout
+    assert "    ok   alternatives: weighed" in done.stdout
+
+
+def test_bad_case_file_exits_2_naming_the_position() -> None:
+    done = dbarch(str(BAD / "unknown-check.yaml"))
+    assert done.returncode == 2
+    assert "unknown-check.yaml:6:5: expect[1]: unknown check 'lint_clen'" in done.stderr
+    assert done.stdout == ""
+
+
+def test_bad_options_exit_2() -> None:
+    no_key = dbarch(str(CASES / "tiny-compare.yaml"), "--brain", "anthropic")
+    assert no_key.returncode == 2
+    assert "the anthropic brain needs ANTHROPIC_API_KEY" in no_key.stderr
+    baseline = dbarch(str(CASES / "tiny-compare.yaml"), "--baseline")
+    assert baseline.returncode == 2 and "--baseline compares another brain" in baseline.stderr
+    missing = dbarch(str(CASES / "nowhere.yaml"))
+    assert missing.returncode == 2 and "no such case file or folder" in missing.stderr
+
+
+def test_unreachable_postgres_exits_3(tmp_path: Path) -> None:
+    done = dbarch(
+        str(CASES / "tiny-compare.yaml"),
+        env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none", "DBARCH_HOME": str(tmp_path)},
+    )
+    assert done.returncode == 3
+    assert "cannot connect to PostgreSQL" in done.stderr
