@@ -12,7 +12,13 @@ from agent.brains.rules.schema import compile_schema
 from agent.brains.rules.technology import decide_technology
 from agent.spec import load_spec, parse_spec
 from agent.spec_model import Requirements
-from agent.stages import IndexPlan, SchemaDesign, TechnologyDecision
+from agent.stages import (
+    IndexPlan,
+    IndexRecommendation,
+    RejectedIndex,
+    SchemaDesign,
+    TechnologyDecision,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
@@ -42,3 +48,24 @@ def from_dict(data: dict[str, Any]) -> Compiled:
 
 
 NO_INDEXES = IndexPlan()
+
+# What the index advisor reports for the telemetry example's hottest read.
+TELEMETRY_INDEXES = IndexPlan(
+    indexes=[
+        IndexRecommendation(
+            ddl="CREATE INDEX readings_device_id_recorded_at_idx ON readings "
+            "(device_id, recorded_at DESC)",
+            table="readings",
+            columns=["device_id", "recorded_at"],
+            serves=["last hour of a device"],
+            cost_before=98_000.0,
+            cost_after=12.5,
+            size_bytes=3 * 1024**2,
+            reason="equality on device_id, then the range on recorded_at",
+        )
+    ],
+    rejected=[
+        RejectedIndex(ddl="CREATE INDEX ON readings (metric)", reason="no pattern got cheaper")
+    ],
+    sampling_note="loaded at 0.001 of its stated rows",
+)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from rules_design import EXAMPLE_NAMES, example
+from rules_design import EXAMPLE_NAMES, TELEMETRY_INDEXES, example
 
 from agent.brains.rules.adr import write_adrs
 from agent.brains.rules.migrations import plan_migrations
 from agent.brains.rules.scaling import plan_scaling
 from agent.package import DesignPackage, GateResult, PatternPlan, package_files
 from agent.report import render_adr, render_report
-from agent.stages import IndexPlan, IndexRecommendation, RejectedIndex
+from agent.stages import IndexPlan
 from tools.erd import render_erd
 from tools.sql.parse import parse_schema
 
@@ -34,24 +34,6 @@ SECTIONS = [
     "Architecture decision records",
     "Next steps",
 ]
-TELEMETRY_INDEX = IndexPlan(
-    indexes=[
-        IndexRecommendation(
-            ddl="CREATE INDEX readings_device_id_recorded_at_idx ON readings "
-            "(device_id, recorded_at DESC)",
-            table="readings",
-            columns=["device_id", "recorded_at"],
-            serves=["last hour of a device"],
-            cost_before=98_000.0,
-            cost_after=12.5,
-            size_bytes=3 * 1024**2,
-            reason="equality on device_id, then the range on recorded_at",
-        )
-    ],
-    rejected=[
-        RejectedIndex(ddl="CREATE INDEX ON readings (metric)", reason="no pattern got cheaper")
-    ],
-)
 
 
 def package(name: str, indexes: IndexPlan | None = None) -> DesignPackage:
@@ -109,7 +91,7 @@ def test_report_follows_the_personas_order_with_no_empty_section(name: str) -> N
 
 
 def test_telemetry_report_mentions_retention_and_replicas() -> None:
-    text = render_report(package("iot-telemetry", TELEMETRY_INDEX))
+    text = render_report(package("iot-telemetry", TELEMETRY_INDEXES))
     found = sections(text)
     lowered = text.lower()
     assert "retention" in lowered and "replica" in lowered

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from rules_design import EXAMPLE_NAMES, NO_INDEXES, example, from_dict
+from rules_design import EXAMPLE_NAMES, NO_INDEXES, TELEMETRY_INDEXES, example, from_dict
 
 from agent.brains.rules.adr import write_adrs
 from agent.brains.rules.scaling import plan_scaling
 from agent.report import render_adr
-from agent.stages import Adr, IndexPlan, IndexRecommendation, ScalingPlan
+from agent.stages import Adr, IndexPlan, ScalingPlan
 
 DAY = "2025-01-15"
 
@@ -76,26 +76,11 @@ def test_key_record_follows_the_spec_keys() -> None:
 
 
 def test_indexing_record_cites_the_evidence() -> None:
-    plan = IndexPlan(
-        indexes=[
-            IndexRecommendation(
-                ddl="CREATE INDEX readings_device_id_recorded_at_idx ON readings "
-                "(device_id, recorded_at DESC)",
-                table="readings",
-                columns=["device_id", "recorded_at"],
-                serves=["last hour of a device"],
-                cost_before=120_000.0,
-                cost_after=45.5,
-                size_bytes=2 * 1024**2,
-            )
-        ],
-        sampling_note="loaded at 0.001 of its stated rows",
-    )
-    indexing = titled(adrs_for("iot-telemetry", plan), "indexes")
+    indexing = titled(adrs_for("iot-telemetry", TELEMETRY_INDEXES), "indexes")
     assert "last hour of a device" in indexing.decision
-    assert "120,000 -> 46" in indexing.decision
+    assert "98,000 -> 12" in indexing.decision
     assert "0.001" in indexing.context
-    assert any("2.0 MB" in c for c in indexing.consequences)
+    assert any("3.0 MB" in c for c in indexing.consequences)
 
 
 def test_an_empty_scaling_plan_still_yields_four_records() -> None:

@@ -22,6 +22,7 @@ from agent.brains.rules.scaling_sizes import SizedTable, estimate_sizes, sample_
 from agent.brains.rules.scaling_widths import WIDTHS_NOTE
 from agent.brains.rules.timeseries import retention_for
 from agent.naming import table_name
+from agent.report_md import human_bytes
 from agent.spec_model import Requirements
 from agent.stages import (
     IndexPlan,
@@ -111,13 +112,13 @@ def _notes(sized: list[SizedTable], schema: SchemaDesign) -> list[str]:
         )
         notes.append(
             f"{item.size.table}: {item.volume.source}; {item.size.row_bytes} B/row; at 36 "
-            f"months heap {_human(item.heap_36m)} + indexes {_human(item.index_36m)} "
+            f"months heap {human_bytes(item.heap_36m)} + indexes {human_bytes(item.index_36m)} "
             f"(primary key and recommended indexes, {how})."
         )
     notes.append(
         f"Capacity assumptions per node (replace with a pgbench run on the target hardware): "
         f"{READS_PER_NODE:,.0f} indexed reads/s, {WRITES_PER_PRIMARY:,.0f} single-row "
-        f"writes/s on the primary, {_human(SINGLE_NODE_BYTES)} before sharding is worth its "
+        f"writes/s on the primary, {human_bytes(SINGLE_NODE_BYTES)} before sharding is worth its "
         f"cost."
     )
     if schema.partitioning:
@@ -126,13 +127,3 @@ def _notes(sized: list[SizedTable], schema: SchemaDesign) -> list[str]:
             "stops growing at retention + one interval of rows."
         )
     return notes
-
-
-def _human(value: float) -> str:
-    units = ["B", "kB", "MB", "GB", "TB", "PB"]
-    size = float(value)
-    unit = 0
-    while size >= 1024 and unit < len(units) - 1:
-        size /= 1024
-        unit += 1
-    return f"{size:,.0f} {units[unit]}" if unit == 0 else f"{size:,.1f} {units[unit]}"
