@@ -29,9 +29,9 @@ def _root() -> None:
 def _register() -> None:
     # Each command module adds itself; importing here keeps start-up cost per command small.
     from agent.cli import eval as eval_cmd
-    from agent.cli import personas, review, spec
+    from agent.cli import mcp, personas, review, serve, spec
 
-    for module in (review, personas, spec, eval_cmd):
+    for module in (review, personas, spec, eval_cmd, serve, mcp):
         module.register(app)
 
 

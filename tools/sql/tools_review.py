@@ -1,4 +1,4 @@
-"""The schema-side SQL tools a model or MCP client calls: validate_ddl, lint_schema, render_erd.
+"""The schema-side SQL tools: review_schema, validate_ddl, lint_schema and render_erd.
 
 Each takes DDL text (never a path: a model's file access goes through the confined file
 tools), parses it with PostgreSQL's own grammar and answers with a compact pydantic result.
@@ -18,6 +18,7 @@ from tools.sql.model import Schema, Skipped
 from tools.sql.parse import parse_schema
 from tools.sql.rules import Finding
 from tools.sql.rules.base import SEVERITY_ORDER, Severity
+from tools.sql.schema_review import ReviewSchemaInput, review_schema
 from tools.sql.server import PgServer
 from tools.sql.squawk import as_findings, run_squawk
 from tools.sql.validate import StatementError, validate_schema
@@ -165,6 +166,18 @@ def _server(ctx: ToolContext, tool: str) -> PgServer:
 
 
 TOOLS: list[Tool] = [
+    Tool(
+        name="review_schema",
+        description=(
+            "Review a whole PostgreSQL schema: apply it to a scratch database on a real "
+            "PostgreSQL, lint its design, run squawk, draw its ERD; with a workload of queries, "
+            "also plan them on generated data at the stated row counts and advise indexes that "
+            "EXPLAIN shows lower their cost. Returns the review JSON (valid, errors, tables, "
+            "findings, index_advice)."
+        ),
+        input_model=ReviewSchemaInput,
+        func=review_schema,
+    ),
     Tool(
         name="validate_ddl",
         description=(

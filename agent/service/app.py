@@ -1,0 +1,122 @@
+"""`create_app(settings)`: the FastAPI app with its routes, guards, job workers and MCP mount."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from agent.service import errors, routes_designs, routes_ops, routes_review, routes_sessions
+from agent.service.auth import Authenticator, AuthMiddleware
+from agent.service.config import ServiceSettings
+from agent.service.mcp import build_server
+from agent.service.middleware import BodyLimitMiddleware, CountingMiddleware, RateLimitMiddleware
+from agent.service.state import ServiceState
+from agent.service.worker import Worker
+from tools.errors import InputError
+
+log = logging.getLogger(__name__)
+LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, settings: ServiceSettings) -> None:
+    """Refuse to listen beyond loopback when no API token protects the service."""
+    if not is_loopback(host) and not settings.tokens:
+        raise InputError(
+            f"refusing to bind to {host}: without DBARCH_API_TOKENS the service is open to "
+            "anyone who can reach it; set tokens or bind to 127.0.0.1"
+        )
+
+
+class _McpEndpoint:
+    """ASGI endpoint for /mcp that finds the session manager of the running lifespan."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        manager: StreamableHTTPSessionManager = self.app.state.mcp_manager
+        await manager.handle_request(scope, receive, send)
+
+
+def _mcp_manager(state: ServiceState) -> StreamableHTTPSessionManager:
+    """Stateless: no MCP session lives in this process, so any process can answer any call."""
+    security = None
+    if not state.settings.tokens:  # loopback without tokens: guard against DNS rebinding
+        security = TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*", "testserver"],
+            allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+        )
+    server = build_server(state.settings, state.pg)
+    return StreamableHTTPSessionManager(
+        app=server,
+        stateless=True,
+        json_response=True,
+        security_settings=security,
+        max_request_body_size=state.settings.max_body_bytes,
+    )
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings()
+    state = ServiceState.open(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        workers = [Worker(state).start() for _ in range(settings.workers)]
+        try:
+            if settings.mount_mcp:
+                app.state.mcp_manager = _mcp_manager(state)
+                async with app.state.mcp_manager.run():
+                    yield
+            else:
+                yield
+        finally:
+            for worker in workers:
+                worker.stop()
+
+    app = FastAPI(
+        title="db-architect",
+        version="0.1.0",
+        summary="Requirements in, a checked PostgreSQL design package out.",
+        lifespan=lifespan,
+    )
+    app.state.service = state
+    errors.install(app)
+    for module in (routes_designs, routes_review, routes_sessions, routes_ops):
+        app.include_router(module.router)
+    if settings.mount_mcp:
+        app.router.routes.append(Route("/mcp", endpoint=_McpEndpoint(app)))
+    _guard(app, state)
+    return app
+
+
+def _guard(app: FastAPI, state: ServiceState) -> None:
+    """Outermost first: count, cap the body, authenticate, then rate-limit the caller."""
+    settings = state.settings
+    middleware: list[tuple[Any, dict[str, Any]]] = [
+        (RateLimitMiddleware, {"rates": state.rates, "per_minute": settings.rate_limit_per_minute}),
+        (AuthMiddleware, {"authenticator": Authenticator(settings.tokens)}),
+        (BodyLimitMiddleware, {"max_bytes": settings.max_body_bytes}),
+        (CountingMiddleware, {"metrics": state.metrics, "routes": app.router.routes}),
+    ]
+    for cls, options in middleware:  # add_middleware wraps: the last added runs first
+        app.add_middleware(cls, **options)

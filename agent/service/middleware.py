@@ -1,0 +1,134 @@
+"""ASGI middleware around every route: request counting, the body-size cap and the rate limit.
+
+Pure ASGI (not BaseHTTPMiddleware) so SSE and the MCP transport stream through untouched.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Any
+
+import anyio
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agent.service.auth import CLIENT_KEY, OPEN_PATHS, header, send_json
+from agent.service.limits_store import RateStore
+from agent.service.metrics import RequestMetrics
+
+UNLIMITED_PATHS = OPEN_PATHS | {"/metrics"}
+
+
+class CountingMiddleware:
+    """Counts each answered request under its route template (`/v1/designs/{job_id}`)."""
+
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics, routes: Any) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.routes = routes  # the app's route list, to name requests refused before routing
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = [500]
+
+        async def record_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            self.metrics.count(scope["method"], self._route(scope), status[0])
+
+    def _route(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is not None and hasattr(route, "path"):
+            return str(route.path)
+        for candidate in self.routes:
+            match, _ = candidate.matches(scope)
+            if match is Match.FULL:
+                return str(candidate.path)
+        return "unmatched"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """413 for a body over the cap: by Content-Length up front, or while a chunked body streams."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        seen = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except _TooLarge:
+            if started:
+                raise
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body: dict[str, object] = {
+            "type": "PayloadTooLarge",
+            "message": f"request body over the limit of {self.max_bytes} bytes",
+            "limit": self.max_bytes,
+        }
+        await send_json(send, 413, body)
+
+
+class RateLimitMiddleware:
+    """429 with Retry-After once a caller (token, or address without tokens) exceeds its rate."""
+
+    def __init__(self, app: ASGIApp, rates: RateStore, per_minute: int) -> None:
+        self.app = app
+        self.rates = rates
+        self.per_minute = per_minute
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS or self.per_minute <= 0:
+            await self.app(scope, receive, send)
+            return
+        key = str(scope.get(CLIENT_KEY, "anonymous"))
+        hits, reset_s = await anyio.to_thread.run_sync(partial(self.rates.hit, key))
+        if hits > self.per_minute:
+            retry = max(1, math.ceil(reset_s))
+            body: dict[str, object] = {
+                "type": "RateLimited",
+                "message": f"more than {self.per_minute} requests a minute; retry in {retry} s",
+                "limit": self.per_minute,
+                "retry_after": retry,
+            }
+            await send_json(send, 429, body, {"Retry-After": str(retry)})
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,113 @@
+"""/v1/designs: queue a design run, read it, answer its questions, follow its events (SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from functools import partial
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse
+
+from agent.service import design_jobs
+from agent.service.design_input import DesignInput
+from agent.service.design_jobs import DesignView
+from agent.service.jobs_store import TERMINAL
+from agent.service.state import ServiceState
+
+router = APIRouter(prefix="/v1/designs", tags=["designs"])
+
+
+class Accepted(BaseModel):
+    id: str
+    status: str
+    links: dict[str, str]
+
+
+class AnswersInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[str, Any] = Field(
+        description='Question path -> answer, e.g. {"consistency": "strong"}; {} keeps '
+        "every stated assumption."
+    )
+
+
+def _state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service
+    return state
+
+
+def _accepted(job_id: str, status: str, response: Response) -> Accepted:
+    location = f"/v1/designs/{job_id}"
+    response.headers["Location"] = location
+    return Accepted(
+        id=job_id, status=status, links={"self": location, "events": f"{location}/events"}
+    )
+
+
+@router.post("", status_code=202, response_model=Accepted)
+async def create_design(body: DesignInput, request: Request, response: Response) -> Accepted:
+    """Queue a run; 202 with its id. A bad spec is a 422 naming each problem's key path."""
+    state = _state(request)
+    design_request = body.request()
+    brain = body.brain_name(state.settings)
+    submit = partial(design_jobs.submit, state.jobs, design_request, brain, state.settings)
+    job_id = await to_thread.run_sync(submit)
+    state.job_submitted.set()
+    return _accepted(job_id, "queued", response)
+
+
+@router.get("/{job_id}", response_model=DesignView)
+async def get_design(job_id: str, request: Request) -> DesignView:
+    job = await to_thread.run_sync(design_jobs.get, _state(request).jobs, job_id)
+    return design_jobs.view(job)
+
+
+@router.post("/{job_id}/answers", status_code=202, response_model=Accepted)
+async def answer_design(
+    job_id: str, body: AnswersInput, request: Request, response: Response
+) -> Accepted:
+    """Resume an interrupted run with answers; 409 when the run is not waiting for any."""
+    state = _state(request)
+    await to_thread.run_sync(design_jobs.answer, state.jobs, job_id, body.answers)
+    state.job_submitted.set()
+    return _accepted(job_id, "queued", response)
+
+
+@router.get("/{job_id}/events")
+async def design_events(
+    job_id: str,
+    request: Request,
+    after: int = Query(default=0, ge=0, description="Replay events after this sequence number"),
+    last_event_id: str | None = Header(default=None),
+) -> EventSourceResponse:
+    """Every event of the run from the start (or after `after` / Last-Event-ID), then live."""
+    state = _state(request)
+    await to_thread.run_sync(design_jobs.get, state.jobs, job_id)
+    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    return EventSourceResponse(_follow(state, job_id, start), ping=15)
+
+
+async def _follow(state: ServiceState, job_id: str, seq: int) -> AsyncIterator[dict[str, str]]:
+    """Replay from the store, then poll it: events written by any process reach the client."""
+    while True:
+        batch = await to_thread.run_sync(state.jobs.events_after, job_id, seq)
+        for stored in batch:
+            seq = stored.seq
+            data = {"seq": stored.seq, **stored.event.model_dump(mode="json")}
+            yield {"event": stored.event.kind, "id": str(stored.seq), "data": json.dumps(data)}
+        if batch:
+            continue
+        job = await to_thread.run_sync(state.jobs.get, job_id)
+        if job is None or job.status in TERMINAL:
+            if await to_thread.run_sync(state.jobs.events_after, job_id, seq):
+                continue  # events written between our read and the status change
+            status = job.status if job else "gone"
+            yield {"event": "end", "data": json.dumps({"status": status, "seq": seq})}
+            return
+        await asyncio.sleep(state.settings.sse_poll_s)

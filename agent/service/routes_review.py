@@ -1,0 +1,24 @@
+"""POST /v1/review: the review JSON for a schema (and index advice for a workload)."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from fastapi import APIRouter, Request
+
+from agent.service.state import ServiceState
+from tools.registry import ToolContext
+from tools.sql.schema_review import ReviewSchemaInput, SchemaReview, review_schema
+
+router = APIRouter(tags=["review"])
+
+
+def _review(state: ServiceState, body: ReviewSchemaInput) -> SchemaReview:
+    context = ToolContext(workspace=state.settings.home, pg=state.pg())
+    return review_schema(body, context)
+
+
+@router.post("/v1/review", response_model=SchemaReview, response_model_exclude_none=True)
+async def review_route(body: ReviewSchemaInput, request: Request) -> SchemaReview:
+    """200 with the review, whatever it found; 422 with file, line and column for bad SQL."""
+    state: ServiceState = request.app.state.service
+    return await to_thread.run_sync(_review, state, body)
