@@ -18,13 +18,8 @@ from agent.brains.rules.adr_data import (
     partitioning_adr,
     tenancy_adr,
 )
-from agent.brains.rules.adr_platform import (
-    backup_adr,
-    indexing_adr,
-    keys_adr,
-    scaling_adr,
-    store_adr,
-)
+from agent.brains.rules.adr_operations import backup_adr, scaling_adr
+from agent.brains.rules.adr_platform import indexing_adr, keys_adr, store_adr
 from agent.spec_model import Requirements
 from agent.stages import Adr, IndexPlan, ScalingPlan, SchemaDesign, TechnologyDecision
 
