@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent import report_design as design
+from agent import report_evidence as evidence
 from agent import report_ops as ops
 from agent.package import DesignPackage
 from agent.report_md import bullets
@@ -23,8 +24,8 @@ SECTIONS: tuple[Section, ...] = (
     design.technology,
     design.schema,
     design.erd,
-    design.indexes,
-    design.query_patterns,
+    evidence.indexes,
+    evidence.query_patterns,
     ops.caching,
     ops.scaling,
     ops.migrations,

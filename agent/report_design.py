@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent.brains.rules.scaling_capacity import workload_rates
 from agent.package import DesignPackage
-from agent.report_md import bullets, code, count, human_bytes, section, table
+from agent.report_md import bullets, code, count, section, table
 from agent.spec_model import Entity, Requirements
 from agent.stages import TableSummary
 
@@ -222,54 +222,3 @@ def erd(pkg: DesignPackage) -> list[str]:
             ["Not available: no schema was designed, so there is nothing to draw."],
         )
     return section("Entity relationship diagram", code(pkg.erd, "mermaid"))
-
-
-def indexes(pkg: DesignPackage) -> list[str]:
-    plan = pkg.indexes
-    if plan is None:
-        return section("Index strategy", [NOT_RUN.format(stage="indexes")])
-    rows = [
-        (
-            i.ddl,
-            ", ".join(i.serves) or "foreign key",
-            f"{i.cost_before:,.0f} -> {i.cost_after:,.0f}"
-            if i.cost_before is not None and i.cost_after is not None
-            else None,
-            human_bytes(i.size_bytes) if i.size_bytes else None,
-            i.reason,
-        )
-        for i in plan.indexes
-    ]
-    body = (
-        [*table(["Index", "Serves", "Cost before -> after", "Size", "Why"], rows), ""]
-        if rows
-        else ["No secondary index beyond keys: no candidate lowered a stated query.", ""]
-    )
-    if plan.sampling_note:
-        body += [f"Evidence: {plan.sampling_note}", ""]
-    if plan.rejected:
-        body += [
-            "Rejected candidates:",
-            "",
-            *bullets(f"`{r.ddl}`: {r.reason}" for r in plan.rejected),
-        ]
-    body += bullets(plan.notes)
-    return section("Index strategy", body)
-
-
-def query_patterns(pkg: DesignPackage) -> list[str]:
-    spec = pkg.spec
-    if spec is None or not spec.access_patterns:
-        return section("Query patterns", ["Not applicable: the spec states no access patterns."])
-    plans = {p.pattern: p for p in pkg.plans}
-    rows = []
-    for pattern in spec.access_patterns:
-        plan = plans.get(pattern.name)
-        served = "; ".join(plan.scans) if plan else "not planned in this run"
-        cost = None
-        if plan is not None:
-            before = f"{plan.cost_without_indexes:,.0f} -> " if plan.cost_without_indexes else ""
-            cost = f"{before}{plan.total_cost:,.0f}"
-        rows.append((pattern.name, count(pattern.per_second), served, cost))
-    body = table(["Pattern", "Peak / s", "How it is served", "Cost (no indexes -> design)"], rows)
-    return section("Query patterns", body)
