@@ -43,7 +43,8 @@ def print_report(console: Console, report: ReviewReport, show_all: bool = False)
         console.print(_errors_table(report))
     shown = [f for f in report.findings if show_all or f.severity != "info"]
     if shown:
-        console.print(_findings_table(shown))
+        console.print(_findings_table(shown, report.source))
+        _print_fixes(console, shown)
     hidden = Counter(f.rule for f in report.findings if f not in shown)
     if hidden:
         summary = ", ".join(f"{rule} x{n}" for rule, n in hidden.most_common())
@@ -52,34 +53,57 @@ def print_report(console: Console, report: ReviewReport, show_all: bool = False)
     console.print(_summary(report))
 
 
+def _where(file: str | None, source: str, line: int | None, column: int | None = None) -> str:
+    """line:column, prefixed by the file only when it is not the one being reviewed."""
+    place = ":".join(str(n) for n in (line, column) if n is not None)
+    if file is None or file == source:
+        return place
+    return f"{os.path.basename(file)}:{place}"
+
+
 def _errors_table(report: ReviewReport) -> Table:
-    table = Table("Where", "PostgreSQL said", "Note", title="Statements refused")
+    table = Table(title="Statements refused")
+    table.add_column("Line", no_wrap=True)
+    table.add_column("PostgreSQL said", overflow="fold")
+    table.add_column("Note", overflow="fold")
     for error in report.errors:
         note = []
         if error.missing_extension:
             note.append(f"needs extension {error.missing_extension}")
         if error.caused_by is not None:
             note.append(f"follows from line {error.caused_by}")
-        where = f"{error.file or '<input>'}:{error.line}:{error.column}"
+        where = _where(error.file, report.source, error.line, error.column)
         table.add_row(where, error.message, "; ".join(note))
     return table
 
 
-def _findings_table(findings: list[Finding]) -> Table:
-    table = Table("Severity", "Rule", "Where", "Line", "Finding", title="Findings")
+def _findings_table(findings: list[Finding], source: str) -> Table:
+    table = Table(title="Findings")
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Rule", overflow="fold")
+    table.add_column("Where", overflow="fold")
+    table.add_column("Line", no_wrap=True)
+    table.add_column("Finding", overflow="fold")
     for f in findings:
         where = ".".join(part for part in (f.table, f.column) if part) or "-"
-        message = Text(f.message)
-        if f.fix:
-            message.append(f"\nfix: {f.fix}", style="dim")
         table.add_row(
             Text(f.severity, style=_STYLE[f.severity]),
             f.rule,
             where,
-            str(f.line) if f.line else "",
-            message,
+            _where(f.file, source, f.line),
+            f.message,
         )
     return table
+
+
+def _print_fixes(console: Console, findings: list[Finding]) -> None:
+    """Each fired rule's suggested fix once, rather than on every row."""
+    fixes = {f.rule: f.fix for f in findings if f.fix}
+    if not fixes:
+        return
+    console.print("How to fix:")
+    for rule_id, fix in fixes.items():
+        console.print(Text.assemble("  ", (rule_id, "bold"), f": {fix}"))
 
 
 def _print_skipped(console: Console, report: ReviewReport) -> None:
@@ -87,7 +111,8 @@ def _print_skipped(console: Console, report: ReviewReport) -> None:
         return
     console.print(f"Skipped {len(report.skipped)} statement(s) or commands, not applied:")
     for s in report.skipped[:SKIPPED_SHOWN]:
-        console.print(f"  {s.file or '<input>'}:{s.line}: {s.text[:60]} ({s.reason})")
+        where = _where(s.file, report.source, s.line)
+        console.print(f"  line {where}: {s.text[:60]} ({s.reason})")
     if len(report.skipped) > SKIPPED_SHOWN:
         console.print(f"  ... and {len(report.skipped) - SKIPPED_SHOWN} more (see --format json)")
 
