@@ -13,8 +13,16 @@ from typing import Literal
 
 import pglast
 from pglast import ast, enums
-from pglast.stream import IndentedStream, RawStream
 
+from agent.brains.rules.migrations_names import (
+    MAX_NAME,
+    ident,
+    index_name,
+    qualified,
+    short_name,
+    sql_text,
+    table_key,
+)
 from tools.errors import SqlSyntaxError, ToolError
 
 Group = Literal[
@@ -28,8 +36,6 @@ Group = Literal[
     "partitions",
     "views",
 ]
-_MULTILINE = (ast.CreateStmt, ast.CreateFunctionStmt, ast.ViewStmt, ast.CreateTableAsStmt)
-MAX_NAME = 63  # PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes
 _AT = enums.AlterTableType
 _CT = enums.ConstrType
 _OBJ = enums.ObjectType
@@ -42,37 +48,6 @@ class Step:
     group: Group
     up: str
     down: str | None = None
-
-
-def _sql(node: ast.Node | None) -> str:
-    if node is None:
-        raise ToolError("a DDL statement lacks a part its migration step needs")
-    if isinstance(node, _MULTILINE):
-        return str(IndentedStream(comma_at_eoln=True)(node))
-    return str(RawStream()(node))
-
-
-def _names(parts: tuple[ast.Node, ...] | None) -> str:
-    """A qualified name from a list of String nodes, quoted where needed."""
-    return ".".join(_ident(p.sval) for p in parts or () if isinstance(p, ast.String))
-
-
-def _ident(name: str | None) -> str:
-    if not name:
-        raise ToolError("a DDL statement lacks a name its rollback needs")
-    return str(RawStream()(ast.ColumnRef(fields=(ast.String(sval=name),))))
-
-
-def _key(relation: ast.RangeVar | None) -> str:
-    """`public.tasks` and `tasks` are one table."""
-    if relation is None:
-        raise ToolError("a DDL statement names no table")
-    schema = relation.schemaname
-    return str(relation.relname) if schema in (None, "public") else f"{schema}.{relation.relname}"
-
-
-def _short(name: str) -> str:
-    return name[:MAX_NAME]
 
 
 class StepPlanner:
@@ -102,35 +77,35 @@ class StepPlanner:
         handler = getattr(self, f"_{type(node).__name__}", None)
         if handler is None:
             raise ToolError(
-                f"cannot plan a migration step for {type(node).__name__}: {_sql(node)[:80]}"
+                f"cannot plan a migration step for {type(node).__name__}: {sql_text(node)[:80]}"
             )
         handler(node)
 
     def _CreateExtensionStmt(self, node: ast.CreateExtensionStmt) -> None:
         node.if_not_exists = True
-        self._add("types", _sql(node), f"DROP EXTENSION IF EXISTS {_ident(node.extname)}")
+        self._add("types", sql_text(node), f"DROP EXTENSION IF EXISTS {ident(node.extname)}")
 
     def _CreateSchemaStmt(self, node: ast.CreateSchemaStmt) -> None:
         node.if_not_exists = True
-        self._add("types", _sql(node), f"DROP SCHEMA IF EXISTS {_ident(str(node.schemaname))}")
+        self._add("types", sql_text(node), f"DROP SCHEMA IF EXISTS {ident(str(node.schemaname))}")
 
     def _CreateEnumStmt(self, node: ast.CreateEnumStmt) -> None:
-        self._add("types", _sql(node), f"DROP TYPE IF EXISTS {_names(node.typeName)}")
+        self._add("types", sql_text(node), f"DROP TYPE IF EXISTS {qualified(node.typeName)}")
 
     def _CompositeTypeStmt(self, node: ast.CompositeTypeStmt) -> None:
-        self._add("types", _sql(node), f"DROP TYPE IF EXISTS {_sql(node.typevar)}")
+        self._add("types", sql_text(node), f"DROP TYPE IF EXISTS {sql_text(node.typevar)}")
 
     def _CreateDomainStmt(self, node: ast.CreateDomainStmt) -> None:
-        self._add("types", _sql(node), f"DROP DOMAIN IF EXISTS {_names(node.domainname)}")
+        self._add("types", sql_text(node), f"DROP DOMAIN IF EXISTS {qualified(node.domainname)}")
 
     def _CreateSeqStmt(self, node: ast.CreateSeqStmt) -> None:
         node.if_not_exists = True
-        self._add("types", _sql(node), f"DROP SEQUENCE IF EXISTS {_sql(node.sequence)}")
+        self._add("types", sql_text(node), f"DROP SEQUENCE IF EXISTS {sql_text(node.sequence)}")
 
     def _CreateFunctionStmt(self, node: ast.CreateFunctionStmt) -> None:
         kind = "PROCEDURE" if node.is_procedure else "FUNCTION"
         args = ", ".join(
-            _sql(p.argType)
+            sql_text(p.argType)
             for p in node.parameters or ()
             if p.mode
             not in (
@@ -139,21 +114,21 @@ class StepPlanner:
             )
         )
         node.replace = True
-        drop = f"DROP {kind} IF EXISTS {_names(node.funcname)}({args})"
-        self._add("types", _sql(node), drop)
+        drop = f"DROP {kind} IF EXISTS {qualified(node.funcname)}({args})"
+        self._add("types", sql_text(node), drop)
 
     def _CreateStmt(self, node: ast.CreateStmt) -> None:
-        name = _sql(node.relation)
+        name = sql_text(node.relation)
         if node.partbound is not None:
             node.if_not_exists = True
-            self._add("partitions", _sql(node), f"DROP TABLE IF EXISTS {name}")
+            self._add("partitions", sql_text(node), f"DROP TABLE IF EXISTS {name}")
             return
         if node.partspec is not None:
-            self.partitioned.add(_key(node.relation))
-        self.created.add(_key(node.relation))
+            self.partitioned.add(table_key(node.relation))
+        self.created.add(table_key(node.relation))
         foreign = self._extract_foreign_keys(node, name)
         node.if_not_exists = True
-        self._add("tables", _sql(node), f"DROP TABLE IF EXISTS {name}")
+        self._add("tables", sql_text(node), f"DROP TABLE IF EXISTS {name}")
         for constraint in foreign:
             self._constraint(name, constraint)
 
@@ -183,10 +158,10 @@ class StepPlanner:
             constraint.conname = self._constraint_name(table, constraint)
         constraint.skip_validation = True
         constraint.initially_valid = False
-        name = _ident(constraint.conname)
+        name = ident(constraint.conname)
         self._add(
             "constraints",
-            f"ALTER TABLE {table} ADD {_sql(constraint)}",
+            f"ALTER TABLE {table} ADD {sql_text(constraint)}",
             f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}",
         )
         self._add("validate", f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
@@ -195,17 +170,19 @@ class StepPlanner:
         bare = table.rsplit(".", 1)[-1].strip('"')
         if constraint.contype == _CT.CONSTR_FOREIGN:
             columns = "_".join(a.sval for a in constraint.fk_attrs or ())
-            return _short(f"{bare}_{columns}_fkey")
+            return short_name(f"{bare}_{columns}_fkey")
         self._anonymous += 1
-        return _short(f"{bare}_check{self._anonymous}")
+        return short_name(f"{bare}_check{self._anonymous}")
 
     def _AlterTableStmt(self, node: ast.AlterTableStmt) -> None:
-        table = _sql(node.relation)
+        table = sql_text(node.relation)
         for cmd in node.cmds or ():
             self._alter(table, node, cmd)
 
     def _alter(self, table: str, node: ast.AlterTableStmt, cmd: ast.AlterTableCmd) -> None:
-        single = _sql(ast.AlterTableStmt(relation=node.relation, cmds=(cmd,), objtype=node.objtype))
+        single = sql_text(
+            ast.AlterTableStmt(relation=node.relation, cmds=(cmd,), objtype=node.objtype)
+        )
         definition = cmd.def_
         if (
             cmd.subtype == _AT.AT_AddConstraint
@@ -221,9 +198,9 @@ class StepPlanner:
         if cmd.subtype in rls:
             self._add("rls", single, f"ALTER TABLE {table} {rls[cmd.subtype]}")
         elif cmd.subtype == _AT.AT_AttachPartition and isinstance(definition, ast.PartitionCmd):
-            detach = f"ALTER TABLE {table} DETACH PARTITION {_sql(definition.name)}"
+            detach = f"ALTER TABLE {table} DETACH PARTITION {sql_text(definition.name)}"
             self._add("partitions", single, detach)
-        elif _key(node.relation) in self.created:
+        elif table_key(node.relation) in self.created:
             self._add("tables", single)  # a change to a new table: undone by its DROP TABLE
         else:
             raise ToolError(f"cannot plan a rollback for a change to an existing table: {single}")
@@ -231,48 +208,48 @@ class StepPlanner:
     def _IndexStmt(self, node: ast.IndexStmt) -> None:
         """Unnamed indexes get a name; a repeat of an index already planned is planned once."""
         given, node.idxname = node.idxname, None
-        definition = _sql(node)
+        definition = sql_text(node)
         if given and self._index_names.get(given) == definition:
             return  # the advisor recommends an index the schema already creates
         node.idxname = self._unique_index_name(given or index_name(node))
         self._index_names[node.idxname] = definition
         node.if_not_exists = True
-        if _key(node.relation) in self.partitioned:
+        if table_key(node.relation) in self.partitioned:
             # PostgreSQL cannot build an index CONCURRENTLY on a partitioned table. The parent
             # is created empty in the same transaction, so this is instant, and partitions
             # made later (by this plan or by pg_partman) inherit it.
-            self._add("tables", _sql(node))
+            self._add("tables", sql_text(node))
             return
         node.concurrent = True
         schema = (
             f"{node.relation.schemaname}." if node.relation and node.relation.schemaname else ""
         )
-        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {schema}{_ident(node.idxname)}"
-        self._add("indexes", _sql(node), drop)
+        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {schema}{ident(node.idxname)}"
+        self._add("indexes", sql_text(node), drop)
 
     def _unique_index_name(self, name: str) -> str:
         """IF NOT EXISTS would silently skip a different index of the same name: number it."""
         candidate, number = name, 1
         while candidate in self._index_names:
             number += 1
-            candidate = _short(name[: MAX_NAME - 4] + str(number))
+            candidate = short_name(name[: MAX_NAME - 4] + str(number))
         return candidate
 
     def _CreatePolicyStmt(self, node: ast.CreatePolicyStmt) -> None:
-        drop = f"DROP POLICY IF EXISTS {_ident(node.policy_name)} ON {_sql(node.table)}"
-        self._add("rls", _sql(node), drop)
+        drop = f"DROP POLICY IF EXISTS {ident(node.policy_name)} ON {sql_text(node.table)}"
+        self._add("rls", sql_text(node), drop)
 
     def _CreateTrigStmt(self, node: ast.CreateTrigStmt) -> None:
-        drop = f"DROP TRIGGER IF EXISTS {_ident(node.trigname)} ON {_sql(node.relation)}"
-        self._add("triggers", _sql(node), drop)
+        drop = f"DROP TRIGGER IF EXISTS {ident(node.trigname)} ON {sql_text(node.relation)}"
+        self._add("triggers", sql_text(node), drop)
 
     def _ViewStmt(self, node: ast.ViewStmt) -> None:
-        self._add("views", _sql(node), f"DROP VIEW IF EXISTS {_sql(node.view)}")
+        self._add("views", sql_text(node), f"DROP VIEW IF EXISTS {sql_text(node.view)}")
 
     def _CreateTableAsStmt(self, node: ast.CreateTableAsStmt) -> None:
-        name = _sql(node.into.rel if node.into else None)
+        name = sql_text(node.into.rel if node.into else None)
         kind = "MATERIALIZED VIEW" if node.objtype == _OBJ.OBJECT_MATVIEW else "TABLE"
-        self._add("views", _sql(node), f"DROP {kind} IF EXISTS {name}")
+        self._add("views", sql_text(node), f"DROP {kind} IF EXISTS {name}")
 
     def _CommentStmt(self, node: ast.CommentStmt) -> None:
         groups: dict[int, Group] = {
@@ -286,15 +263,4 @@ class StepPlanner:
             _OBJ.OBJECT_MATVIEW: "views",
         }
         group = groups.get(int(node.objtype), "tables") if node.objtype is not None else "tables"
-        self._add(group, _sql(node))
-
-
-def index_name(node: ast.IndexStmt) -> str:
-    """`<table>_<columns>_idx` (PostgreSQL's own pattern), so the rollback can name it."""
-    parts = []
-    for element in node.indexParams or ():
-        if isinstance(element, ast.IndexElem):
-            parts.append(element.name or "expr")
-    suffix = "key" if node.unique else "idx"
-    table = node.relation.relname if node.relation else "index"
-    return _short(f"{table}_{'_'.join(parts)}_{suffix}")
+        self._add(group, sql_text(node))
