@@ -180,10 +180,14 @@ def test_low_selectivity_only_for_leading_few_valued_columns_of_plain_btrees() -
         CREATE INDEX t_at_m ON t (at, m);
         CREATE INDEX t_open ON t (at) WHERE active;
         CREATE INDEX t_active_partial ON t (active) WHERE m = 'sad';
+        CREATE TABLE u (id bigint PRIMARY KEY, kind text CHECK (kind IN ('a', 'b')),
+                        code text CHECK (code IN ('a', 'b', 'c', 'd', 'e', 'f')));
+        CREATE INDEX u_kind ON u (kind);
+        CREATE INDEX u_code ON u (code);
         """
     )
     hits = {(f.message.split("'")[1], f.severity) for f in findings}
-    assert hits == {("t_active", "warning"), ("t_m_at", "info")}
+    assert hits == {("t_active", "warning"), ("t_m_at", "info"), ("u_kind", "warning")}
 
 
 @pytest.mark.parametrize(
@@ -201,6 +205,9 @@ def test_low_selectivity_only_for_leading_few_valued_columns_of_plain_btrees() -
         ("amount_ml", False),
         ("latitude", False),
         ("weight", False),
+        ("discount", False),  # Northwind's discount is a fraction
+        ("discount_amount", True),
+        ("freight", True),
     ],
 )
 def test_money_names(name: str, money: bool) -> None:
@@ -270,16 +277,27 @@ def test_naming_convention() -> None:
     }
 
 
+def test_partitioned_table_without_key_is_only_a_warning() -> None:
+    findings = lint_sql(
+        """
+        CREATE TABLE readings (sensor_id bigint NOT NULL, at timestamptz NOT NULL, reading float8)
+            PARTITION BY RANGE (at);
+        CREATE TABLE readings_2025 PARTITION OF readings
+            FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+        """
+    )
+    assert [(f.rule, f.table, f.severity) for f in findings] == [
+        ("missing-primary-key", "readings", "warning")
+    ]
+
+
 def test_partitions_are_not_reported_twice() -> None:
     findings = lint_sql(
         """
-        CREATE TABLE m (at timestamp NOT NULL, price float8) PARTITION BY RANGE (at);
+        CREATE TABLE m (id bigint, at timestamp NOT NULL, price float8, PRIMARY KEY (id, at))
+            PARTITION BY RANGE (at);
         CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
         """
     )
     assert {f.table for f in findings} == {"m"}
-    assert {f.rule for f in findings} == {
-        "missing-primary-key",
-        "timestamp-without-time-zone",
-        "float-for-money",
-    }
+    assert {f.rule for f in findings} == {"timestamp-without-time-zone", "float-for-money"}

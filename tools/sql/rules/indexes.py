@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -122,14 +123,36 @@ def few_valued(schema: Schema, table: Table, column_name: str | None) -> str | N
     enum = schema.enums.get(column.base_type)
     if enum is not None and len(enum.values) <= FEW_VALUES:
         return f"enum {enum.name} with {len(enum.values)} values"
+    allowed = checked_values(table, column.name)
+    if allowed is not None and allowed <= FEW_VALUES:
+        return f"CHECK allows {allowed} values"
+    return None
+
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+def checked_values(table: Table, column: str) -> int | None:
+    """How many values a CHECK (col IN (...)) / (col = ANY(ARRAY[...])) allows, if any."""
+    name = re.escape(column)
+    shapes = (
+        re.compile(rf"\(?{name} IN \((.*)\)\)?"),
+        re.compile(rf"\(?{name} = ANY\s*\(ARRAY\[(.*)\]\)\)?"),
+    )
+    for check in table.checks:
+        for shape in shapes:
+            found = shape.fullmatch(check.expression.strip())
+            if found:
+                return len(_LITERAL.findall(found.group(1)))
     return None
 
 
 @rule(
     "low-selectivity-index",
     "warning",
-    "A btree led by a boolean or a few-valued enum matches a large share of the table per "
-    "value; the planner prefers a sequential scan, so the index mostly costs writes.",
+    "A btree led by a boolean, a few-valued enum or a column a CHECK limits to a few values "
+    "matches a large share of the table per value; the planner prefers a sequential scan, "
+    "so the index mostly costs writes.",
     "Use a partial index (WHERE flag / WHERE status = 'open') or lead with a selective column.",
 )
 def low_selectivity_index(schema: Schema) -> Iterator[Hit]:

@@ -57,14 +57,13 @@ def missing_primary_key(schema: Schema) -> Iterator[Hit]:
         if table.primary_key:
             continue
         if _has_candidate_key(table):
-            yield Hit(
-                table.name,
-                None,
-                f"table '{table.name}' has no primary key, only a unique NOT NULL key",
-                table.line,
-                table.file,
-                severity="warning",
-            )
+            message = f"table '{table.name}' has no primary key, only a unique NOT NULL key"
+            yield Hit(table.name, None, message, table.line, table.file, severity="warning")
+        elif table.partition_by:
+            # A partitioned table's key must include the partition key; time-series designs
+            # often do without one on purpose, so this is worth a look, not a defect.
+            message = f"partitioned table '{table.name}' has no primary key"
+            yield Hit(table.name, None, message, table.line, table.file, severity="warning")
         else:
             message = f"table '{table.name}' has no primary key"
             yield Hit(table.name, None, message, table.line, table.file)

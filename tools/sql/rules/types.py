@@ -16,11 +16,11 @@ _TEXT_TYPES = {"text", "varchar", "bpchar", "char", "citext"}
 # "amount_due"); "total_distance" has a non-money noun, "tax_rate" a ratio word.
 _MONEY_WORDS = {
     "price", "cost", "costs", "fee", "fees", "salary", "wage", "wages", "revenue", "tax",
-    "balance", "budget", "payment", "refund", "discount", "money", "subtotal",
+    "balance", "budget", "payment", "refund", "money", "subtotal", "freight",
     "income", "expense", "expenses", "profit", "payout", "cash", "usd", "eur",
 }  # fmt: skip
 _MONEY_IF_ALONE = {
-    "total", "amount", "paid", "due", "credit", "debit", "net", "gross", "unit", "sale",
+    "total", "amount", "paid", "due", "credit", "debit", "net", "gross", "unit", "sale", "discount",
     "sales", "list", "base", "final", "min", "max", "avg", "original", "estimated",
 }  # fmt: skip
 _NOT_MONEY = {"rate", "ratio", "pct", "percent", "percentage", "factor", "weight", "score"}
