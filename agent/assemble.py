@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from agent.package import DesignPackage, Usage
+from agent.brains.rules.migrations import plan_migrations
+from agent.package import DesignPackage, Migration, Usage
+from agent.stages import IndexPlan
 from agent.state import DesignState
 from tools.erd import render_erd
 from tools.sql.lint import lint_schema
@@ -22,7 +24,7 @@ def build_package(state: DesignState, brain: str, usage: Usage | None = None) ->
         indexes=state.indexes,
         scaling=state.scaling,
         adrs=state.adrs,
-        migrations=state.migrations,
+        migrations=state.migrations or _migrations(state),
         plans=state.plans,
         checks=state.checks,
         findings=state.notes,
@@ -36,3 +38,10 @@ def build_package(state: DesignState, brain: str, usage: Usage | None = None) ->
         pkg.erd = render_erd(schema)
         pkg.lint = [f.model_dump(exclude_none=True) for f in lint_schema(schema)]
     return pkg
+
+
+def _migrations(state: DesignState) -> list[Migration]:
+    """A new design ships as ordered up/down files; other modes bring their own steps."""
+    if state.request.mode != "design" or state.schema_design is None:
+        return []
+    return plan_migrations(state.schema_design, state.indexes or IndexPlan())

@@ -28,10 +28,10 @@ def _root() -> None:
 
 def _register() -> None:
     # Each command module adds itself; importing here keeps start-up cost per command small.
+    from agent.cli import design, mcp, personas, review, serve, spec
     from agent.cli import eval as eval_cmd
-    from agent.cli import mcp, personas, review, serve, spec
 
-    for module in (review, personas, spec, eval_cmd, serve, mcp):
+    for module in (design, review, personas, spec, eval_cmd, serve, mcp):
         module.register(app)
 
 
