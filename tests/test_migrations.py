@@ -20,9 +20,14 @@ from tools.errors import DatabaseError, ToolError
 from tools.sql.server import Scratch, connect
 
 FIXTURE = Path(__file__).parent / "fixtures" / "migrations" / "design.sql"
-# squawk's advice on column types the spec itself declared (`int`, `smallint`, `varchar`):
-# warnings to show the user, never errors, and not ours to override.
-TYPE_ADVICE = {"prefer-bigint-over-int", "prefer-bigint-over-smallint", "prefer-text-field"}
+# squawk's advice on column types the spec itself declared (`int`, `smallint`, `varchar`,
+# `char(3)`): warnings to show the user, never errors, and not ours to override.
+TYPE_ADVICE = {
+    "prefer-bigint-over-int",
+    "prefer-bigint-over-smallint",
+    "prefer-text-field",
+    "ban-char-field",
+}
 ADVISED = IndexPlan(
     indexes=[
         IndexRecommendation(

@@ -57,6 +57,7 @@ def test_row_width_follows_the_documented_table() -> None:
     ]
     assert column_bytes("numeric(19,4)") == (math.ceil(19 / 4) + 2) * 2
     assert column_bytes("varchar(10)") == 11 and column_bytes("text") == 33
+    assert column_bytes("char(3)") == 4
     assert column_bytes("device_status", frozenset({"device_status"})) == 4
     sites = example("iot-telemetry").schema.table("sites")
     assert sites is not None

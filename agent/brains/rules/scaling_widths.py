@@ -57,14 +57,14 @@ ARRAY_BYTES = 65  # an array of a few elements (24-byte header + elements)
 WIDTHS_NOTE = (
     "Row widths: tuple header 24 B + line pointer 4 B + columns (int 4, bigint 8, "
     "timestamptz 8, date 4, uuid 16, boolean 1, enum 4, numeric(p,s) (ceil(p/4)+2)*2, "
-    "text ~33 (32 chars assumed), varchar(n) min(n,32)+1, jsonb ~257 (small document "
+    "text ~33 (32 chars assumed), varchar(n)/char(n) min(n,32)+1, jsonb ~257 (small document "
     "assumed), arrays ~65), rounded up to 8-byte alignment; heap pages 8 kB filled 90% "
     "(100% for append-only tables); btree entries 8 B header + keys + 4 B pointer at 90% "
     "leaf fill. Variable widths are assumptions: re-estimate with pg_stats.avg_width."
 )
 
 _NUMERIC = re.compile(r"^numeric\s*\(\s*(\d+)\s*(?:,\s*\d+\s*)?\)$")
-_VARCHAR = re.compile(r"^(?:varchar|character varying)\s*\(\s*(\d+)\s*\)$")
+_VARCHAR = re.compile(r"^(?:varchar|character varying|char|character|bpchar)\s*\(\s*(\d+)\s*\)$")
 _VECTOR = re.compile(r"^vector\s*\(\s*(\d+)\s*\)$")
 
 
