@@ -130,20 +130,23 @@ def few_valued(schema: Schema, table: Table, column_name: str | None) -> str | N
 
 
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
+# Deparsed CHECKs that list a column's values: "kind IN ('a', 'b')" and its
+# "kind = ANY(ARRAY[...])" spelling; one compiled pattern each, whatever the column.
+_VALUE_LISTS = (
+    re.compile(r"\(?(?P<column>[\w$]+|\"(?:[^\"]|\"\")+\") IN \((?P<values>.*)\)\)?"),
+    re.compile(r"\(?(?P<column>[\w$]+|\"(?:[^\"]|\"\")+\") = ANY\s*\(ARRAY\[(?P<values>.*)\]\)\)?"),
+)
 
 
 def checked_values(table: Table, column: str) -> int | None:
     """How many values a CHECK (col IN (...)) / (col = ANY(ARRAY[...])) allows, if any."""
-    name = re.escape(column)
-    shapes = (
-        re.compile(rf"\(?{name} IN \((.*)\)\)?"),
-        re.compile(rf"\(?{name} = ANY\s*\(ARRAY\[(.*)\]\)\)?"),
-    )
     for check in table.checks:
-        for shape in shapes:
+        if column not in check.columns:
+            continue
+        for shape in _VALUE_LISTS:
             found = shape.fullmatch(check.expression.strip())
-            if found:
-                return len(_LITERAL.findall(found.group(1)))
+            if found and found.group("column").strip('"') == column:
+                return len(_LITERAL.findall(found.group("values")))
     return None
 
 
