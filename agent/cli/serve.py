@@ -27,13 +27,15 @@ def serve_command(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> int:
-    import uvicorn
-
-    from agent.service import check_bind, create_app
+    from agent.service.bind import check_bind
     from agent.service.config import ServiceSettings
 
     settings = ServiceSettings()
-    check_bind(host, settings)
+    check_bind(host, settings)  # before the heavy imports: a refusal should be instant
+    import uvicorn
+
+    from agent.service.app import create_app
+
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
     return exits.OK
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,28 +20,8 @@ from agent.service.mcp import build_server
 from agent.service.middleware import BodyLimitMiddleware, CountingMiddleware, RateLimitMiddleware
 from agent.service.state import ServiceState
 from agent.service.worker import Worker
-from tools.errors import InputError
 
 log = logging.getLogger(__name__)
-LOOPBACK_NAMES = frozenset({"localhost"})
-
-
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_bind(host: str, settings: ServiceSettings) -> None:
-    """Refuse to listen beyond loopback when no API token protects the service."""
-    if not is_loopback(host) and not settings.tokens:
-        raise InputError(
-            f"refusing to bind to {host}: without DBARCH_API_TOKENS the service is open to "
-            "anyone who can reach it; set tokens or bind to 127.0.0.1"
-        )
 
 
 class _McpEndpoint:

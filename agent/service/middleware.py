@@ -55,8 +55,9 @@ class CountingMiddleware:
         return "unmatched"
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """Not an Exception: FastAPI turns any Exception raised while reading a body into a 400,
+    and this must reach `BodyLimitMiddleware` to become a 413."""
 
 
 class BodyLimitMiddleware:

@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -83,8 +83,8 @@ async def answer_design(
 async def design_events(
     job_id: str,
     request: Request,
-    after: int = Query(default=0, ge=0, description="Replay events after this sequence number"),
-    last_event_id: str | None = Header(default=None),
+    after: Annotated[int, Query(ge=0, description="Replay events after this sequence")] = 0,
+    last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
     """Every event of the run from the start (or after `after` / Last-Event-ID), then live."""
     state = _state(request)

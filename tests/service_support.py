@@ -1,0 +1,104 @@
+"""Helpers for the service tests: settings pinned for tests, a real uvicorn server on loopback,
+and an SSE reader that parses the wire format itself (so the tests check what clients get)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from agent.service import create_app
+from agent.service.config import ServiceSettings
+from tools.sql.server import PgServer
+
+
+def settings_for(home: Path, pg: PgServer, **overrides: Any) -> ServiceSettings:
+    """Test settings: nothing read from this machine's environment decides a result."""
+    values: dict[str, Any] = {
+        "home": home,
+        "DATABASE_URL": pg.url,
+        "ANTHROPIC_API_KEY": None,
+        "ANTHROPIC_BASE_URL": None,
+        "DBARCH_API_TOKENS": "",
+        "DBARCH_STATE_URL": None,
+        "worker_poll_s": 0.1,
+        "sse_poll_s": 0.05,
+    }
+    values.update(overrides)
+    return ServiceSettings(**values)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    app: FastAPI
+    url: str
+
+    def client(self, token: str | None = None, timeout: float = 60.0) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+
+@contextmanager
+def live_server(settings: ServiceSettings) -> Iterator[LiveServer]:
+    """`create_app(settings)` served by uvicorn on 127.0.0.1 in a thread, stopped afterwards."""
+    app = create_app(settings)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@dataclass
+class SseEvent:
+    event: str
+    data: Any
+    id: str | None = None
+
+
+def read_sse(response: httpx.Response) -> list[SseEvent]:
+    """Parse an event stream to its end: `event:`, `id:`, `data:` lines, blank-line separated."""
+    events: list[SseEvent] = []
+    fields: dict[str, str] = {}
+    for line in response.iter_lines():
+        if not line:
+            if "data" in fields:
+                events.append(
+                    SseEvent(fields.get("event", "message"), json.loads(fields["data"]),
+                             fields.get("id"))
+                )  # fmt: skip
+            fields = {}
+            continue
+        if line.startswith(":"):
+            continue  # a comment (keep-alive ping)
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        fields[name] = fields[name] + "\n" + value if name in fields else value
+    return events
