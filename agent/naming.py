@@ -74,6 +74,14 @@ _UNCOUNTABLE = frozenset(
     }
 )
 
+# Singulars ending in -ie, whose plural (-ies) would otherwise be read as -y.
+_IE_WORDS = frozenset(
+    {
+        "movie", "cookie", "calorie", "zombie", "rookie", "selfie", "hoodie",
+        "pie", "tie", "genie", "prairie", "sortie", "smoothie", "auntie",
+    }
+)  # fmt: skip
+
 _SNAKE_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -114,6 +122,8 @@ def singular(word: str) -> str:
         return head + last
     if last in _SINGULAR:
         return head + _SINGULAR[last]
+    if last[:-1] in _IE_WORDS:
+        return head + last[:-1]
     if re.search(r"[^aeiou]ies$", last):
         return head + last[:-3] + "y"
     if re.search(r"(sses|[^oa]uses|xes|zzes|ches|shes)$", last) and not last.endswith("aches"):

@@ -87,6 +87,7 @@ def _validate(data: Any, positions: SourceMap) -> Requirements:
         where = positions.locate(())
         message = "a spec is a mapping with keys such as name, entities, access_patterns"
         raise _error(positions, [problem_dict((), where, message)])
+    _entities_as_list(data, positions)
     try:
         spec = Requirements.model_validate(data)
     except ValidationError as exc:
@@ -96,6 +97,24 @@ def _validate(data: Any, positions: SourceMap) -> Requirements:
     if problems:
         raise _error(positions, [_located(p, positions) for p in problems])
     return spec
+
+
+def _entities_as_list(data: dict[str, Any], positions: SourceMap) -> None:
+    """`entities: {task: {...}}` is read as `entities: [{name: task, ...}]`, positions kept."""
+    entities = data.get("entities")
+    if not isinstance(entities, dict):
+        return
+    listed = []
+    for index, (name, body) in enumerate(entities.items()):
+        entry = {} if body is None else body
+        if isinstance(entry, dict):
+            entry = {"name": name, **entry}
+            key_node = positions.keys.get(("entities", name))
+            if key_node is not None:
+                positions.values[("entities", index, "name")] = key_node
+        positions.alias(("entities", name), ("entities", index))
+        listed.append(entry)
+    data["entities"] = listed
 
 
 def _pydantic_problem(error: Any, data: Any, positions: SourceMap) -> dict[str, Any]:

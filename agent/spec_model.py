@@ -239,12 +239,35 @@ class Entity(SpecModel):
         return (self.rows or 0) + months * (self.growth_per_month or 0)
 
 
+_KIND_SHORTHANDS = {
+    "n:m": "many-to-many", "m:n": "many-to-many", "n-m": "many-to-many", "m2m": "many-to-many",
+    "1:n": "one-to-many", "1-n": "one-to-many", "1:m": "one-to-many",
+    "n:1": "many-to-one", "n-1": "many-to-one", "m:1": "many-to-one",
+    "1:1": "one-to-one", "1-1": "one-to-one",
+}  # fmt: skip
+
+
+def _hyphenated(value: Any) -> Any:
+    """`Shared_Schema`, `read heavy` -> `shared-schema`, `read-heavy`."""
+    if isinstance(value, str):
+        return "-".join(value.strip().lower().replace("_", " ").split())
+    return value
+
+
+def _relationship_kind(value: Any) -> Any:
+    value = _hyphenated(value)
+    return _KIND_SHORTHANDS.get(value, value) if isinstance(value, str) else value
+
+
 class Relationship(SpecModel):
     """A relationship between two entities; many-to-many ones get a join table."""
 
     from_: EntityName = Field(alias="from", description="Entity on the `one`/owning side.")
     to: EntityName = Field(description="The other entity.")
-    kind: Literal["one-to-one", "one-to-many", "many-to-one", "many-to-many"] = Field(
+    kind: Annotated[
+        Literal["one-to-one", "one-to-many", "many-to-one", "many-to-many"],
+        BeforeValidator(_relationship_kind),
+    ] = Field(
         "many-to-many",
         description="many-to-many: join table `<from>_<as>`; one-to-many: `<to>` gets "
         "`<from>_id`; many-to-one: `<from>` gets `<to>_id`; one-to-one: `<to>` gets a "
@@ -272,9 +295,29 @@ class AccessPattern(SpecModel):
     name: str = Field(description="Short unique name, used in reports and index reasons.")
     sql: str = Field(description="One SQL statement; `$1`, `$2` for parameters.")
     per_second: float | None = Field(None, ge=0, description="Peak executions per second.")
+    per_minute: float | None = Field(None, ge=0, description="Or: peak executions per minute.")
+    per_hour: float | None = Field(None, ge=0, description="Or: peak executions per hour.")
+    per_day: float | None = Field(None, ge=0, description="Or: executions per day.")
     kind: Literal["read", "write"] | None = Field(None, description="Default: from the SQL.")
     latency_ms: float | None = Field(None, gt=0, description="Target latency (p99), ms.")
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> AccessPattern:
+        """Any one rate key fills `per_second`, the one every stage reads; two must agree."""
+        stated = [
+            value / seconds
+            for value, seconds in (
+                (self.per_second, 1), (self.per_minute, 60), (self.per_hour, 3600),
+                (self.per_day, 86400),
+            )
+            if value is not None
+        ]  # fmt: skip
+        if any(abs(rate - stated[0]) > 1e-9 * max(1.0, stated[0]) for rate in stated[1:]):
+            raise ValueError("per_second, per_minute, per_hour and per_day disagree: give one")
+        if stated and self.per_second is None:
+            self.per_second = stated[0]
+        return self
 
     @property
     def is_write(self) -> bool:
@@ -322,14 +365,19 @@ class Requirements(SpecModel):
 
     name: str = Field(description="Short name of the system, e.g. `task-tracker`.")
     description: str | None = None
-    tenancy: Literal["none", "shared-schema", "schema-per-tenant", "database-per-tenant"] | None = (
-        Field(None, description="Multi-tenancy model; shared-schema adds tenant keys and RLS.")
-    )
+    tenancy: Annotated[
+        Literal["none", "shared-schema", "schema-per-tenant", "database-per-tenant"] | None,
+        BeforeValidator(_hyphenated),
+    ] = Field(None, description="Multi-tenancy model; shared-schema adds tenant keys and RLS.")
     tenant: EntityName | None = Field(
         None, description="The tenant entity (default: guessed by name)."
     )
-    consistency: Literal["strong", "eventual"] | None = None
-    workload: Literal["read-heavy", "write-heavy", "balanced"] | None = None
+    consistency: Annotated[Literal["strong", "eventual"] | None, BeforeValidator(_hyphenated)] = (
+        None
+    )
+    workload: Annotated[
+        Literal["read-heavy", "write-heavy", "balanced"] | None, BeforeValidator(_hyphenated)
+    ] = None
     compliance: Annotated[
         list[Annotated[str, BeforeValidator(_normalise_compliance)]], BeforeValidator(as_list)
     ] = Field(default_factory=list, description="Regimes: " + ", ".join(COMPLIANCE_KNOWN) + ".")
@@ -337,7 +385,10 @@ class Requirements(SpecModel):
         "identity", description="Primary keys: bigint identity (default) or uuid."
     )
     soft_delete: bool = Field(False, description="Soft delete for every entity (default off).")
-    entities: list[Entity] = Field(min_length=1)
+    entities: list[Entity] = Field(
+        min_length=1,
+        description="A list of entities (`- name: task`), or a mapping name -> entity.",
+    )
     relationships: list[Relationship] = Field(default_factory=list)
     access_patterns: list[AccessPattern] = Field(default_factory=list)
     retention: Duration | dict[str, Duration] | None = Field(

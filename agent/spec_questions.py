@@ -14,11 +14,9 @@ from pglast import ast
 from pglast.visitors import Visitor
 from pydantic import BaseModel, ConfigDict
 
-from agent.spec_contract import resolve_contract
+from agent.spec_contract import TENANT_NAMES, resolve_contract, tenant_entity
 from agent.spec_model import Requirements
 from agent.spec_yaml import dotted
-
-TENANT_NAMES = ("tenant", "organization", "organisation", "org", "company", "account", "workspace")
 
 
 class Question(BaseModel):
@@ -147,16 +145,8 @@ def _global_choices(spec: Requirements) -> list[Question]:
                 assumed="none: one shared schema without tenant isolation",
             )
         )
-    if spec.tenancy == "shared-schema" and not spec.tenant and not tenant_like:
-        found.append(
-            Question(
-                kind="question",
-                topic="tenancy",
-                path="tenant",
-                message="Shared-schema tenancy, but which entity is the tenant?",
-                assumed="no tenant key can be added",
-            )
-        )
+    if spec.tenancy == "shared-schema":
+        found += _tenant(spec)
     if spec.rpo is None or spec.rto is None:
         found.append(
             Question(
@@ -168,6 +158,23 @@ def _global_choices(spec: Requirements) -> list[Question]:
             )
         )
     return found
+
+
+def _tenant(spec: Requirements) -> list[Question]:
+    tenant, how = tenant_entity(spec)
+    if tenant is None:
+        return [
+            Question(kind="question", topic="tenancy", path="tenant",
+                     message="Shared-schema tenancy, but which entity is the tenant?",
+                     assumed="no tenant key can be added")
+        ]  # fmt: skip
+    if how == "declared":
+        return []
+    return [
+        Question(kind="assumption", topic="tenancy", path="tenant",
+                 message=f"The tenant is not declared; '{tenant}' is taken ({how}).",
+                 assumed=f"every tenant-owned table carries {tenant}_id")
+    ]  # fmt: skip
 
 
 def _retention(spec: Requirements) -> list[Question]:

@@ -29,6 +29,7 @@ SQL_TYPES: dict[str, str] = {
     "enum": "",  # named per column: see agent.naming.enum_type_name
     "smallint": "smallint",
     "varchar": "varchar",
+    "char": "character",
     "time": "time",
     "interval": "interval",
     "inet": "inet",
@@ -43,6 +44,7 @@ SYNONYMS: dict[str, str] = {
     "int8": "bigint",
     "long": "bigint",
     "double": "float",
+    "float8": "float",
     "real": "float",
     "decimal": "numeric",
     "boolean": "bool",
@@ -55,10 +57,12 @@ SYNONYMS: dict[str, str] = {
 }
 
 KINDS: tuple[str, ...] = tuple(SQL_TYPES)
+_WITH_ARGS = ("numeric", "enum", "varchar", "char")
 TYPE_STRING_HELP = (
     "Attribute type string: one of "
-    + ", ".join(k if k not in ("numeric", "enum", "varchar") else f"{k}(...)" for k in KINDS)
-    + " (numeric(p,s), varchar(n), enum(a, b, ...)); `[]` makes an array; a trailing `!` "
+    + ", ".join(k if k not in _WITH_ARGS else f"{k}(...)" for k in KINDS)
+    + " (numeric(p,s), varchar(n), char(n), enum(a, b, ...)); `[]` makes an array; a "
+    "trailing `!` "
     "means required (NOT NULL); a following word `unique` means unique; `default <value>` "
     "sets a default. Examples: `text!`, `text! unique`, `money!`, `enum(todo, doing, done)!`, "
     "`numeric(12,2)`, `timestamp`, `json`, `text[]`, `bool! default false`."
@@ -169,11 +173,11 @@ def _enum_values(inner: str, offset: int) -> tuple[str, ...]:
 
 def _numeric_args(kind: str, inner: str, offset: int) -> tuple[int, ...]:
     parts = [p.strip() for p in inner.split(",")]
-    if kind not in ("numeric", "varchar") or not all(p.isdigit() for p in parts):
+    if kind not in ("numeric", "varchar", "char") or not all(p.isdigit() for p in parts):
         raise TypeStringError(f"type {kind!r} takes no arguments ({inner!r})", offset)
     args = tuple(int(p) for p in parts)
-    if kind == "varchar" and (len(args) != 1 or args[0] < 1):
-        raise TypeStringError("varchar takes one positive length: varchar(n)", offset)
+    if kind in ("varchar", "char") and (len(args) != 1 or args[0] < 1):
+        raise TypeStringError(f"{kind} takes one positive length: {kind}(n)", offset)
     if kind == "numeric" and not (len(args) <= 2 and 1 <= args[0] <= 1000):
         raise TypeStringError("numeric takes (precision[, scale]), precision 1..1000", offset)
     if kind == "numeric" and len(args) == 2 and not 0 <= args[1] <= args[0]:

@@ -38,6 +38,12 @@ class SourceMap:
                 return SourceLocation(self.file, mark.line + 1, mark.column + 1)
         return SourceLocation(self.file, None, None)
 
+    def alias(self, old: Path, new: Path) -> None:
+        """Make positions under `old` also answer for `new` (data reshaped before validation)."""
+        for table in (self.values, self.keys):
+            for path in [p for p in table if p[: len(old)] == old]:
+                table[(*new, *path[len(old) :])] = table[path]
+
     def locate_in_scalar(self, path: Path, offset: int) -> SourceLocation:
         """Position of character `offset` inside the scalar at `path` (SQL errors, types)."""
         node = self.values.get(path)

@@ -71,8 +71,10 @@ def expected_type(owner: str, column: str, attribute: Any) -> str:
     parsed = attribute.parsed
     if parsed.kind == "enum":
         base = f"{owner}_{column}"
-    elif parsed.kind in ("numeric", "varchar") and parsed.args:
-        name = "numeric" if parsed.kind == "numeric" else "character varying"
+    elif parsed.kind in ("numeric", "varchar", "char") and parsed.args:
+        name = {"numeric": "numeric", "varchar": "character varying", "char": "character"}[
+            parsed.kind
+        ]
         base = f"{name}({','.join(map(str, parsed.args))})"
     else:
         base = EXPECTED_TYPES[parsed.kind]
@@ -277,3 +279,22 @@ def test_uuid_keys_propagate_to_references(scratch: Scratch) -> None:
         found = columns(conn)
         assert found[("books", "id")][0] == found[("books", "author_id")][0] == "uuid"
         conn.execute("INSERT INTO authors (name) VALUES ('a')")
+
+
+def test_guessed_tenant_gets_keys_and_policies_everywhere(scratch: Scratch) -> None:
+    spec = parse_spec(
+        {
+            "name": "shops",
+            "tenancy": "shared-schema",
+            "entities": [
+                {"name": "store"},
+                {"name": "product", "belongs_to": ["store"], "attributes": {"price": "money!"}},
+                {"name": "sale", "belongs_to": ["product"], "attributes": {"qty": "int!"}},
+            ],
+        }
+    )
+    design = compile_schema(spec, today=TODAY)
+    assert design.tenancy is not None and design.tenancy.tenant_column == "store_id"
+    with apply(scratch, design) as conn:
+        assert columns(conn)[("sales", "store_id")] == ("bigint", True)
+        assert rls_tables(conn) == {"stores", "products", "sales"}

@@ -240,3 +240,57 @@ def test_dbarch_spec_check_exits_2_naming_file_line_and_column() -> None:
     )
     assert done.returncode == 2
     assert f"{spec}:7:15: entities[0].attributes.due_at: unknown attribute type" in done.stderr
+
+
+def test_entities_may_be_a_mapping_and_keep_their_positions() -> None:
+    [problem] = problems_of(SPECS / "mapping_form.yaml")
+    assert problem["path"] == "entities[2].belongs_to[1]"
+    assert (problem["line"], problem["column"]) == (17, 25)
+    assert "unknown entity 'custmer'" in str(problem["message"])
+
+
+def test_shorthands_for_kinds_rates_and_choices() -> None:
+    spec = parse_spec(
+        {
+            "name": "short",
+            "tenancy": "Shared_Schema",
+            "workload": "read heavy",
+            "entities": {"store": {"rows": 10}, "item": {"belongs_to": "store"}, "tag": None},
+            "relationships": [{"from": "item", "to": "tag", "kind": "n:m"}],
+            "access_patterns": [
+                {"name": "daily", "per_day": 86400, "sql": "SELECT count(*) FROM items"}
+            ],
+        }
+    )
+    assert (spec.tenancy, spec.workload) == ("shared-schema", "read-heavy")
+    assert [e.name for e in spec.entities] == ["store", "item", "tag"]
+    assert spec.relationships[0].kind == "many-to-many"
+    assert spec.access_patterns[0].per_second == pytest.approx(1.0)
+    with pytest.raises(SpecError, match="disagree"):
+        parse_spec(
+            {
+                "name": "x",
+                "entities": [{"name": "a"}],
+                "access_patterns": [
+                    {"name": "p", "per_second": 5, "per_minute": 60, "sql": "SELECT 1"}
+                ],
+            }
+        )
+
+
+def test_an_undeclared_tenant_is_the_root_most_entities_belong_to() -> None:
+    spec = parse_spec(
+        {
+            "name": "shops",
+            "tenancy": "shared-schema",
+            "entities": [
+                {"name": "region"},
+                {"name": "store", "belongs_to": [{"entity": "region", "optional": True}]},
+                {"name": "product", "belongs_to": ["store"]},
+                {"name": "sale", "belongs_to": ["product"]},
+            ],
+        }
+    )
+    [guess] = [q for q in missing_information(spec) if q.topic == "tenancy"]
+    assert guess.kind == "assumption" and "'store'" in guess.message
+    assert guess.assumed == "every tenant-owned table carries store_id"

@@ -17,14 +17,14 @@ from agent.naming import (
 )
 from agent.spec_types import KINDS, SQL_TYPES, SYNONYMS, TypeStringError, parse_type
 
-SIMPLE_KINDS = [k for k in KINDS if k not in ("enum", "numeric", "varchar")]
+SIMPLE_KINDS = [k for k in KINDS if k not in ("enum", "numeric", "varchar", "char")]
 labels = st.from_regex(r"[a-z][a-z0-9_ ]{0,12}[a-z0-9]", fullmatch=True)
 
 
 @st.composite
 def type_strings(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
     """A valid type string and what parsing it must yield."""
-    kind = draw(st.sampled_from([*SIMPLE_KINDS, "enum", "numeric", "varchar"]))
+    kind = draw(st.sampled_from([*SIMPLE_KINDS, "enum", "numeric", "varchar", "char"]))
     spelled = draw(st.sampled_from([kind, *[s for s, k in SYNONYMS.items() if k == kind]]))
     text, args, values = spelled, (), ()
     if kind == "enum":
@@ -35,7 +35,7 @@ def type_strings(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
         precision = draw(st.integers(1, 38))
         args = (precision, draw(st.integers(0, precision)))
         text += f"({args[0]},{args[1]})"
-    elif kind == "varchar":
+    elif kind in ("varchar", "char"):
         args = (draw(st.integers(1, 10_000)),)
         text += f"({args[0]})"
     is_array = draw(st.booleans())
@@ -115,16 +115,20 @@ def test_money_timestamp_json_map_as_the_contract_says() -> None:
         ("key", "keys"),
         ("series", "series"),
         ("analysis", "analyses"),
+        ("movie", "movies"),
     ],
 )
 def test_table_names_are_english_plurals(entity: str, table: str) -> None:
     assert table_name(entity) == table
+    if entity.islower():
+        assert singular(table) == entity
 
 
 @given(st.from_regex(r"[a-z]{2,10}(_[a-z]{2,8})?", fullmatch=True))
 def test_singular_inverts_plural_for_regular_nouns(word: str) -> None:
     last = word.split("_")[-1]
-    if last.endswith(("s", "x", "z", "ch", "sh", "y", "f", "fe", "o", "us", "is", "um", "on")):
+    irregular = ("s", "x", "z", "h", "y", "f", "o", "um", "on", "ie", "se", "xe", "ze", "he")
+    if last.endswith(irregular):
         return  # irregular endings: covered by the table test above
     assert singular(plural(word)) == word
 

@@ -20,7 +20,7 @@ NON_NEGATIVE_MONEY = {"price", "cost", "fee", "fees", "total", "subtotal", "tax"
 NON_NEGATIVE_COUNTS = {"quantity", "qty", "stock", "reserved", "seats", "count", "capacity"}
 REGULATED = {"hipaa", "sox", "pci"}
 _QUOTED_KINDS = {"text", "varchar", "enum", "date", "time", "timestamp", "uuid", "inet",
-                 "interval", "json", "bytea"}  # fmt: skip
+                 "interval", "json", "bytea", "char"}  # fmt: skip
 
 
 class TableBuilder:

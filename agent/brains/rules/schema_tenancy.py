@@ -16,8 +16,8 @@ from agent.brains.rules.schema_plan import (
     TableDef,
 )
 from agent.naming import fk_column, object_name, table_name
+from agent.spec_contract import tenant_entity
 from agent.spec_model import Requirements
-from agent.spec_questions import TENANT_NAMES
 from agent.stages import TenancyPlan
 
 TENANT_SETTING = "app.tenant_id"
@@ -26,22 +26,13 @@ HIPAA_PURPOSES = ("treatment", "payment", "operations")
 PEOPLE = ("patient", "person", "member", "client", "beneficiary", "customer", "user", "employee")
 
 
-def tenant_entity(spec: Requirements) -> str | None:
-    """The declared tenant, else the entity flagged `tenant`, else one named like a tenant."""
-    if spec.tenant:
-        return spec.tenant
-    flagged = next((e.name for e in spec.entities if e.tenant), None)
-    if flagged:
-        return flagged
-    names = [e.name for e in spec.entities]
-    return next((n for n in TENANT_NAMES if n in names), None)
-
-
 def apply_tenancy(spec: Requirements, plan: SchemaPlan) -> TenancyPlan:
     model = spec.tenancy or "none"
     if model in ("schema-per-tenant", "database-per-tenant"):
         return TenancyPlan(model=model, notes=[_ISOLATED_NOTES[model]])
-    tenant = tenant_entity(spec) if model == "shared-schema" else None
+    tenant, how = tenant_entity(spec) if model == "shared-schema" else (None, "")
+    if tenant is not None and how != "declared":
+        plan.assumptions.append(f"tenant entity taken to be '{tenant}' ({how})")
     if tenant is None:
         if model == "shared-schema":
             plan.assumptions.append("shared-schema tenancy without a tenant entity: no keys added")
