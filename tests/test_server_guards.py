@@ -1,4 +1,4 @@
-"""The service's guards on a real uvicorn server: tokens, bind refusal, body cap, rate limit, 422s."""
+"""Service guards on a real uvicorn server: tokens, bind refusal, body cap, rate limit, 422s."""
 
 from __future__ import annotations
 

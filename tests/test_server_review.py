@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from conftest import CORPUS, FIXTURES
@@ -50,7 +49,7 @@ def test_review_json_has_the_documented_fields(client: TestClient) -> None:
     assert report["tables"] == ["accounts", "invoices"]
     errors = report["errors"]
     assert isinstance(errors, list)
-    assert [(e["line"], e["message"]) for e in errors][0] == (
+    assert (errors[0]["line"], errors[0]["message"]) == (
         8,
         'relation "customers" does not exist',
     )

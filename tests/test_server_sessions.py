@@ -1,4 +1,4 @@
-"""Chat sessions: the rules fallback, a scripted model's stream, budgets, and history across restarts."""
+"""Chat sessions: rules fallback, a scripted model's stream, budgets, history across restarts."""
 
 from __future__ import annotations
 
