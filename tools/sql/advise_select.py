@@ -43,11 +43,15 @@ def select_indexes(
         ]
         if helped:
             selection.serves[i] = helped
-    for _ in range(ROUNDS):
-        added = _greedy(whatif, selection, weights, budget, min_gain)
-        removed = _prune(whatif, pool, selection, min_gain)
-        if not added or not removed:
-            break
+    whatif.focus(selection.serves)
+    try:
+        for _ in range(ROUNDS):
+            added = _greedy(whatif, selection, weights, budget, min_gain)
+            removed = _prune(whatif, pool, selection, min_gain)
+            if not added or not removed:
+                break
+    finally:
+        whatif.focus(None)
     return selection
 
 

@@ -19,6 +19,7 @@ from tools.sql.queryshape import Filter, SelectShape
 MAX_KEY_COLUMNS = 4
 MAX_INCLUDE = 3
 _NARROW_BYTES = 32
+_FEW_VALUES = 20
 _CONSTANT_OPS = frozenset({"ne", "null", "notnull", "bool", "eq"})
 
 
@@ -173,9 +174,7 @@ def _partial(
     joins: list[str],
 ) -> list[Candidate]:
     """Constant predicates (`status <> 'done'`, `deleted_at IS NULL`) as the index's WHERE."""
-    constant = [
-        f for f in filters if f.constant and f.op in ("ne", "null", "notnull", "bool", "eq")
-    ]
+    constant = [f for f in filters if f.constant and _partial_worthy(f, table)]
     if not constant:
         return []
     fixed = {f.column for f in constant}
@@ -186,6 +185,20 @@ def _partial(
         return []
     base = _index(table, keys, "partial")
     return [Candidate(table.name, base.elements, "partial", where=where)]
+
+
+def _partial_worthy(flt: Filter, table: TableInfo) -> bool:
+    """A constant predicate on a status-like column, not one literal key of many.
+
+    `status = 'open'` or `deleted_at IS NULL` describe a lasting slice of the table;
+    `customer_id = 123` is one value of thousands and would fit that literal alone.
+    """
+    if flt.op not in _CONSTANT_OPS:
+        return False
+    if flt.op not in ("eq", "ne"):
+        return True
+    info = table.columns.get(flt.column)
+    return info is not None and info.distinct(table.rows) <= _FEW_VALUES
 
 
 def _expressions(table: TableInfo, filters: list[Filter], equal: list[str]) -> list[Candidate]:

@@ -179,7 +179,7 @@ class TableGenerator:
     def _parent_number(self, table: Table, column: Column, fk: ForeignKey) -> str:
         """Which parent row (1..n) a child row points at: skewed, 1:1, paired or a tree."""
         parent_rows = max(self.rows.get(fk.ref_table, 1), 1)
-        salt = self.salt(table.name, column.name)
+        salt = self.salt(table.name, ",".join(fk.columns))  # one draw per FK, not per column
         if fk.ref_table == table.name:  # a tree: point at an earlier row
             return f"(1 + floor(({{g}} - 1) * {uniform(salt)})::bigint)"
         for unique in _unique_sets(table):
