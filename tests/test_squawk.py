@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import CORPUS, FIXTURES
 
@@ -79,3 +81,20 @@ def test_timeout_is_a_tool_error() -> None:
 
 def test_nothing_to_lint() -> None:
     assert run_squawk([]) == []
+
+
+def test_a_later_migration_file_is_placed_on_its_table(tmp_path: Path) -> None:
+    (tmp_path / "1_init.sql").write_text(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL);\n"
+    )
+    (tmp_path / "2_plan.sql").write_text(
+        "-- plans\nALTER TABLE accounts ADD COLUMN plan text;\n"
+        "CREATE INDEX accounts_plan_idx ON accounts (plan);\n"
+    )
+    sources = read_sources(tmp_path)
+    violations = run_squawk([(s.name, s.text) for s in sources])
+    findings = as_findings(violations, LineLocator(parse_schema(tmp_path)))
+    placed = {(f.rule, Path(f.file or "").name, f.line, f.table) for f in findings}
+    assert placed == {
+        ("squawk:require-concurrent-index-creation", "2_plan.sql", 3, "accounts"),
+    }
