@@ -4,6 +4,7 @@ and an SSE reader that parses the wire format itself (so the tests check what cl
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import threading
 import time
@@ -12,14 +13,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from psycopg import sql
 
 from agent.service import create_app
 from agent.service.config import ServiceSettings
-from tools.sql.server import PgServer
+from tools.sql.server import PgServer, connect
 
 
 def settings_for(home: Path, pg: PgServer, **overrides: Any) -> ServiceSettings:
@@ -102,3 +105,23 @@ def read_sse(response: httpx.Response) -> list[SseEvent]:
         value = value[1:] if value.startswith(" ") else value
         fields[name] = fields[name] + "\n" + value if name in fields else value
     return events
+
+
+def state_url(pg: PgServer, dbname: str) -> str:
+    """The server's URL, pointing at another database on it."""
+    parts = urlsplit(pg.url)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+@contextmanager
+def state_database(pg: PgServer) -> Iterator[str]:
+    """A fresh database on the real PostgreSQL for DBARCH_STATE_URL; dropped afterwards."""
+    name = f"dbarch_state_test_{secrets.token_hex(4)}"
+    with connect(pg.dsn(), autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield state_url(pg, name)
+    finally:
+        with connect(pg.dsn(), autocommit=True) as admin:
+            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            admin.execute(drop.format(sql.Identifier(name)))
