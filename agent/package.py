@@ -17,7 +17,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.spec_model import Requirements
-from agent.stages import Adr, IndexPlan, ScalingPlan, SchemaDesign, TechnologyDecision
+from agent.stages import (
+    Adr,
+    IndexPlan,
+    MigrationPlan,
+    OptimizationReport,
+    ScalingPlan,
+    SchemaDesign,
+    TechnologyDecision,
+)
 from tools.errors import InputError
 
 Mode = Literal["design", "optimize", "migrate", "scale", "compare"]
@@ -72,6 +80,9 @@ class DesignPackage(_Model):
     assumptions: list[str] = Field(default_factory=list)
     technology: TechnologyDecision | None = None
     schema_design: SchemaDesign | None = None
+    current: SchemaDesign | None = None  # the existing schema (optimize, migrate, scale)
+    optimization: OptimizationReport | None = None  # mode optimize
+    migration: MigrationPlan | None = None  # mode migrate: the steps behind `migrations`
     indexes: IndexPlan | None = None
     scaling: ScalingPlan | None = None
     adrs: list[Adr] = Field(default_factory=list)

@@ -334,3 +334,123 @@ class AdrSet(StageModel):
     """The ADR stage's output as one model (for structured model output)."""
 
     adrs: list[Adr] = Field(default_factory=list)
+
+
+# --- optimize (an existing schema and its workload) -------------------------------------
+
+
+class LintItem(StageModel):
+    """A lint finding on the current schema, as the review tools report it."""
+
+    rule: str
+    severity: Severity
+    message: str
+    table: str | None = None
+    column: str | None = None
+    fix: str | None = None
+
+
+class QueryFinding(StageModel):
+    """What makes one workload query slow: a plan finding (`seq-scan-on-large-table`, ...)."""
+
+    rule: str
+    severity: Severity
+    message: str
+    relation: str | None = None
+    column: str | None = None
+
+
+class QueryReport(StageModel):
+    """One workload query as it plans on the current schema at the stated volumes."""
+
+    query: str  # the workload query's (or access pattern's) name
+    sql: str
+    cost: float | None = None  # planner cost before any advice
+    cost_after: float | None = None  # with the advised indexes (and its rewrite, if any)
+    scans: list[str] = Field(default_factory=list)  # "Seq Scan on customer"
+    error: str | None = None  # why it did not plan
+    findings: list[QueryFinding] = Field(default_factory=list)
+
+
+RewriteProblem = Literal[
+    "select-star", "offset-pagination", "function-on-indexed-column", "missing-join-index"
+]
+
+
+class QueryRewrite(StageModel):
+    """A query rewritten to avoid a plan finding; it must plan and return the same columns."""
+
+    query: str  # the workload query's name
+    problem: RewriteProblem
+    original: str
+    rewritten: str  # equals `original` when the fix is an index alone
+    why: str
+    index_ddl: str | None = Field(
+        None, description="An index the rewrite relies on (also listed in the index plan)."
+    )
+    cost_before: float | None = None
+    cost_after: float | None = None
+
+
+class OptimizationReport(StageModel):
+    """The optimize stage's output: findings, rewrites and indexes for an existing schema."""
+
+    lint: list[LintItem] = Field(default_factory=list)
+    queries: list[QueryReport] = Field(default_factory=list)
+    rewrites: list[QueryRewrite] = Field(default_factory=list)
+    indexes: IndexPlan = Field(default_factory=IndexPlan)
+    notes: list[str] = Field(default_factory=list)
+
+
+# --- migrate (current schema -> target schema) ------------------------------------------
+
+ChangeObject = Literal[
+    "table", "column", "type", "constraint", "index", "function", "trigger", "policy", "view",
+    "other",
+]  # fmt: skip
+Phase = Literal["expand", "backfill", "contract"]
+
+
+class SchemaChange(StageModel):
+    """One difference between the current and the target schema."""
+
+    object: ChangeObject
+    change: Literal["added", "dropped", "changed", "renamed"]
+    name: str  # "tasks", "tasks.status", "task_status", "tasks_project_id_idx"
+    detail: str = ""  # "text -> task_status", "NOT NULL added"
+
+
+class AcceptedLint(StageModel):
+    """A squawk rule a step triggers on purpose (dropping a column in the contract phase)."""
+
+    rule: str  # squawk rule name, e.g. "ban-drop-column"
+    reason: str
+
+
+class MigrationStep(StageModel):
+    """One online step with its rollback: applied in order, undone newest first."""
+
+    name: str  # snake_case, unique in the plan: "add_column_tasks_due_at"
+    phase: Phase
+    up: str  # SQL statements, `;`-terminated, without BEGIN/COMMIT or SET timeouts
+    down: str  # the statements that undo `up` (never empty: a comment says why if no SQL)
+    transactional: bool = Field(
+        True, description="False for CREATE INDEX CONCURRENTLY and batched backfills."
+    )
+    lock: str  # the strongest lock taken and for how long: "ACCESS EXCLUSIVE (brief)"
+    risk: Literal["low", "medium", "high"] = "low"
+    online: bool = True  # safe while the application keeps serving traffic
+    why: str
+    accepted_lint: list[AcceptedLint] = Field(default_factory=list)
+
+
+class MigrationPlan(StageModel):
+    """Zero-downtime steps from the current to the target schema: expand, backfill, contract."""
+
+    changes: list[SchemaChange] = Field(default_factory=list)
+    steps: list[MigrationStep] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+
+    def phase(self, phase: Phase) -> list[MigrationStep]:
+        return [s for s in self.steps if s.phase == phase]

@@ -18,6 +18,8 @@ from agent.stages import (
     Adr,
     GateFinding,
     IndexPlan,
+    MigrationPlan,
+    OptimizationReport,
     ScalingPlan,
     SchemaDesign,
     TechnologyDecision,
@@ -40,6 +42,8 @@ class DesignRequest(BaseModel):
     spec: Requirements | None = None
     text: str | None = None  # free-text requirements (the model turns them into a spec)
     current_schema: str | None = None  # SQL of an existing schema (optimize, migrate, scale)
+    target_schema: str | None = None  # SQL of the target schema (migrate, instead of a spec)
+    schema_name: str | None = None  # names a package derived from a schema file (no spec)
     workload: list[NamedQuery] = Field(default_factory=list)  # queries beyond the spec's
     rows: dict[str, int] = Field(default_factory=dict)  # table -> rows, overriding the spec
     interactive: bool = False  # ask questions (interrupt) instead of assuming
@@ -51,6 +55,9 @@ class DesignState(BaseModel):
     assumptions: list[str] = Field(default_factory=list)
     technology: TechnologyDecision | None = None
     schema_design: SchemaDesign | None = None
+    current: SchemaDesign | None = None  # the existing schema (optimize, migrate, scale)
+    optimization: OptimizationReport | None = None
+    migration: MigrationPlan | None = None
     indexes: IndexPlan | None = None
     scaling: ScalingPlan | None = None
     adrs: list[Adr] = Field(default_factory=list)

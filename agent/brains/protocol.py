@@ -14,6 +14,8 @@ from agent.stages import (
     Adr,
     GateFinding,
     IndexPlan,
+    MigrationPlan,
+    OptimizationReport,
     ScalingPlan,
     SchemaDesign,
     TechnologyDecision,
@@ -66,3 +68,34 @@ class Brain(Protocol):
         scaling: ScalingPlan,
         findings: Sequence[GateFinding] = (),
     ) -> list[Adr]: ...
+
+    async def optimize(
+        self,
+        spec: Requirements,
+        current: SchemaDesign,
+        findings: Sequence[GateFinding] = (),
+    ) -> OptimizationReport:
+        """Mode `optimize`: findings, query rewrites and indexes for an existing schema.
+
+        `current` is the existing schema (its DDL as given, `tables[].estimated_rows` the
+        stated volumes); the workload is `spec.access_patterns` (a `--workload` file is
+        merged into them; without a spec, the spec is derived from the schema). Gates: the
+        advised indexes must lower some query's cost on sample data, and every rewrite must
+        plan and return the same columns as its original.
+        """
+        ...
+
+    async def migrate(
+        self,
+        spec: Requirements,
+        current: SchemaDesign,
+        target: SchemaDesign,
+        findings: Sequence[GateFinding] = (),
+    ) -> MigrationPlan:
+        """Mode `migrate`: zero-downtime steps from `current` to `target`, each with a rollback.
+
+        Gates: applying the current schema and every step's `up` in order yields the target
+        (compared in the catalog), every `down` newest first yields the current schema again,
+        and squawk finds nothing in the up steps beyond each step's `accepted_lint`.
+        """
+        ...

@@ -21,11 +21,13 @@ from agent.stages import (
     Adr,
     GateFinding,
     IndexPlan,
+    MigrationPlan,
+    OptimizationReport,
     ScalingPlan,
     SchemaDesign,
     TechnologyDecision,
 )
-from tools.errors import InputError
+from tools.errors import InputError, ToolError
 from tools.sql.server import PgServer, resolve_server
 
 
@@ -88,3 +90,17 @@ class RulesBrain:
     ) -> list[Adr]:
         day = self.today.isoformat() if self.today else None
         return write_adrs(spec, tech, schema, indexes, scaling, date=day)
+
+    async def optimize(
+        self, spec: Requirements, current: SchemaDesign, findings: Sequence[GateFinding] = ()
+    ) -> OptimizationReport:
+        raise ToolError("the rules brain's optimize stage is not built yet")
+
+    async def migrate(
+        self,
+        spec: Requirements,
+        current: SchemaDesign,
+        target: SchemaDesign,
+        findings: Sequence[GateFinding] = (),
+    ) -> MigrationPlan:
+        raise ToolError("the rules brain's migrate stage is not built yet")
