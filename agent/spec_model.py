@@ -7,18 +7,10 @@ in the JSON Schema that `dbarch spec schema` prints, so they are written for spe
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-import pglast
-import pglast.ast
-import pglast.parser
 from pydantic import (
-    AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     GetJsonSchemaHandler,
     PrivateAttr,
@@ -28,66 +20,20 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from agent.naming import snake
+from agent.spec_base import (
+    COMPLIANCE_KNOWN,
+    EntityName,
+    OnDelete,
+    SpecModel,
+    default_text,
+    hyphenated,
+    normalise_compliance,
+    normalise_on_delete,
+    relationship_kind,
+    sql_writes,
+)
 from agent.spec_types import TYPE_STRING_HELP, AttributeType, TypeStringError, parse_type
 from agent.spec_values import Count, Duration, Percent, as_list
-
-
-def _entity_name(value: str) -> str:
-    """Entity names are snake_case nouns; `OrderItem` and `order item` mean `order_item`."""
-    name = snake(value)
-    if not name or not name[0].isalpha():
-        raise ValueError(f"an entity name must start with a letter, not {value!r}")
-    return name
-
-
-EntityName = Annotated[str, AfterValidator(_entity_name)]
-OnDelete = Literal["cascade", "restrict", "set null", "no action"]
-COMPLIANCE_KNOWN = ("gdpr", "hipaa", "pci", "sox", "soc2", "ccpa", "iso27001", "ferpa", "glba")
-_COMPLIANCE_ALIASES = {"pci-dss": "pci", "pcidss": "pci", "soc-2": "soc2", "iso-27001": "iso27001"}
-
-
-class SpecModel(BaseModel):
-    """Base: unknown keys are an error that names the key and lists the allowed ones."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _refuse_unknown_keys(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        allowed = cls.allowed_keys()
-        python_names = set(cls.model_fields)
-        for key in data:
-            if key not in allowed and key not in python_names:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise PydanticCustomError(
-                    "unknown_key",
-                    "unknown key '{key}'{hint}; allowed keys here: {allowed}",
-                    {"key": str(key), "hint": hint, "allowed": ", ".join(allowed)},
-                )
-        return data
-
-    @classmethod
-    def allowed_keys(cls) -> list[str]:
-        return [f.alias or name for name, f in cls.model_fields.items()]
-
-
-def _normalise_on_delete(value: Any) -> Any:
-    if isinstance(value, str):
-        return " ".join(value.lower().replace("_", " ").replace("-", " ").split())
-    return value
-
-
-def _default_text(value: Any) -> Any:
-    """YAML reads `default: false` as a bool and `default: 0` as an int; keep them as text."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
 
 
 class Attribute(SpecModel):
@@ -96,7 +42,7 @@ class Attribute(SpecModel):
     type: str = Field(description=TYPE_STRING_HELP)
     required: bool = Field(False, description="NOT NULL (same as a trailing `!`).")
     unique: bool = Field(False, description="Unique (same as the word `unique`).")
-    default: Annotated[str | None, BeforeValidator(_default_text)] = Field(
+    default: Annotated[str | None, BeforeValidator(default_text)] = Field(
         None, description="Default value: a literal (`todo`, `0`, `false`) or SQL (`now()`)."
     )
     description: str | None = None
@@ -161,7 +107,7 @@ class Reference(SpecModel):
     optional: bool = Field(
         False, description="Nullable reference (a plain name ending in `?` means the same)."
     )
-    on_delete: Annotated[OnDelete | None, BeforeValidator(_normalise_on_delete)] = Field(
+    on_delete: Annotated[OnDelete | None, BeforeValidator(normalise_on_delete)] = Field(
         None, description="What deleting the parent does; default chosen by the brain."
     )
     as_: str | None = Field(
@@ -239,26 +185,6 @@ class Entity(SpecModel):
         return (self.rows or 0) + months * (self.growth_per_month or 0)
 
 
-_KIND_SHORTHANDS = {
-    "n:m": "many-to-many", "m:n": "many-to-many", "n-m": "many-to-many", "m2m": "many-to-many",
-    "1:n": "one-to-many", "1-n": "one-to-many", "1:m": "one-to-many",
-    "n:1": "many-to-one", "n-1": "many-to-one", "m:1": "many-to-one",
-    "1:1": "one-to-one", "1-1": "one-to-one",
-}  # fmt: skip
-
-
-def _hyphenated(value: Any) -> Any:
-    """`Shared_Schema`, `read heavy` -> `shared-schema`, `read-heavy`."""
-    if isinstance(value, str):
-        return "-".join(value.strip().lower().replace("_", " ").split())
-    return value
-
-
-def _relationship_kind(value: Any) -> Any:
-    value = _hyphenated(value)
-    return _KIND_SHORTHANDS.get(value, value) if isinstance(value, str) else value
-
-
 class Relationship(SpecModel):
     """A relationship between two entities; many-to-many ones get a join table."""
 
@@ -266,7 +192,7 @@ class Relationship(SpecModel):
     to: EntityName = Field(description="The other entity.")
     kind: Annotated[
         Literal["one-to-one", "one-to-many", "many-to-one", "many-to-many"],
-        BeforeValidator(_relationship_kind),
+        BeforeValidator(relationship_kind),
     ] = Field(
         "many-to-many",
         description="many-to-many: join table `<from>_<as>`; one-to-many: `<to>` gets "
@@ -283,7 +209,7 @@ class Relationship(SpecModel):
         default_factory=dict, description="Columns on the join table (many-to-many only)."
     )
     optional: bool = Field(False, description="Nullable reference (not many-to-many).")
-    on_delete: Annotated[OnDelete | None, BeforeValidator(_normalise_on_delete)] = None
+    on_delete: Annotated[OnDelete | None, BeforeValidator(normalise_on_delete)] = None
     rows: Count | None = Field(None, description="Rows of the join table (many-to-many).")
     growth_per_month: Count | None = Field(None, description="New join rows per month.")
     description: str | None = None
@@ -327,39 +253,6 @@ class AccessPattern(SpecModel):
         return sql_writes(self.sql)
 
 
-_WRITE_NODES = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
-
-
-def sql_writes(sql: str) -> bool:
-    """Does the statement change data (also through a data-modifying CTE)?"""
-    try:
-        tree = pglast.parse_sql(sql)
-    except pglast.parser.ParseError:
-        return False
-    for raw in tree:
-        found = [type(node).__name__ for node in _walk(raw.stmt)]
-        if any(name in _WRITE_NODES for name in found):
-            return True
-    return False
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    if isinstance(node, tuple | list):
-        for item in node:
-            yield from _walk(item)
-    elif isinstance(node, pglast.ast.Node):
-        for attr in node:
-            yield from _walk(getattr(node, attr))
-
-
-def _normalise_compliance(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    key = "-".join(value.lower().replace("_", " ").split())
-    return _COMPLIANCE_ALIASES.get(key, key.replace("-", "") if key.startswith("soc") else key)
-
-
 class Requirements(SpecModel):
     """A requirements spec: what to store, how much, how it is queried, under which rules."""
 
@@ -367,19 +260,17 @@ class Requirements(SpecModel):
     description: str | None = None
     tenancy: Annotated[
         Literal["none", "shared-schema", "schema-per-tenant", "database-per-tenant"] | None,
-        BeforeValidator(_hyphenated),
+        BeforeValidator(hyphenated),
     ] = Field(None, description="Multi-tenancy model; shared-schema adds tenant keys and RLS.")
     tenant: EntityName | None = Field(
         None, description="The tenant entity (default: guessed by name)."
     )
-    consistency: Annotated[Literal["strong", "eventual"] | None, BeforeValidator(_hyphenated)] = (
-        None
-    )
+    consistency: Annotated[Literal["strong", "eventual"] | None, BeforeValidator(hyphenated)] = None
     workload: Annotated[
-        Literal["read-heavy", "write-heavy", "balanced"] | None, BeforeValidator(_hyphenated)
+        Literal["read-heavy", "write-heavy", "balanced"] | None, BeforeValidator(hyphenated)
     ] = None
     compliance: Annotated[
-        list[Annotated[str, BeforeValidator(_normalise_compliance)]], BeforeValidator(as_list)
+        list[Annotated[str, BeforeValidator(normalise_compliance)]], BeforeValidator(as_list)
     ] = Field(default_factory=list, description="Regimes: " + ", ".join(COMPLIANCE_KNOWN) + ".")
     keys: Literal["identity", "uuid"] = Field(
         "identity", description="Primary keys: bigint identity (default) or uuid."

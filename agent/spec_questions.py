@@ -14,8 +14,9 @@ from pglast import ast
 from pglast.visitors import Visitor
 from pydantic import BaseModel, ConfigDict
 
-from agent.spec_contract import TENANT_NAMES, resolve_contract, tenant_entity
+from agent.spec_contract import resolve_contract
 from agent.spec_model import Requirements
+from agent.spec_tenant import TENANT_NAMES, tenant_entity
 from agent.spec_yaml import dotted
 
 

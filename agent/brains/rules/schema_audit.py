@@ -76,6 +76,15 @@ def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
     for table in tables:
         plan.tables[table].audited = True
     plan.functions.append("audit_row_change")
+    plan.notes.append(
+        f"audit: triggers write every INSERT/UPDATE/DELETE on {', '.join(tables)} to {name} "
+        "(actor from app.user_id); triggers cannot see reads"
+        + (
+            ": log PHI reads with pgAudit (object audit on these tables)"
+            if "hipaa" in spec.compliance
+            else ""
+        )
+    )
     return AuditPlan(table=name, audited_tables=tables, reason=reason)
 
 

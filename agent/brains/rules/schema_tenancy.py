@@ -16,8 +16,8 @@ from agent.brains.rules.schema_plan import (
     TableDef,
 )
 from agent.naming import fk_column, object_name, table_name
-from agent.spec_contract import tenant_entity
 from agent.spec_model import Requirements
+from agent.spec_tenant import tenant_entity
 from agent.stages import TenancyPlan
 
 TENANT_SETTING = "app.tenant_id"
