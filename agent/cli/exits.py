@@ -2,8 +2,8 @@
 
 0 success; 1 the work ran and found problems (lint errors, failed gates, eval below
 threshold); 2 bad input (unreadable file, unparsable SQL or spec, bad option);
-3 infrastructure (PostgreSQL unreachable, model API failed); 4 a run stopped for answers
-to its questions (resume it); 130 interrupted.
+3 infrastructure (PostgreSQL unreachable, model API failed, a model budget spent); 4 a run
+stopped for answers to its questions (resume it); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import sys
 import click
 import typer
 
-from tools.errors import ArchitectError, DatabaseError, ModelError
+from tools.errors import ArchitectError, BudgetExceeded, DatabaseError, ModelError
 
 OK, FINDINGS, BAD_INPUT, INFRA, NEEDS_INPUT, INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 
 def code_for(error: ArchitectError) -> int:
-    if isinstance(error, DatabaseError | ModelError):
+    if isinstance(error, DatabaseError | ModelError | BudgetExceeded):
         return INFRA
     return error.exit_code
 
@@ -43,4 +43,6 @@ def run(app: typer.Typer) -> None:
         else:
             typer.echo(f"dbarch: error: {error}", err=True)
         sys.exit(BAD_INPUT)
+    if result == INTERRUPTED:  # typer turns Ctrl-C into a silent Exit(130)
+        typer.echo("dbarch: interrupted", err=True)
     sys.exit(result if isinstance(result, int) else OK)

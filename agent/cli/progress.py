@@ -29,7 +29,12 @@ class ProgressPrinter:
         self.started = time.perf_counter()
 
     def __call__(self, event: Event) -> None:
-        if event.kind in self.quiet or event.kind == "run_start":
+        if event.kind in self.quiet:
+            return
+        if event.kind == "run_start":
+            thread = event.data.get("thread_id")
+            self.stream.write(f"thread {thread} (continue it with --resume {thread})\n")
+            self.stream.flush()
             return
         elapsed = time.perf_counter() - self.started
         stage = f"[{event.stage}] " if event.stage else ""

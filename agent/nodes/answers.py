@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,7 +36,8 @@ def _decode(value: Any) -> Any:
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    parts = [p for p in path.split(".") if p]
+    """Set `entities[2].rows` (or `entities.2.rows`) in plain data, creating mappings."""
+    parts = [p for p in re.split(r"[.\[\]]+", path) if p]
     if not parts:
         raise SpecError(
             "an answer needs the key path of its question",
