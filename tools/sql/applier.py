@@ -1,4 +1,10 @@
-"""The connection work behind validation: batches under savepoints, and the few exceptions.
+"""The connection work behind validation: statement batches, and the few exceptions.
+
+The sandbox connection runs in autocommit mode. A batch of statements goes as one
+simple-protocol message, which PostgreSQL runs as one implicit transaction: all of it
+commits, or none of it and we replay its statements one by one, each then its own
+transaction, as `psql -f` would run them. Committing per batch keeps the locks a schema of
+thousands of tables holds at once far below the server's shared lock table.
 
 Two connections at most: the sandbox role's, which runs every user statement, and (only
 when an allow-listed extension needs a superuser) the scratch database's admin connection,
@@ -45,8 +51,8 @@ TRUSTED_EXTENSIONS = frozenset(
     }
 )
 _INSUFFICIENT_PRIVILEGE = "42501"
-# Statements PostgreSQL refuses inside a transaction block, or whose effect (a new enum
-# value) later statements may only use once committed, as psql's autocommit would.
+# Statements PostgreSQL refuses inside a (multi-statement) transaction, or whose effect (a
+# new enum value) later statements may only use once committed: they always run alone.
 _OUTSIDE_TRANSACTION = re.compile(r"\b(CONCURRENTLY|VACUUM)\b", re.IGNORECASE)
 _ON_EXTENSION = re.compile(r"\bON\s+EXTENSION\b", re.IGNORECASE)
 _OWN_STEP_KINDS = frozenset({"VacuumStmt", "AlterEnumStmt", "ReindexStmt", "CreateExtensionStmt"})
@@ -65,7 +71,7 @@ class Outcome:
 
 
 class Applier:
-    """Runs statements for one validation; commits at the end; closes what it opened."""
+    """Runs the statements of one validation; closes the connections it opened."""
 
     def __init__(self, scratch: Scratch) -> None:
         self.scratch = scratch
@@ -74,7 +80,6 @@ class Applier:
 
     def __enter__(self) -> Applier:
         self._conn = connect(self.scratch.dsn, autocommit=True)
-        self._execute("BEGIN")
         return self
 
     def __exit__(
@@ -103,52 +108,33 @@ class Applier:
         )
 
     def run_batch(self, batch: list[Statement]) -> bool:
-        """Run statements as one round trip under a savepoint; False (rolled back) on error."""
-        body = "\n;\n".join(s.sql for s in batch)
+        """Run statements as one round trip and one transaction; False (rolled back) on error.
+
+        The `;` goes on a line of its own: a statement may end in a `--` comment.
+        """
         try:
-            self._execute(f"SAVEPOINT dbarch_batch;\n{body}\n;\nRELEASE SAVEPOINT dbarch_batch")
+            self._execute("\n;\n".join(s.sql for s in batch))
         except psycopg.Error as exc:
             self._check_connection(exc)
-            self._execute("ROLLBACK TO SAVEPOINT dbarch_batch; RELEASE SAVEPOINT dbarch_batch")
             return False
         return True
 
     def run_one(self, statement: Statement) -> Outcome | None:
-        """Run one statement under its own savepoint; the error if PostgreSQL refused it."""
-        prefix = "SAVEPOINT dbarch_one;\n"
-        try:
-            self._execute(f"{prefix}{statement.sql}\n;\nRELEASE SAVEPOINT dbarch_one")
-        except psycopg.Error as exc:
-            self._check_connection(exc)
-            self._execute("ROLLBACK TO SAVEPOINT dbarch_one; RELEASE SAVEPOINT dbarch_one")
-            return _outcome(exc, offset=len(prefix))
-        return None
-
-    def run_alone(self, statement: Statement) -> Outcome | None:
-        """Statements with transaction needs of their own: extensions, CONCURRENTLY, enums."""
-        if statement.kind == "CreateExtensionStmt":
-            return self._create_extension(statement)
-        if statement.kind == "CommentStmt":
-            return self._comment(statement)
-        if statement.kind == "AlterEnumStmt":
-            outcome = self.run_one(statement)
-            self.commit()
-            return outcome
-        self._execute("COMMIT")  # outside any transaction block, as psql would run it
+        """Run one statement as its own transaction; the error if PostgreSQL refused it."""
         try:
             self._execute(statement.sql)
         except psycopg.Error as exc:
             self._check_connection(exc)
             return _outcome(exc, offset=0)
-        finally:
-            if not self.conn.broken:
-                self._execute("BEGIN")
         return None
 
-    def commit(self) -> None:
-        """Make everything so far visible to other sessions; a new transaction follows."""
-        self._execute("COMMIT")
-        self._execute("BEGIN")
+    def run_alone(self, statement: Statement) -> Outcome | None:
+        """Statements that never share a batch: extensions, CONCURRENTLY, enum values."""
+        if statement.kind == "CreateExtensionStmt":
+            return self._create_extension(statement)
+        if statement.kind == "CommentStmt":
+            return self._comment(statement)
+        return self.run_one(statement)
 
     def _comment(self, statement: Statement) -> Outcome | None:
         """Dumps comment on extensions the sandbox cannot own (plpgsql, admin-installed)."""
@@ -174,7 +160,6 @@ class Applier:
         node = statement_node(statement)  # empty unless exactly one CreateExtensionStmt
         if str(node.get("extname", "")) not in TRUSTED_EXTENSIONS:
             return outcome
-        self.commit()  # the admin session must see schemas created so far
         return self._create_extension_as_admin(node)
 
     def _create_extension_as_admin(self, node: Json) -> Outcome | None:

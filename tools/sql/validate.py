@@ -1,10 +1,9 @@
 """Validation: apply a parsed schema to a scratch database on a real PostgreSQL.
 
-Every statement runs as the unprivileged sandbox role, in one transaction, so PostgreSQL
-itself refuses what a superuser could do. Statements go in batches under a savepoint; a
-batch that fails is rolled back to its savepoint and replayed one statement at a time, each
-under its own savepoint, so every failing statement is reported and the cost of a clean
-schema stays close to one `psql -f`.
+Every statement runs as the unprivileged sandbox role, so PostgreSQL itself refuses what a
+superuser could do. Statements go in batches, each one round trip and one transaction; a
+batch that fails is rolled back whole and replayed one statement at a time, so every
+failing statement is reported and a clean schema costs about one `psql -f`.
 """
 
 from __future__ import annotations
@@ -73,7 +72,7 @@ def validate_schema(
 def apply_statements(
     schema: Schema, scratch: Scratch, progress: Progress | None = None
 ) -> ValidationResult:
-    """Apply every statement of `schema` into an existing scratch database and commit.
+    """Apply every statement of `schema` into an existing scratch database.
 
     The database stays filled for the caller (the workload analysis runs queries on it).
     `progress(done, total)` is called after each batch; an exception it raises (Ctrl-C)
@@ -134,7 +133,6 @@ class _Run:
             if self.progress is not None and (not batch or done == len(statements)):
                 self.progress(done, len(statements))
         self._flush(batch)
-        self.applier.commit()
 
     def _flush(self, batch: list[Statement]) -> None:
         if not batch or self.applier.run_batch(batch):
