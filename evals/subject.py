@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agent.package import DesignPackage
+from agent.report import render_report
 from tools.errors import ArchitectError
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
@@ -49,7 +50,5 @@ class Subject:
     def report(self) -> str:
         """The package's rendered report (`agent.report.render_report`), what people read."""
         if self._report is None:
-            from agent.report import render_report
-
             self._report = render_report(self.package)
         return self._report

@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import typer
 from conftest import FIXTURES
+
+from agent.cli import eval as eval_cli
+from agent.cli import exits
 
 CASES = FIXTURES / "evals" / "cases"
 BAD = FIXTURES / "evals" / "bad_cases"
@@ -25,6 +30,22 @@ def dbarch(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
         env={**environment, **(env or {})},
         check=False,
     )
+
+
+def dbarch_here(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """The command in this process (fast) through the CLI's one error-to-exit-code mapping."""
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.callback()(lambda: None)
+    eval_cli.register(app)
+    monkeypatch.setattr(sys, "argv", ["dbarch", "eval", *args])
+    with pytest.raises(SystemExit) as exited:
+        exits.run(app)
+    captured = capsys.readouterr()
+    return int(exited.value.code or 0), captured.out, captured.err
 
 
 def test_json_shape_exit_1_below_min_pass_and_out_folder(tmp_path: Path) -> None:
@@ -71,21 +92,40 @@ def test_text_report_and_exit_0_at_min_pass(tmp_path: Path) -> None:
     assert "    ok   alternatives: weighed" in done.stdout
 
 
-def test_bad_case_file_exits_2_naming_the_position() -> None:
-    done = dbarch(str(BAD / "unknown-check.yaml"))
-    assert done.returncode == 2
-    assert "unknown-check.yaml:6:5: expect[1]: unknown check 'lint_clen'" in done.stderr
-    assert done.stdout == ""
+def test_bad_case_file_exits_2_naming_the_position(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = dbarch_here(monkeypatch, capsys, str(BAD / "unknown-check.yaml"))
+    assert code == 2 and out == ""
+    assert "unknown-check.yaml:6:5: expect[1]: unknown check 'lint_clen'" in err
 
 
-def test_bad_options_exit_2() -> None:
-    no_key = dbarch(str(CASES / "tiny-compare.yaml"), "--brain", "anthropic")
-    assert no_key.returncode == 2
-    assert "the anthropic brain needs ANTHROPIC_API_KEY" in no_key.stderr
-    baseline = dbarch(str(CASES / "tiny-compare.yaml"), "--baseline")
-    assert baseline.returncode == 2 and "--baseline compares another brain" in baseline.stderr
-    missing = dbarch(str(CASES / "nowhere.yaml"))
-    assert missing.returncode == 2 and "no such case file or folder" in missing.stderr
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--brain", "anthropic"], "the anthropic brain needs ANTHROPIC_API_KEY"),
+        (["--baseline"], "--baseline compares another brain"),
+        (["--jobs", "0"], "--jobs"),
+        (["--min-pass", "1.5"], "--min-pass"),
+        (["--format", "yaml"], "--format"),
+    ],
+)
+def test_bad_options_exit_2(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    code, out, err = dbarch_here(monkeypatch, capsys, str(CASES / "tiny-compare.yaml"), *args)
+    assert code == 2 and out == ""
+    assert message in err
+
+
+def test_missing_case_path_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = dbarch_here(monkeypatch, capsys, str(CASES / "nowhere.yaml"))
+    assert code == 2 and "no such case file or folder" in err
 
 
 def test_unreachable_postgres_exits_3(tmp_path: Path) -> None:
