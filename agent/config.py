@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     model_retry_after_cap_s: float = 60.0
     model_max_tokens: int = 8192
     model_stream: bool = True
+    # One design stage's tool loop (anthropic brain): model turns, wall time, cost; None = no cap.
+    stage_max_turns: int = 16
+    stage_max_seconds: float | None = 600.0
+    stage_max_cost_usd: float | None = None
     brain: str = "rules"
 
     # Data volumes beyond this many rows per table are sampled down (ratios kept).

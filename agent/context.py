@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from agent.brains.protocol import Brain
 from agent.config import Settings
 from agent.events import Event, EventSink, discard
+from agent.package import Usage
 from tools.sql.server import PgServer, resolve_server
 
 
@@ -22,6 +23,11 @@ class RunContext:
         if self._pg is None:
             self._pg = resolve_server(self.settings.database_url, self.settings.pg_data_dir)
         return self._pg
+
+    def usage(self) -> Usage:
+        """What the brain spent on the model so far (a brain without a model spends nothing)."""
+        spent = getattr(self.brain, "usage", None)
+        return spent if isinstance(spent, Usage) else Usage()
 
     def emit(self, kind: str, stage: str | None = None, message: str = "", **data: object) -> None:
         self.sink(

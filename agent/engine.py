@@ -91,6 +91,6 @@ async def _drive(
         )
     if state.failed:
         return RunOutcome(thread_id=thread_id, status="failed", message=state.failed)
-    package = build_package(state, ctx.brain.name)
+    package = build_package(state, ctx.brain.name, ctx.usage())
     ctx.emit("run_done", None, f"package {package.name} ready", thread_id=thread_id)
     return RunOutcome(thread_id=thread_id, status="done", package=package)
