@@ -13,7 +13,14 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from agent.service import errors, routes_designs, routes_ops, routes_review, routes_sessions
+from agent.service import (
+    errors,
+    routes_designs,
+    routes_evals,
+    routes_ops,
+    routes_review,
+    routes_sessions,
+)
 from agent.service.auth import Authenticator, AuthMiddleware
 from agent.service.config import ServiceSettings
 from agent.service.mcp import build_server
@@ -80,7 +87,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.service = state
     errors.install(app)
-    for module in (routes_designs, routes_review, routes_sessions, routes_ops):
+    for module in (routes_designs, routes_review, routes_sessions, routes_evals, routes_ops):
         app.include_router(module.router)
     if settings.mount_mcp:
         app.router.routes.append(Route("/mcp", endpoint=_McpEndpoint(app)))

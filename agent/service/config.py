@@ -31,6 +31,8 @@ class ServiceSettings(Settings):
     job_lease_s: float = 60.0  # a running job whose heartbeat is older is claimed again
     sse_poll_s: float = 0.25
     mount_mcp: bool = True
+    eval_suite: Path | None = None  # folder of eval case files; default the built-in suite
+    eval_max_jobs: int = 4  # cases an eval job may run at once
 
     @property
     def state_path(self) -> Path:

@@ -34,6 +34,18 @@ class NotFound(InputError):
     """No job or session with that id (or one this caller may not see)."""
 
 
+class InvalidField(InputError):
+    """A body field that is well-formed but names something the server does not have."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}")
+
+    def to_dict(self) -> dict[str, Any]:
+        problem = {"path": self.path, "message": str(self).split(": ", 1)[1]}
+        return {"type": "ValidationError", "message": str(self), "problems": [problem]}
+
+
 class Conflict(ArchitectError):
     """The resource is not in a state that allows this (a busy session, a finished run)."""
 
@@ -46,6 +58,7 @@ def status_for(error: ArchitectError) -> int:
     """Most specific class first: the tree's branches overlap (NotFound is an InputError)."""
     table: list[tuple[type[ArchitectError], int]] = [
         (NotFound, 404),
+        (InvalidField, 422),
         (SqlSyntaxError, 422),
         (SpecError, 422),
         (UnsafeSqlError, 422),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated, Any
 
@@ -13,10 +10,9 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 
-from agent.service import design_jobs
+from agent.service import design_jobs, sse
 from agent.service.design_input import DesignInput
 from agent.service.design_jobs import DesignView
-from agent.service.jobs_store import TERMINAL
 from agent.service.state import ServiceState
 
 router = APIRouter(prefix="/v1/designs", tags=["designs"])
@@ -89,25 +85,5 @@ async def design_events(
     """Every event of the run from the start (or after `after` / Last-Event-ID), then live."""
     state = _state(request)
     await to_thread.run_sync(design_jobs.get, state.jobs, job_id)
-    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
-    return EventSourceResponse(_follow(state, job_id, start), ping=15)
-
-
-async def _follow(state: ServiceState, job_id: str, seq: int) -> AsyncIterator[dict[str, str]]:
-    """Replay from the store, then poll it: events written by any process reach the client."""
-    while True:
-        batch = await to_thread.run_sync(state.jobs.events_after, job_id, seq)
-        for stored in batch:
-            seq = stored.seq
-            data = {"seq": stored.seq, **stored.event.model_dump(mode="json")}
-            yield {"event": stored.event.kind, "id": str(stored.seq), "data": json.dumps(data)}
-        if batch:
-            continue
-        job = await to_thread.run_sync(state.jobs.get, job_id)
-        if job is None or job.status in TERMINAL:
-            if await to_thread.run_sync(state.jobs.events_after, job_id, seq):
-                continue  # events written between our read and the status change
-            status = job.status if job else "gone"
-            yield {"event": "end", "data": json.dumps({"status": status, "seq": seq})}
-            return
-        await asyncio.sleep(state.settings.sse_poll_s)
+    start = sse.start_after(after, last_event_id)
+    return sse.job_events(state.jobs, job_id, start, state.settings.sse_poll_s)

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from agent.events import Event
-from agent.service import design_jobs
+from agent.service import design_jobs, eval_jobs
 from agent.service.jobs_store import JobRecord
 from agent.service.state import ServiceState
 
@@ -28,7 +28,11 @@ async def _run_design(job: JobRecord, state: ServiceState, owner: str) -> None:
     await design_jobs.run_job(job, state.jobs, state.settings, owner)
 
 
-RUNNERS: dict[str, Runner] = {design_jobs.KIND: _run_design}
+async def _run_eval(job: JobRecord, state: ServiceState, owner: str) -> None:
+    await eval_jobs.run_job(job, state.jobs, state.settings, owner)
+
+
+RUNNERS: dict[str, Runner] = {design_jobs.KIND: _run_design, eval_jobs.KIND: _run_eval}
 
 
 def worker_name() -> str:

@@ -1,0 +1,54 @@
+"""/v1/evals: queue an eval run over the server's suite, read its report, follow its progress."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Header, Query, Request, Response
+from sse_starlette import EventSourceResponse
+
+from agent.service import eval_jobs, sse
+from agent.service.eval_jobs import EvalInput, EvalView
+from agent.service.routes_designs import Accepted
+from agent.service.state import ServiceState
+
+router = APIRouter(prefix="/v1/evals", tags=["evals"])
+
+
+def _state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service
+    return state
+
+
+@router.post("", status_code=202, response_model=Accepted)
+async def create_eval(body: EvalInput, request: Request, response: Response) -> Accepted:
+    """Queue the run; 422 naming an unknown case id, 503 for a brain the server cannot run."""
+    state = _state(request)
+    job_id = await to_thread.run_sync(partial(eval_jobs.submit, state.jobs, body, state.settings))
+    state.job_submitted.set()
+    location = f"/v1/evals/{job_id}"
+    response.headers["Location"] = location
+    links = {"self": location, "events": f"{location}/events"}
+    return Accepted(id=job_id, status="queued", links=links)
+
+
+@router.get("/{job_id}", response_model=EvalView)
+async def get_eval(job_id: str, request: Request) -> EvalView:
+    """Status and progress; the whole report (pass_rate, cases, checks) once it is done."""
+    return await to_thread.run_sync(eval_jobs.view, _state(request).jobs, job_id)
+
+
+@router.get("/{job_id}/events")
+async def eval_events(
+    job_id: str,
+    request: Request,
+    after: Annotated[int, Query(ge=0, description="Replay events after this sequence")] = 0,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> EventSourceResponse:
+    """One event per finished case, then run_done."""
+    state = _state(request)
+    await to_thread.run_sync(eval_jobs.view, state.jobs, job_id)
+    start = sse.start_after(after, last_event_id)
+    return sse.job_events(state.jobs, job_id, start, state.settings.sse_poll_s)
