@@ -372,6 +372,7 @@ class QueryReport(StageModel):
     findings: list[QueryFinding] = Field(default_factory=list)
 
 
+REWRITTEN = " (rewritten)"  # names a rewritten query's final text in plans and index reasons
 RewriteProblem = Literal[
     "select-star", "offset-pagination", "function-on-indexed-column", "missing-join-index"
 ]

@@ -298,3 +298,20 @@ def test_guessed_tenant_gets_keys_and_policies_everywhere(scratch: Scratch) -> N
     with apply(scratch, design) as conn:
         assert columns(conn)[("sales", "store_id")] == ("bigint", True)
         assert rls_tables(conn) == {"stores", "products", "sales"}
+
+
+def test_patients_hold_phi_even_when_only_staff_fields_are_marked() -> None:
+    spec = parse_spec(
+        {
+            "name": "lab",
+            "compliance": ["hipaa"],
+            "entities": [
+                {"name": "technician", "attributes": {"email": "text!"}, "pii": ["email"]},
+                {"name": "patient", "attributes": {"full_name": "text!"}},
+                {"name": "lab_order", "belongs_to": ["patient", "technician"]},
+                {"name": "result", "belongs_to": ["lab_order"], "attributes": {"value": "text"}},
+            ],
+        }
+    )
+    design = compile_schema(spec, today=TODAY)
+    assert set(design.rls_tables) == {"technicians", "patients", "lab_orders", "results"}

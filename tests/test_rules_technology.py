@@ -137,3 +137,26 @@ def test_a_key_only_firehose_picks_a_key_value_store() -> None:
     assert any(a.role == "stream" for a in decision.auxiliary)
     relational = next(a for a in decision.alternatives if a.category == "relational")
     assert "write rate" in relational.why_not or "data volume" in relational.why_not
+
+
+def test_time_series_inference_needs_evidence_and_spares_money_records() -> None:
+    from agent.brains.rules.timeseries import time_series_reason
+
+    ledger = load_spec(REPO / "examples" / "ledger.yaml")
+    assert [e.name for e in ledger.entities if time_series_reason(ledger, e)] == []
+    plain = load_spec(FIXTURES / "spec" / "plain_telemetry.yaml")
+    updates = plain.entity("location_update")
+    assert updates is not None
+    reason = time_series_reason(plain, updates)
+    assert reason is not None and "ordered by recorded_at" in reason
+    edited = plain.model_copy(
+        update={
+            "access_patterns": [
+                *plain.access_patterns,
+                plain.access_patterns[0].model_copy(
+                    update={"name": "fix", "sql": "UPDATE location_updates SET speed_kmh = 0"}
+                ),
+            ]
+        }
+    )
+    assert time_series_reason(edited, updates) is None  # rows that are updated are records

@@ -23,6 +23,7 @@ from agent.stages import TenancyPlan
 TENANT_SETTING = "app.tenant_id"
 PURPOSE_SETTING = "app.purpose_of_use"
 HIPAA_PURPOSES = ("treatment", "payment", "operations")
+PATIENTS = ("patient", "member", "beneficiary", "enrollee", "resident", "client", "person")
 PEOPLE = ("patient", "person", "member", "client", "beneficiary", "customer", "user", "employee")
 
 
@@ -100,13 +101,16 @@ def _tenant_ancestors(plan: SchemaPlan, tenant_table: str) -> set[str]:
 
 
 def phi_tables(spec: Requirements, plan: SchemaPlan) -> list[str]:
-    """Tables holding PHI: marked ones (or people-like ones when none is marked) and every
-    table that references them, directly or through others: a visit, its notes and its
-    invoice are PHI because they are about an identifiable patient."""
+    """Tables holding PHI: marked ones and patient-like ones (or, when there are none,
+    people-like ones) and every table that references them, directly or through others: a
+    visit, its notes and its invoice are PHI because they are about an identifiable patient."""
     marked = [
-        e.name for e in spec.entities if e.phi or e.pii or any(a.pii for a in e.attributes.values())
-    ]
-    if not any(e.phi for e in spec.entities) and not marked:
+        e.name
+        for e in spec.entities
+        if e.phi or e.pii or any(a.pii for a in e.attributes.values())
+        or e.name.split("_")[-1] in PATIENTS
+    ]  # fmt: skip
+    if not marked:
         marked = [e.name for e in spec.entities if e.name in PEOPLE]
     found = {table_name(name) for name in marked if table_name(name) in plan.tables}
     grew = True

@@ -18,7 +18,7 @@ _EVENT_NAMES = frozenset(
         "reading", "measurement", "metric", "sample", "event", "log", "telemetry", "tick",
         "datapoint", "data_point", "observation", "heartbeat", "ping", "click", "pageview",
         "page_view", "impression", "sensor_reading", "location_update", "position", "trace",
-        "span", "quote", "trade",
+        "span", "quote", "trade", "point", "signal", "update", "beat", "vital", "snapshot",
     }
 )  # fmt: skip
 _TIME_NAMES = re.compile(
@@ -33,14 +33,23 @@ _TEXT_RETENTION = re.compile(
 HIGH_GROWTH = 5_000_000  # rows per month from which an event-shaped table is a time series
 
 
+_BOOKKEEPING = ("created_at", "updated_at", "deleted_at")
+
+
 def time_column(entity: Entity) -> str:
-    """The declared `time_column`, else the event-time attribute, else `created_at`."""
+    """The declared `time_column`, else an event-time attribute (`recorded_at`, `ts`...),
+    else the first required timestamp, else `created_at`."""
     if entity.time_column:
         return entity.time_column
-    stamps = [n for n, a in entity.attributes.items() if a.kind in ("timestamp", "date")]
+    stamps = [
+        n
+        for n, a in entity.attributes.items()
+        if a.kind in ("timestamp", "date") and n not in _BOOKKEEPING and not a.parsed.is_array
+    ]
+    required = [n for n in stamps if entity.attributes[n].required]
     named = [n for n in stamps if _TIME_NAMES.match(n)]
-    required = [n for n in named if entity.attributes[n].required]
-    return (required or named or ["created_at"])[0]
+    named_required = [n for n in named if n in required]
+    return (named_required or named or required or ["created_at"])[0]
 
 
 def _updated_tables(spec: Requirements) -> set[str]:
@@ -53,21 +62,38 @@ def _updated_tables(spec: Requirements) -> set[str]:
 
 
 def time_series_reason(spec: Requirements, entity: Entity) -> str | None:
-    """Why `entity` is treated as a time series, or None when it is not one."""
+    """Why `entity` is treated as a time series, or None when it is not one.
+
+    Declared, or append-only with an event time, or two of: an event-like name, a stated
+    retention, high growth. Never when access patterns update it, and never for money
+    records (a ledger is append-only, but it is kept and queried as records, not series).
+    """
     if entity.time_series:
         return "declared time_series"
     column = time_column(entity)
+    holds_money = any(a.kind == "money" for a in entity.attributes.values())
+    if holds_money or table_name(entity.name) in _updated_tables(spec):
+        return None
     if entity.append_only and column != "created_at":
         return f"append-only, ordered by {column}"
-    if table_name(entity.name) in _updated_tables(spec) or column == "created_at":
+    # Only retention said of this entity counts as evidence; spec-wide retention applies to
+    # series once they are known to be series (it would otherwise prove itself).
+    retention, _ = retention_for(spec, entity)
+    if column == "created_at" and not (retention or entity.append_only):
         return None
-    retention, _ = retention_for(spec, entity, assume_series=True)
-    event_name = entity.name in _EVENT_NAMES or entity.name.split("_")[-1] in _EVENT_NAMES
     growth = entity.growth_per_month or 0
-    if retention and (event_name or growth >= HIGH_GROWTH):
-        return f"events ordered by {column} with a retention of {retention}"
-    if event_name and growth >= HIGH_GROWTH:
-        return f"{growth:,} new '{entity.name}' rows a month, ordered by {column}"
+    evidence = [
+        text
+        for present, text in (
+            (entity.name in _EVENT_NAMES or entity.name.split("_")[-1] in _EVENT_NAMES,
+             f"'{entity.name}' names events"),
+            (retention is not None, f"kept {retention}"),
+            (growth >= HIGH_GROWTH, f"{growth:,} new rows a month"),
+        )
+        if present
+    ]  # fmt: skip
+    if len(evidence) >= 2:
+        return f"time series ordered by {column}: {', '.join(evidence)}"
     return None
 
 
