@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from conftest import FIXTURES
 
+from agent.cli import exits, review
 from agent.cli.review_text import console_for
 
 REVIEW = FIXTURES / "review"
@@ -27,6 +29,20 @@ def dbarch(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+def dbarch_here(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """`dbarch review` in this process (no interpreter start-up) through exits.run."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.callback()(lambda: None)
+    review.register(app)
+    monkeypatch.setattr(sys, "argv", ["dbarch", *args])
+    with pytest.raises(SystemExit) as exited:
+        exits.run(app)
+    captured = capsys.readouterr()
+    return int(exited.value.code or 0), captured.out, captured.err
 
 
 def test_planted_json_fields_and_exit_1() -> None:
@@ -51,13 +67,15 @@ def test_planted_json_fields_and_exit_1() -> None:
     assert data["skipped"] == []
 
 
-def test_sound_text_output_is_plain_when_piped_and_exits_0() -> None:
-    done = dbarch("review", str(REVIEW / "sound.sql"))
-    assert done.returncode == 0, done.stderr
-    assert "\x1b[" not in done.stdout  # no colour codes when not a terminal
-    assert "DDL applied cleanly" in done.stdout
-    assert done.stdout.rstrip().endswith("OK: 0 error(s), 0 warning(s), 0 info")
-    assert done.stderr == ""  # no progress line when stderr is not a terminal
+def test_sound_text_output_is_plain_when_piped_and_exits_0(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = dbarch_here(monkeypatch, capsys, "review", str(REVIEW / "sound.sql"))
+    assert code == 0, err
+    assert "\x1b[" not in out  # no colour codes when not a terminal
+    assert "DDL applied cleanly" in out
+    assert out.rstrip().endswith("OK: 0 error(s), 0 warning(s), 0 info")
+    assert err == ""  # no progress line when stderr is not a terminal
 
 
 def test_syntax_error_exits_2_naming_file_line_column() -> None:
@@ -68,48 +86,55 @@ def test_syntax_error_exits_2_naming_file_line_column() -> None:
     assert f"{path}:8:22: syntax error" in done.stderr
 
 
-def test_fk_to_missing_table_exits_1_and_names_it() -> None:
-    done = dbarch("review", str(REVIEW / "fk_missing.sql"), "--format", "json")
-    assert done.returncode == 1
-    data = json.loads(done.stdout)
+def test_fk_to_missing_table_exits_1_and_names_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(REVIEW / "fk_missing.sql")
+    code, out, _ = dbarch_here(monkeypatch, capsys, "review", path, "--format", "json")
+    assert code == 1
+    data = json.loads(out)
     assert data["valid"] is False
     first = data["errors"][0]
     assert first["message"] == 'relation "accounts" does not exist'
     assert (first["line"], first["column"]) == (7, 1)
     assert first["caused_by"] is None and first["missing_extension"] is None
-    text = dbarch("review", str(REVIEW / "fk_missing.sql"))
-    assert text.returncode == 1
-    assert 'relation "accounts" does not exist' in text.stdout
-    assert "follows from line 7" in text.stdout
+    code, text, _ = dbarch_here(monkeypatch, capsys, "review", path)
+    assert code == 1
+    assert 'relation "accounts" does not exist' in text
+    assert "follows from line 7" in text
 
 
-def test_bad_input_exits_2() -> None:
-    missing = dbarch("review", str(REVIEW / "nope.sql"))
-    assert missing.returncode == 2 and "nope.sql: no such file or folder" in missing.stderr
-    nothing = dbarch("review")
-    assert nothing.returncode == 2 and "give a SCHEMA" in nothing.stderr
-    bad_option = dbarch("review", "--format", "xml", str(REVIEW / "sound.sql"))
-    assert bad_option.returncode == 2
+def test_bad_input_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = dbarch_here(monkeypatch, capsys, "review", str(REVIEW / "nope.sql"))
+    assert code == 2 and "nope.sql: no such file or folder" in err
+    code, _, err = dbarch_here(monkeypatch, capsys, "review")
+    assert code == 2 and "give a SCHEMA" in err
+    code, _, _ = dbarch_here(monkeypatch, capsys, "review", "--format", "xml", "x.sql")
+    assert code == 2
 
 
-def test_rules_listing() -> None:
-    done = dbarch("review", "--rules", "--format", "json")
-    assert done.returncode == 0
-    catalogue = json.loads(done.stdout)
+def test_rules_listing(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = dbarch_here(monkeypatch, capsys, "review", "--rules", "--format", "json")
+    assert code == 0
+    catalogue = json.loads(out)
     ids = [r["id"] for r in catalogue["rules"]]
     assert ids[0] == "missing-primary-key" and len(ids) == 10
     assert catalogue["squawk"]["prefix"] == "squawk:"
     assert "prefer-robust-stmts" in catalogue["squawk"]["excluded"]
-    text = dbarch("review", "--rules")
-    assert "float-for-money" in text.stdout and "squawk:<rule>" in text.stdout
+    code, text, _ = dbarch_here(monkeypatch, capsys, "review", "--rules")
+    assert code == 0 and "float-for-money" in text and "squawk:<rule>" in text
 
 
-def test_erd_only_and_help_with_an_example() -> None:
-    erd = dbarch("review", str(REVIEW / "sound.sql"), "--erd")
-    assert erd.returncode == 0
-    assert erd.stdout.startswith("erDiagram\n") and '"users" ||--o| "user_profiles"' in erd.stdout
-    helped = dbarch("review", "--help")
-    assert helped.returncode == 0 and "dbarch review schema.sql" in helped.stdout
+def test_erd_only_and_help_with_an_example(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, erd, _ = dbarch_here(monkeypatch, capsys, "review", str(REVIEW / "sound.sql"), "--erd")
+    assert code == 0
+    assert erd.startswith("erDiagram\n") and '"users" ||--o| "user_profiles"' in erd
+    code, helped, _ = dbarch_here(monkeypatch, capsys, "review", "--help")
+    assert code == 0 and "dbarch review schema.sql" in helped
 
 
 def test_console_colour_rules(monkeypatch: pytest.MonkeyPatch) -> None:
