@@ -88,6 +88,23 @@ def test_pagila_has_no_errors_and_its_real_gaps_are_found() -> None:
     assert not any(f.table and f.table.startswith("payment_p") for f in findings)
     # the FKs pagila declares on only some partitions leave the parent unreferenced
     assert ("missing-foreign-key", "payment", "customer_id") in found
+    partial = next(f for f in findings if f.rule == "missing-foreign-key")
+    assert partial.message.endswith("(declared on 6 of 55 partitions)")
+
+
+def test_fks_declared_on_every_partition_count_for_the_parent() -> None:
+    findings = lint_sql(
+        """
+        CREATE TABLE users (id bigint PRIMARY KEY);
+        CREATE TABLE events (id bigint, user_id bigint, at date, PRIMARY KEY (id, at))
+            PARTITION BY RANGE (at);
+        CREATE TABLE events_a PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2025-07-01');
+        CREATE TABLE events_b PARTITION OF events FOR VALUES FROM ('2025-07-01') TO ('2026-01-01');
+        ALTER TABLE events_a ADD FOREIGN KEY (user_id) REFERENCES users (id);
+        ALTER TABLE events_b ADD FOREIGN KEY (user_id) REFERENCES users (id);
+        """
+    )
+    assert [f.rule for f in findings if f.rule == "missing-foreign-key"] == []
 
 
 def test_chinook_has_no_errors_and_one_redundant_index() -> None:

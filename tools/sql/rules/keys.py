@@ -146,8 +146,10 @@ def _is_own_key(table: Table, column: Column, target: Table) -> bool:
 )
 def missing_foreign_key(schema: Schema) -> Iterator[Hit]:
     targets = key_targets(schema)
+    partitions = partitions_of(schema)
     for table in own_tables(schema):
         referenced = {c for fk in table.foreign_keys for c in fk.columns}
+        children = partitions.get(table.name, [])
         for column in table.columns:
             found = targets.get(column.name)
             if found is None or column.name in referenced or column.is_array:
@@ -155,11 +157,27 @@ def missing_foreign_key(schema: Schema) -> Iterator[Hit]:
             target, key = found
             if _is_own_key(table, column, target) or _family(column) != _family(key):
                 continue
+            covered = sum(1 for child in children if _references(child, column.name))
+            if children and covered == len(children):
+                continue  # every partition declares it: the data is kept true
+            where = f" (declared on {covered} of {len(children)} partitions)" if covered else ""
             yield Hit(
                 table.name,
                 column.name,
                 f"'{table.name}.{column.name}' looks like a reference to "
-                f"'{target.name}.{key.name}' but has no foreign key",
+                f"'{target.name}.{key.name}' but has no foreign key{where}",
                 column.line or table.line,
                 table.file,
             )
+
+
+def partitions_of(schema: Schema) -> dict[str, list[Table]]:
+    found: dict[str, list[Table]] = {}
+    for table in schema.tables.values():
+        if table.partition_of is not None:
+            found.setdefault(table.partition_of, []).append(table)
+    return found
+
+
+def _references(table: Table, column: str) -> bool:
+    return any(column in fk.columns for fk in table.foreign_keys)
