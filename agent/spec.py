@@ -25,7 +25,7 @@ from agent.spec_model import (
     Requirements,
 )
 from agent.spec_questions import Question, missing_information
-from agent.spec_yaml import SourceMap, dotted, load_yaml, problem_dict
+from agent.spec_yaml import SourceMap, load_yaml, problem_dict
 from tools.errors import InputError, SourceLocation, SpecError
 
 __all__ = [
@@ -173,8 +173,3 @@ def _error(positions: SourceMap, problems: list[dict[str, Any]]) -> SpecError:
         where = SourceLocation(problem["file"], problem["line"], problem["column"])
         lines.append(f"  {where}: {problem['path']}: {problem['message']}")
     return SpecError("\n".join(lines), problems)
-
-
-def describe_path(path: tuple[str | int, ...]) -> str:
-    """`entities[1].attributes.title`: the form problems and questions use."""
-    return dotted(path)

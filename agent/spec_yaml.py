@@ -88,7 +88,7 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, SourceMap]:
         problem = f"not valid YAML/JSON: {exc.problem or exc}"
         raise SpecError(
             f"{where or file or '<input>'}: {problem}",
-            [_problem((), where or SourceLocation(file), problem)],
+            [problem_dict((), where or SourceLocation(file), problem)],
         ) from exc
     if root is None:
         raise SpecError(f"{file or '<input>'}: the spec is empty")
@@ -116,7 +116,7 @@ def _build_mapping(node: yaml.MappingNode, path: Path, source: SourceMap) -> dic
             where = SourceLocation(source.file, mark.line + 1, mark.column + 1)
             message = f"duplicate key {key!r}"
             raise SpecError(
-                f"{where}: {_dotted(child)}: {message}", [_problem(child, where, message)]
+                f"{where}: {dotted(child)}: {message}", [problem_dict(child, where, message)]
             )
         source.keys[child] = key_node
         data[key] = _build(value_node, child, source)
@@ -131,7 +131,7 @@ def _scalar(node: yaml.Node) -> Any:
     return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
 
 
-def _dotted(path: Path) -> str:
+def dotted(path: Path) -> str:
     """`("entities", 1, "attributes", "title")` -> `entities[1].attributes.title`."""
     text = ""
     for part in path:
@@ -139,15 +139,12 @@ def _dotted(path: Path) -> str:
     return text or "<root>"
 
 
-def _problem(path: Path, where: SourceLocation, message: str) -> dict[str, Any]:
+def problem_dict(path: Path, where: SourceLocation, message: str) -> dict[str, Any]:
+    """One entry of `SpecError.problems`: key path, file, line, column, message."""
     return {
-        "path": _dotted(path),
+        "path": dotted(path),
         "file": where.file,
         "line": where.line,
         "column": where.column,
         "message": message,
     }
-
-
-dotted = _dotted
-problem_dict = _problem
