@@ -82,7 +82,9 @@ def pg15_cluster() -> Iterator[str]:
     if init.returncode != 0:
         raise RuntimeError(f"initdb failed: {init.stderr}")
     options = f"-k {folder} -p {PORT} -c listen_addresses='' -c fsync=off -c shared_buffers=256MB"
-    start = _run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-w", "start", user=user)
+    log = str(folder / "server.log")  # the server must not inherit our pipes, or we wait forever
+    pg_ctl = (str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", log, "-o", options, "-w", "start")
+    start = _run(*pg_ctl, user=user)
     if start.returncode != 0:
         raise RuntimeError(f"pg_ctl start failed: {start.stderr}")
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pglast
@@ -76,7 +77,9 @@ def explain_queries(
         return [_plan_one(conn, q, catalog, read_only, large_table_rows) for q in queries]
 
 
-def planning_connection(dsn: str, read_only: bool, timeout_ms: int = 10_000) -> Any:
+def planning_connection(
+    dsn: str, read_only: bool, timeout_ms: int = 10_000
+) -> AbstractContextManager[Conn]:
     """The connection every plan is taken on (see the module docstring for why)."""
     return session_connection(dsn, timeout_ms, GENERIC_PLAN_SETTINGS, read_only=read_only)
 
