@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import InputError
 from tools.sql.advise import AdviceResult, Baseline, IndexAdvice, advise, plan_candidates
-from tools.sql.catalog import load_catalog
+from tools.sql.catalog import Catalog, load_catalog
 from tools.sql.datagen import DataReport, generate_data
 from tools.sql.explain import QueryPlan, explain_queries, planning_connection
 from tools.sql.model import Schema
@@ -120,10 +120,10 @@ def advise_on(
             whatif.close()
 
 
-def _shapes(query: WorkloadQuery, catalog: object) -> list[SelectShape]:
+def _shapes(query: WorkloadQuery, catalog: Catalog) -> list[SelectShape]:
     stmt = pglast.parse_sql(query.sql)[0].stmt
     assert stmt is not None
-    return query_shapes(stmt, catalog)  # type: ignore[arg-type]
+    return query_shapes(stmt, catalog)
 
 
 def _prepare_hypopg(scratch: Scratch) -> bool:
