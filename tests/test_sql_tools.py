@@ -36,10 +36,10 @@ def _call(tools: Toolset, name: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def test_schemas_are_generated_from_the_input_models() -> None:
     schemas = {tool.name: tool.schema() for tool in TOOLS}
-    assert set(schemas) == {"validate_ddl", "lint_schema", "render_erd"}
-    for schema in schemas.values():
+    assert set(schemas) == {"review_schema", "validate_ddl", "lint_schema", "render_erd"}
+    for name, schema in schemas.items():
         body = schema["input_schema"]
-        assert body["required"] == ["sql"]
+        assert body["required"] == (["schema"] if name == "review_schema" else ["sql"])
         assert body["additionalProperties"] is False
         assert "title" not in body
         assert len(schema["description"]) > 60
