@@ -35,7 +35,7 @@ def test_healthz_reports_each_dependency(pg: PgServer, tmp_path: Path) -> None:
     assert checks["postgres"]["version"] >= 180000
     assert "password" not in checks["postgres"]["server"]
     assert checks["state"]["dialect"] == "sqlite"
-    assert checks["checkpointer"]["files"] == ["checkpoints.sqlite", "chat.sqlite"]
+    assert checks["checkpointer"]["sessions"] == "sqlite"
 
 
 def test_healthz_is_503_when_postgres_is_unreachable(pg: PgServer, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import FIXTURES
 from fastapi.testclient import TestClient
-from service_support import SseEvent, live_server, read_sse, settings_for
+from service_support import SseEvent, live_server, read_sse, settings_for, state_database
 
 from agent.llm import Reply
 from agent.llm.fake_server import ScriptedAnthropicServer
@@ -50,6 +50,19 @@ def test_sql_without_a_model_is_reviewed_and_survives_a_restart(
     assert roles == ["user", "assistant", "user", "assistant"]
     assert session["messages"][1]["content"][0]["name"] == "review_schema"
     assert session["messages"][3]["content"][0]["text"] == events[2].data["text"]
+
+
+def test_sessions_on_postgresql_state_are_shared_across_homes(pg: PgServer, tmp_path: Path) -> None:
+    with state_database(pg) as url:
+        with _client(tmp_path / "one", pg, DBARCH_STATE_URL=url) as client:
+            session_id = client.post("/v1/sessions", json={}).json()["id"]
+            _say(client, session_id, SHOP)
+            health = client.get("/healthz").json()
+        with _client(tmp_path / "two", pg, DBARCH_STATE_URL=url) as elsewhere:
+            session = elsewhere.get(f"/v1/sessions/{session_id}").json()
+    assert health["checks"]["checkpointer"]["sessions"] == "postgresql"
+    assert session["turns"] == 1
+    assert [m["role"] for m in session["messages"]] == ["user", "assistant", "user", "assistant"]
 
 
 def test_a_spec_without_a_model_queues_a_design(pg: PgServer, tmp_path: Path) -> None:

@@ -12,15 +12,16 @@ import operator
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Protocol, TypedDict
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from agent.checkpoint import sqlite_checkpointer
+from agent.checkpoint import serializer, sqlite_checkpointer
 from agent.llm.usage import Usage
+from agent.service.config import ServiceSettings
 
 Message = dict[str, Any]
 Sink = Callable[[str, dict[str, Any]], None]  # (SSE event name, data)
@@ -69,28 +70,46 @@ def _config(session_id: str) -> Any:
 
 
 @asynccontextmanager
-async def chat_graph(path: Path) -> AsyncIterator[CompiledStateGraph[ChatState, ChatContext]]:
-    async with sqlite_checkpointer(path) as saver:
+async def checkpointer(settings: ServiceSettings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+    """PostgreSQL when DBARCH_STATE_URL names one (every process shares it), else SQLite."""
+    if not settings.state_url:
+        async with sqlite_checkpointer(settings.chat_checkpoints) as saver:
+            yield saver
+        return
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+    async with AsyncPostgresSaver.from_conn_string(settings.state_url, serde=serializer()) as saver:
+        await saver.setup()
+        yield saver
+
+
+@asynccontextmanager
+async def chat_graph(
+    settings: ServiceSettings,
+) -> AsyncIterator[CompiledStateGraph[ChatState, ChatContext]]:
+    async with checkpointer(settings) as saver:
         yield build_chat_graph().compile(checkpointer=saver)
 
 
-async def start_thread(path: Path, session_id: str) -> None:
+async def start_thread(settings: ServiceSettings, session_id: str) -> None:
     """Write the thread's first (empty) checkpoint, so the session exists in the checkpointer."""
-    async with chat_graph(path) as graph:
+    async with chat_graph(settings) as graph:
         await graph.aupdate_state(_config(session_id), {"messages": []}, as_node="respond")
 
 
-async def history(path: Path, session_id: str) -> list[Message]:
-    async with chat_graph(path) as graph:
+async def history(settings: ServiceSettings, session_id: str) -> list[Message]:
+    async with chat_graph(settings) as graph:
         snapshot = await graph.aget_state(_config(session_id))
     messages: list[Message] = list(snapshot.values.get("messages", []))
     return messages
 
 
-async def run_turn(path: Path, session_id: str, text: str, ctx: ChatContext) -> list[Message]:
+async def run_turn(
+    settings: ServiceSettings, session_id: str, text: str, ctx: ChatContext
+) -> list[Message]:
     """Add the user's message and the responder's answer to the thread; returns the answer."""
     user: Message = {"role": "user", "content": text}
-    async with chat_graph(path) as graph:
+    async with chat_graph(settings) as graph:
         before = await graph.aget_state(_config(session_id))
         count = len(before.values.get("messages", [])) + 1
         state = await graph.ainvoke({"messages": [user]}, _config(session_id), context=ctx)

@@ -7,12 +7,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from agent.checkpoint import checkpoint_path, sqlite_checkpointer
-from agent.service import metrics
+from agent.service import chat, metrics
 from agent.service.state import ServiceState
 from tools.errors import ArchitectError
 from tools.sql.server import server_version
@@ -46,12 +47,14 @@ def _store(state: ServiceState) -> dict[str, Any]:
 
 
 async def _checkpointer(state: ServiceState) -> dict[str, Any]:
-    """Open each checkpointer the service writes to and read a thread that never exists."""
-    paths = [checkpoint_path(state.settings.home), state.settings.chat_checkpoints]
-    for path in paths:
-        async with sqlite_checkpointer(path) as saver:
-            await saver.aget_tuple({"configurable": {"thread_id": "healthz", "checkpoint_ns": ""}})
-    return {"files": [p.name for p in paths]}
+    """Open both checkpointers (design runs, chat sessions) and read a thread that never exists."""
+    probe: Any = {"configurable": {"thread_id": "healthz", "checkpoint_ns": ""}}
+    async with sqlite_checkpointer(checkpoint_path(state.settings.home)) as designs:
+        await designs.aget_tuple(probe)
+    async with chat.checkpointer(state.settings) as sessions:
+        await sessions.aget_tuple(probe)
+    chat_store = "postgresql" if state.settings.state_url else "sqlite"
+    return {"designs": "sqlite", "sessions": chat_store}
 
 
 @router.get("/healthz")
@@ -72,7 +75,7 @@ async def _checkpointer_check(state: ServiceState) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         result = {"ok": True, **await _checkpointer(state)}
-    except (OSError, sqlite3.Error, ArchitectError) as exc:
+    except (OSError, sqlite3.Error, psycopg.Error, ArchitectError) as exc:
         result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     result["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return result

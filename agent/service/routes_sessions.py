@@ -69,7 +69,7 @@ async def create_session(body: NewSession, request: Request) -> dict[str, Any]:
     state = _state(request)
     persona = body.persona or state.settings.chat_persona
     session_id = uuid.uuid4().hex
-    await chat.start_thread(state.settings.chat_checkpoints, session_id)
+    await chat.start_thread(state.settings, session_id)
     record = await to_thread.run_sync(state.sessions.create, session_id, persona)
     return {**record.model_dump(), "messages": f"/v1/sessions/{session_id}/messages"}
 
@@ -79,7 +79,7 @@ async def get_session(session_id: str, request: Request) -> dict[str, Any]:
     """The session's accounting, remaining budgets and the whole conversation."""
     state = _state(request)
     record = await to_thread.run_sync(_session, state, session_id)
-    messages = await chat.history(state.settings.chat_checkpoints, session_id)
+    messages = await chat.history(state.settings, session_id)
     return {
         **record.model_dump(),
         "remaining": remaining(record, state.settings),
@@ -94,7 +94,9 @@ async def post_message(session_id: str, body: UserMessage, request: Request) -> 
     record = await to_thread.run_sync(_session, state, session_id)
     check_budgets(record, state.settings)
     responder = _responder(state, record, body.content)
-    hold = state.settings.session_max_seconds
+    # The turn cannot outlast the session's remaining time (the loop's budget), so a process
+    # that dies mid-turn leaves the session locked no longer than that.
+    hold = remaining(record, state.settings)["seconds"] + 30
     if not await to_thread.run_sync(state.sessions.claim, session_id, hold):
         raise Conflict(f"session {session_id} is still answering a message; wait for it")
     return EventSourceResponse(_turn(state, session_id, body.content, responder), ping=15)
@@ -128,7 +130,7 @@ async def _turn(
     async def work() -> None:
         ctx = chat.ChatContext(responder, lambda kind, data: queue.put_nowait((kind, data)))
         try:
-            added = await chat.run_turn(state.settings.chat_checkpoints, session_id, text, ctx)
+            added = await chat.run_turn(state.settings, session_id, text, ctx)
             queue.put_nowait(("done", {"messages": added, "usage": responder.usage.to_dict()}))
         except ArchitectError as exc:
             queue.put_nowait(("error", error_body(exc)))
