@@ -24,7 +24,7 @@ def build_request(
 ) -> DesignRequest:
     data: dict[str, Any] = {"mode": mode, "interactive": interactive, "rows": parse_rows(rows)}
     path = Path(spec)
-    if path.suffix.lower() in _SPEC_SUFFIXES or path.exists():
+    if _names_a_file(path):
         if not path.is_file():
             raise InputError(f"spec file {spec} does not exist")
         data["spec"] = load_spec(path)
@@ -35,6 +35,17 @@ def build_request(
     if workload is not None:
         data["workload"] = [NamedQuery(name=q.name, sql=q.sql) for q in read_workload(workload)]
     return DesignRequest.model_validate(data)
+
+
+def _names_a_file(path: Path) -> bool:
+    """A spec file by its suffix or because it exists; a paragraph of free text is too long
+    to be a file name, and the OS says so (ENAMETOOLONG) rather than "no such file"."""
+    if path.suffix.lower() in _SPEC_SUFFIXES:
+        return True
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def read_schema_text(path: Path) -> str:
