@@ -29,8 +29,11 @@ from agent.stages import (
     AdrSet,
     GateFinding,
     IndexPlan,
+    MigrationPlan,
+    OptimizationReport,
     ScalingPlan,
     SchemaDesign,
+    TableSummary,
     TechnologyDecision,
 )
 from tools.errors import BudgetExceeded
@@ -152,6 +155,8 @@ def test_each_stage_prompt_names_the_model_the_brain_validates() -> None:
         "indexes": IndexPlan,
         "scaling": ScalingPlan,
         "adr": AdrSet,
+        "optimize": OptimizationReport,
+        "migrate": MigrationPlan,
     }
     for stage, model in outputs.items():
         declared = LIB.stage(stage).output
@@ -246,3 +251,56 @@ def test_the_factory_builds_it_for_a_compatible_endpoint(
     brain = make_brain("anthropic", Settings(home=tmp_path))
     assert isinstance(brain, ClaudeBrain) and isinstance(brain, Brain)
     assert brain.name == "anthropic"
+
+
+CURRENT_DDL = """
+CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL);
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id),
+                     total numeric(19,4) NOT NULL, placed_at timestamptz NOT NULL);
+"""
+
+
+def _current(ddl: str = CURRENT_DDL) -> SchemaDesign:
+    tables = [
+        TableSummary(name="customers", estimated_rows=20_000),
+        TableSummary(name="orders", estimated_rows=1_200_000),
+    ]
+    return SchemaDesign(ddl=ddl, tables=tables)
+
+
+def _submit_empty(submit: str) -> Any:
+    def respond(request: ModelRequest) -> Reply:
+        return Reply.tool((submit, {}))
+
+    return respond
+
+
+def test_optimize_reads_the_current_schema_workload_and_volumes(tmp_path: Path) -> None:
+    model = ScriptedModel(_submit_empty("submit_optimization_report"))
+    report = _run(_brain(tmp_path, model).optimize(SPEC, _current()))
+
+    assert report == OptimizationReport()
+    (request,) = model.requests
+    prompt = _prompt(request)
+    assert prompt.startswith("Optimise this workload on the existing schema.")
+    assert "total numeric(19,4) NOT NULL" in prompt
+    assert "-- name: open orders of a customer\nSELECT id, total, status FROM orders" in prompt
+    assert '"orders": 1200000' in prompt and '"customers": 20000' in prompt
+    names = {t["name"] for t in request.tools}
+    assert {"explain_queries", "advise_indexes", "draft_optimize"} <= names
+    assert request.system == LIB.persona("architect").body
+
+
+def test_migrate_reads_current_target_and_sizes(tmp_path: Path) -> None:
+    model = ScriptedModel(_submit_empty("submit_migration_plan"))
+    target = _current(CURRENT_DDL + "ALTER TABLE orders ADD COLUMN status text;")
+    finding = GateFinding(gate="migration_reaches_target", message="orders.status is missing")
+    plan = _run(_brain(tmp_path, model).migrate(SPEC, _current(), target, [finding]))
+
+    assert plan == MigrationPlan()
+    prompt = _prompt(model.requests[0])
+    assert prompt.startswith("Plan the migration from the current schema to the target.")
+    assert "ADD COLUMN status text" in prompt.split("## Target", 1)[1]
+    assert "- orders: 1,200,000 rows" in prompt
+    assert "- [migration_reaches_target] orders.status is missing" in prompt
+    assert "draft_migrate" in {t["name"] for t in model.requests[0].tools}
