@@ -8,6 +8,7 @@ with the error's message, as the model's tool loop sees them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -123,7 +124,8 @@ async def _call_design(
 ) -> types.CallToolResult:
     try:
         args = DesignInput.model_validate(arguments)
-        outcome = await design(args, settings)
+        # On its own thread and loop: a run's stages may block, and this loop serves HTTP too.
+        outcome = await to_thread.run_sync(lambda: asyncio.run(design(args, settings)))
     except ValidationError as exc:
         return _text_result(f"invalid input for tool 'design': {exc}", True)
     except ArchitectError as exc:
