@@ -1,4 +1,4 @@
-"""Stated volumes: rows per table from the spec (with overrides) and which tables are large.
+"""What a spec says about load: rows per table, which tables are large, the workload.
 
 "Large" is what the index gate protects from sequential scans: a table the spec marks
 `large: true`, or one whose stated rows reach `LARGE_ROWS`, unless marked `large: false`.
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from agent.naming import table_name
 from agent.spec import resolve_contract
 from agent.spec_model import Requirements
+from tools.sql.workload import WorkloadQuery, workload_from_patterns
 
 LARGE_ROWS = 100_000
 
@@ -32,3 +33,10 @@ def large_tables(spec: Requirements, overrides: Mapping[str, int] | None = None)
     marked = {table_name(e.name): e.large for e in spec.entities if e.large is not None}
     large = {t for t, n in rows.items() if n >= LARGE_ROWS and marked.get(t) is not False}
     return large | {t for t, flag in marked.items() if flag}
+
+
+def pattern_queries(spec: Requirements) -> list[WorkloadQuery]:
+    """The spec's access patterns as a workload, weighted by their rates."""
+    return workload_from_patterns(
+        [(p.name, p.sql, p.per_second or 1.0) for p in spec.access_patterns]
+    )

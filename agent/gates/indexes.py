@@ -14,11 +14,10 @@ from pglast import ast
 
 from agent.context import RunContext
 from agent.gates import Verdict, fail
-from agent.gates.schema import pattern_queries
 from agent.package import PatternPlan
 from agent.stages import IndexPlan
 from agent.state import DesignState
-from agent.volumes import large_tables, stated_rows
+from agent.volumes import large_tables, pattern_queries, stated_rows
 from tools.sql.datagen import generate_data
 from tools.sql.explain import QueryPlan, explain_queries, planning_connection
 from tools.sql.model import Schema

@@ -9,14 +9,14 @@ from agent.spec import resolve_contract
 from agent.spec_model import Requirements
 from agent.stages import GateFinding, SchemaDesign
 from agent.state import DesignState
-from tools.errors import InputError, SqlSyntaxError
+from agent.volumes import pattern_queries
+from tools.errors import SqlSyntaxError
 from tools.sql.explain import explain_queries
 from tools.sql.lint import lint_schema
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
 from tools.sql.server import scratch_database
 from tools.sql.validate import ValidationResult, apply_statements
-from tools.sql.workload import WorkloadQuery, workload_from_patterns
 
 
 def check_schema(state: DesignState, ctx: RunContext) -> list[Verdict]:
@@ -44,15 +44,6 @@ def _apply_and_plan(schema: Schema, spec: Requirements, ctx: RunContext) -> list
             if plan.error:
                 plans.findings.append(fail("patterns_plan", plan.error))
         return [ddl, plans]
-
-
-def pattern_queries(spec: Requirements) -> list[WorkloadQuery]:
-    """The spec's access patterns as a workload, weighted by their rates."""
-    patterns = [(p.name, p.sql, p.per_second or 1.0) for p in spec.access_patterns]
-    try:
-        return workload_from_patterns(patterns)
-    except InputError as exc:  # the spec loader already parsed them; keep the gate honest
-        raise InputError(f"access patterns: {exc}") from exc
 
 
 def ddl_verdict(result: ValidationResult) -> Verdict:

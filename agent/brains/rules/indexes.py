@@ -1,0 +1,94 @@
+"""The rules brain's index stage: the advisor's evidence-backed picks for the access patterns.
+
+Indexes come from the workload advisor run on sample data at the stated volumes, so every
+recommendation carries the planner costs that justify it. On a retry the gate's findings
+steer it: indexes the gate found useless are dropped, and a pattern still scanning a large
+table raises the storage budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pglast
+from pglast import ast
+from pglast.stream import RawStream
+
+from agent.spec_model import Requirements
+from agent.stages import GateFinding, IndexPlan, IndexRecommendation, RejectedIndex, SchemaDesign
+from agent.volumes import pattern_queries, stated_rows
+from tools.sql.advise import IndexAdvice
+from tools.sql.parse import parse_schema
+from tools.sql.server import PgServer
+from tools.sql.workload_report import analyze_workload
+
+RETRY_BUDGET_FACTOR = 4
+
+
+def plan_indexes(
+    spec: Requirements,
+    design: SchemaDesign,
+    pg: PgServer,
+    cap: int,
+    findings: Sequence[GateFinding] = (),
+) -> IndexPlan:
+    if not spec.access_patterns:
+        return IndexPlan(notes=["no access patterns: only the schema's key and FK indexes"])
+    schema = parse_schema(design.ddl, file="schema.sql")
+    rows = {t: n for t, n in stated_rows(spec).items() if t in schema.tables}
+    report = analyze_workload(schema, pattern_queries(spec), pg, rows, cap=cap)
+    budget = report.budget_bytes
+    if any(f.gate == "patterns_indexed" for f in findings):
+        budget *= RETRY_BUDGET_FACTOR
+        report = analyze_workload(schema, pattern_queries(spec), pg, rows, budget, cap)
+    useless = {f.message.split()[1] for f in findings if f.gate == "indexes_pay_off"}
+    kept = [a for a in report.index_advice if _name(a.ddl) not in useless]
+    return IndexPlan(
+        indexes=[_recommendation(a) for a in kept],
+        rejected=[
+            RejectedIndex(ddl=a.ddl, reason="the gate found it lowers no pattern's cost")
+            for a in report.index_advice
+            if _name(a.ddl) in useless
+        ],
+        budget_bytes=report.budget_bytes,
+        sampling_note=report.sampling_note,
+        notes=[
+            *report.notes,
+            f"workload cost {report.workload_cost_before:,.0f} -> "
+            f"{report.workload_cost_after:,.0f} (method: {report.method})",
+        ],
+    )
+
+
+def _recommendation(advice: IndexAdvice) -> IndexRecommendation:
+    gains = ", ".join(
+        f"{g.query} {g.cost_before:,.0f} -> {g.cost_after:,.0f}" for g in advice.per_query
+    )
+    return IndexRecommendation(
+        ddl=advice.ddl,
+        table=advice.table,
+        columns=_columns(advice.ddl),
+        kind=advice.kind,
+        serves=advice.queries,
+        cost_before=advice.cost_before,
+        cost_after=advice.cost_after,
+        size_bytes=advice.size_bytes,
+        reason=f"planner cost on sample data: {gains}" if gains else "",
+    )
+
+
+def _index(ddl: str) -> ast.IndexStmt | None:
+    stmt = pglast.parse_sql(ddl)[0].stmt
+    return stmt if isinstance(stmt, ast.IndexStmt) else None
+
+
+def _name(ddl: str) -> str | None:
+    stmt = _index(ddl)
+    return stmt.idxname if stmt else None
+
+
+def _columns(ddl: str) -> list[str]:
+    stmt = _index(ddl)
+    if stmt is None:
+        return []
+    return [p.name if p.name else RawStream()(p.expr) for p in stmt.indexParams or ()]
