@@ -36,10 +36,11 @@ def _wait(client: httpx.Client, job_id: str, until: set[str], timeout_s: float =
     raise AssertionError(f"design {job_id} still {view['status']} after {timeout_s} s")
 
 
-def _events(server: LiveServer, job_id: str, **params: int) -> list[SseEvent]:
+def _events(server: LiveServer, job_id: str, last_id: int | None = None) -> list[SseEvent]:
+    headers = {"Last-Event-ID": str(last_id)} if last_id is not None else {}
     with (
         server.client() as client,
-        client.stream("GET", f"/v1/designs/{job_id}/events", params=params) as response,
+        client.stream("GET", f"/v1/designs/{job_id}/events", headers=headers) as response,
     ):
         assert response.status_code == 200
         return read_sse(response)
@@ -74,7 +75,7 @@ def test_a_design_job_runs_to_a_package_with_its_events_in_order(
             view = _wait(client, job_id, {"done", "failed"})
             metrics = client.get("/metrics").text
         replay = _events(server, job_id)  # a client that connects after the end
-        tail = _events(server, job_id, after=len(replay) - 3)
+        tail = _events(server, job_id, last_id=len(replay) - 3)  # a reconnecting client
     assert view["status"] == "done", view["message"]
     package = view["package"]
     assert package["name"] == "notes" and package["brain"] == "rules"

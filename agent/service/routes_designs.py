@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 
@@ -77,13 +77,9 @@ async def answer_design(
 
 @router.get("/{job_id}/events")
 async def design_events(
-    job_id: str,
-    request: Request,
-    after: Annotated[int, Query(ge=0, description="Replay events after this sequence")] = 0,
-    last_event_id: Annotated[str | None, Header()] = None,
+    job_id: str, request: Request, start: sse.ResumePoint
 ) -> EventSourceResponse:
     """Every event of the run from the start (or after `after` / Last-Event-ID), then live."""
     state = _state(request)
     await to_thread.run_sync(design_jobs.get, state.jobs, job_id)
-    start = sse.start_after(after, last_event_id)
     return sse.job_events(state.jobs, job_id, start, state.settings.sse_poll_s)

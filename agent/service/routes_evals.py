@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse
 
 from agent.service import eval_jobs, sse
@@ -41,14 +40,8 @@ async def get_eval(job_id: str, request: Request) -> EvalView:
 
 
 @router.get("/{job_id}/events")
-async def eval_events(
-    job_id: str,
-    request: Request,
-    after: Annotated[int, Query(ge=0, description="Replay events after this sequence")] = 0,
-    last_event_id: Annotated[str | None, Header()] = None,
-) -> EventSourceResponse:
+async def eval_events(job_id: str, request: Request, start: sse.ResumePoint) -> EventSourceResponse:
     """One event per finished case, then run_done."""
     state = _state(request)
     await to_thread.run_sync(eval_jobs.view, state.jobs, job_id)
-    start = sse.start_after(after, last_event_id)
     return sse.job_events(state.jobs, job_id, start, state.settings.sse_poll_s)

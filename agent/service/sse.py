@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 from anyio import to_thread
+from fastapi import Depends, Header, Query
 from sse_starlette import EventSourceResponse
 
 from agent.service.jobs_store import TERMINAL, JobStore
@@ -18,9 +20,15 @@ from agent.service.jobs_store import TERMINAL, JobStore
 PING_S = 15
 
 
-def start_after(after: int, last_event_id: str | None) -> int:
+def resume_point(
+    after: Annotated[int, Query(ge=0, description="Replay events after this sequence")] = 0,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> int:
     """Where to resume: the Last-Event-ID header a reconnecting client sends, else `after`."""
     return int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+
+
+ResumePoint = Annotated[int, Depends(resume_point)]
 
 
 def job_events(jobs: JobStore, job_id: str, seq: int, poll_s: float) -> EventSourceResponse:
