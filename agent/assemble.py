@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.brains.rules.migrate_files import migration_files
 from agent.brains.rules.migrations import plan_migrations
 from agent.package import DesignPackage, Migration, Usage
 from agent.stages import IndexPlan
@@ -21,6 +22,9 @@ def build_package(state: DesignState, brain: str, usage: Usage | None = None) ->
         assumptions=state.assumptions,
         technology=state.technology,
         schema_design=state.schema_design,
+        current=state.current,
+        optimization=state.optimization,
+        migration=state.migration,
         indexes=state.indexes,
         scaling=state.scaling,
         adrs=state.adrs,
@@ -41,7 +45,9 @@ def build_package(state: DesignState, brain: str, usage: Usage | None = None) ->
 
 
 def _migrations(state: DesignState) -> list[Migration]:
-    """A new design ships as ordered up/down files; other modes bring their own steps."""
+    """A new design ships as ordered up/down files; a migrate run ships its plan's steps."""
+    if state.migration is not None:
+        return migration_files(state.migration)
     if state.request.mode != "design" or state.schema_design is None:
         return []
     return plan_migrations(state.schema_design, state.indexes or IndexPlan())

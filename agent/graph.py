@@ -20,30 +20,41 @@ from langgraph.runtime import Runtime
 
 from agent.context import RunContext
 from agent.gates import Gate, Verdict
+from agent.gates.current import check_current
 from agent.gates.indexes import check_indexes
+from agent.gates.migrate import check_migrate, check_target
+from agent.gates.optimize import check_optimize
 from agent.gates.plans import check_adrs, check_requirements, check_scaling, check_technology
 from agent.gates.schema import check_schema
-from agent.nodes import adr, indexes, requirements, scaling, schema, technology
+from agent.nodes import current, indexes, migrate, mode_adr, optimize, scaling, schema, technology
 from agent.nodes.common import NodeFn, StageBody, stage_node
 from agent.package import GateResult, Mode
 from agent.routing import STAGES_BY_MODE, after_gate
 from agent.state import DesignState
 
 STAGE_BODIES: dict[str, StageBody] = {
-    "requirements": requirements.run,
+    "requirements": current.requirements,  # the spec, or one derived from a current schema
+    "current": current.run,
     "technology": technology.run,
     "schema": schema.run,
     "indexes": indexes.run,
+    "optimize": optimize.run,
     "scaling": scaling.run,
-    "adr": adr.run,
+    "target": migrate.target,
+    "migrate": migrate.run,
+    "adr": mode_adr.run,  # the brain's ADRs for a design; the mode's own record otherwise
 }
 
 STAGE_GATES: dict[str, Sequence[Gate]] = {
     "requirements": (check_requirements,),
+    "current": (check_current,),
     "technology": (check_technology,),
     "schema": (check_schema,),
     "indexes": (check_indexes,),
+    "optimize": (check_optimize,),
     "scaling": (check_scaling,),
+    "target": (check_target,),
+    "migrate": (check_migrate,),
     "adr": (check_adrs,),
 }
 

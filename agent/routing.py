@@ -12,9 +12,9 @@ Route = Literal["retry", "next", "fail"]
 STAGES_BY_MODE: dict[Mode, tuple[str, ...]] = {
     "design": ("requirements", "technology", "schema", "indexes", "scaling", "adr"),
     "compare": ("requirements", "technology", "adr"),
-    "optimize": ("requirements", "current", "indexes", "adr"),
+    "optimize": ("requirements", "current", "optimize", "adr"),
     "scale": ("requirements", "current", "scaling", "adr"),
-    "migrate": ("requirements", "current", "schema", "migrate", "adr"),
+    "migrate": ("requirements", "current", "target", "migrate", "adr"),
 }
 
 

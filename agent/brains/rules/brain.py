@@ -12,6 +12,8 @@ from datetime import date
 
 from agent.brains.rules.adr import write_adrs
 from agent.brains.rules.indexes import plan_indexes
+from agent.brains.rules.migrate import plan_migration
+from agent.brains.rules.optimize import optimize_schema
 from agent.brains.rules.scaling import plan_scaling
 from agent.brains.rules.schema import compile_schema
 from agent.brains.rules.technology import decide_technology
@@ -27,7 +29,7 @@ from agent.stages import (
     SchemaDesign,
     TechnologyDecision,
 )
-from tools.errors import InputError, ToolError
+from tools.errors import InputError
 from tools.sql.server import PgServer, resolve_server
 
 
@@ -94,7 +96,9 @@ class RulesBrain:
     async def optimize(
         self, spec: Requirements, current: SchemaDesign, findings: Sequence[GateFinding] = ()
     ) -> OptimizationReport:
-        raise ToolError("the rules brain's optimize stage is not built yet")
+        return await asyncio.to_thread(
+            optimize_schema, spec, current, self.pg(), self.settings.sample_row_cap, findings
+        )
 
     async def migrate(
         self,
@@ -103,4 +107,4 @@ class RulesBrain:
         target: SchemaDesign,
         findings: Sequence[GateFinding] = (),
     ) -> MigrationPlan:
-        raise ToolError("the rules brain's migrate stage is not built yet")
+        return plan_migration(current.ddl, target.ddl)

@@ -1,0 +1,51 @@
+"""Inputs of the modes that start from an existing schema: the working spec and the current schema.
+
+`requirements` wraps the requirements stage: it checks the mode's inputs, derives a spec
+from the schema when optimize or scale run without one, and merges a `--workload` file into
+the spec's access patterns. `run` is the deterministic `current` stage: the parser, not a
+brain, says what the existing schema holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.context import RunContext
+from agent.mode_inputs import check_mode_inputs, derive_spec, merge_workload, table_rows
+from agent.nodes import requirements as requirements_stage
+from agent.schema_summary import summarize_schema
+from agent.state import DesignState
+from tools.sql.parse import parse_schema
+
+
+async def requirements(state: DesignState, ctx: RunContext) -> dict[str, Any]:
+    request = state.request
+    check_mode_inputs(request)
+    if request.spec is None and not request.text:
+        source = request.current_schema or request.target_schema or ""
+        schema = parse_schema(source, file=request.schema_name)
+        spec = derive_spec(schema, request.workload, request.schema_name)
+        workload = len(spec.access_patterns)
+        return {
+            "spec": spec,
+            "assumptions": [
+                f"No requirements spec: the spec stands for the {len(spec.entities)} tables of "
+                f"the existing schema and the {workload} workload queries; rates are assumed "
+                "(1 per second each) and volumes come from --rows, else stated defaults."
+            ],
+        }
+    update = await requirements_stage.run(state, ctx)
+    update["spec"] = merge_workload(update["spec"], request.workload)
+    return update
+
+
+async def run(state: DesignState, ctx: RunContext) -> dict[str, Any]:
+    request = state.request
+    assert request.current_schema is not None and state.spec is not None
+    schema = parse_schema(request.current_schema, file=request.schema_name or "current.sql")
+    rows = table_rows(state.spec, schema, request.rows, strict=request.mode != "migrate")
+    design = summarize_schema(schema, request.current_schema, rows, state.spec)
+    update: dict[str, Any] = {"current": design, "findings": []}
+    if request.mode != "migrate":  # optimize and scale work on the schema as it is
+        update["schema_design"] = design
+    return update
