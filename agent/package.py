@@ -106,6 +106,8 @@ def package_files(pkg: DesignPackage, report_md: str) -> dict[str, str]:
         files["erd.md"] = f"# Entity relationship diagram\n\n```mermaid\n{pkg.erd.rstrip()}\n```\n"
     for adr_text, adr in zip(_adr_texts(pkg), pkg.adrs, strict=True):
         files[f"adr/{adr.filename}"] = adr_text
+    if pkg.optimization is not None and pkg.optimization.rewrites:
+        files["rewrites.sql"] = _rewrites_text(pkg)
     for mig in pkg.migrations:
         files[f"migrations/{mig.name}.up.sql"] = mig.up.rstrip() + "\n"
         files[f"migrations/{mig.name}.down.sql"] = mig.down.rstrip() + "\n"
@@ -116,6 +118,13 @@ def _adr_texts(pkg: DesignPackage) -> list[str]:
     from agent.report import render_adr
 
     return [render_adr(adr) for adr in pkg.adrs]
+
+
+def _rewrites_text(pkg: DesignPackage) -> str:
+    from agent.report_modes import rewrites_file
+
+    assert pkg.optimization is not None
+    return rewrites_file(pkg.optimization)
 
 
 def write_package(files: dict[str, str], out_dir: Path, force: bool = False) -> Path:

@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 from agent import report_design as design
 from agent import report_evidence as evidence
+from agent import report_migrate as migrate
+from agent import report_modes as modes
 from agent import report_ops as ops
-from agent.package import DesignPackage
+from agent.package import DesignPackage, Mode
 from agent.report_md import bullets
 from agent.stages import Adr
 
@@ -38,10 +40,65 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
+# The other commands answer a narrower question, each in the order the persona gives it.
+SECTIONS_BY_MODE: dict[Mode, tuple[Section, ...]] = {
+    "design": SECTIONS,
+    "optimize": (
+        modes.summary,
+        modes.current_schema,
+        modes.findings,
+        modes.rewrites,
+        evidence.indexes,
+        evidence.query_patterns,
+        ops.checks,
+        ops.adrs,
+        modes.next_steps,
+    ),
+    "migrate": (
+        modes.summary,
+        modes.current_schema,
+        migrate.target_schema,
+        design.erd,
+        migrate.migration_plan,
+        ops.checks,
+        ops.adrs,
+        modes.next_steps,
+    ),
+    "scale": (
+        modes.summary,
+        modes.current_schema,
+        ops.scaling,
+        ops.caching,
+        ops.security,
+        ops.backup,
+        ops.monitoring,
+        ops.checks,
+        ops.adrs,
+        modes.next_steps,
+    ),
+    "compare": (
+        modes.summary,
+        design.requirements,
+        design.technology,
+        modes.comparison,
+        ops.checks,
+        ops.adrs,
+        modes.next_steps,
+    ),
+}
+TITLES: dict[Mode, str] = {
+    "design": "database design",
+    "optimize": "optimization review",
+    "migrate": "migration plan",
+    "scale": "scaling plan",
+    "compare": "technology comparison",
+}
+
+
 def render_report(pkg: DesignPackage) -> str:
-    """The whole human report for one package."""
-    lines = [f"# {pkg.name}: database design", "", _byline(pkg), ""]
-    for render in SECTIONS:
+    """The whole human report for one package, in its mode's order."""
+    lines = [f"# {pkg.name}: {TITLES[pkg.mode]}", "", _byline(pkg), ""]
+    for render in SECTIONS_BY_MODE[pkg.mode]:
         lines += render(pkg)
     return "\n".join(lines).rstrip() + "\n"
 

@@ -19,13 +19,26 @@ from agent.context import RunContext
 from agent.engine import RunOutcome, run_design, run_store
 from agent.package import package_files, write_package
 from agent.report import render_report
+from agent.report_modes import mode_summary
 from tools.errors import GateFailed, InputError
 
-HELP = """Design a data layer: requirements -> technology -> schema -> indexes -> scaling -> ADRs.
+HELP = """Design a data layer, or change one: requirements -> technology -> schema -> indexes -> scaling -> ADRs.
 
 SPEC is a requirements file (YAML or JSON, see `dbarch spec schema` and examples/), or free text in quotes when a model is configured (--brain anthropic). Each stage's output is checked by a gate before the next starts: the DDL must apply to a real PostgreSQL, lint must have no errors, every access pattern must plan and use an index on large tables at the stated volumes, every index must lower some pattern's cost. A failed gate sends the stage back (bounded), then the run fails naming the gate.
 
-The package is written atomically to --out: design.json, schema.sql, indexes.sql, erd.md, report.md, adr/, migrations/. A failed run leaves no folder behind.
+Modes (--mode), after the architect's commands:
+
+  design    all stages for a SPEC (the default).
+
+  optimize  an existing schema (--schema FILE|FOLDER, or a .sql file as SPEC) and its workload (--workload FILE, or a SPEC's access_patterns) -> lint and plan findings, query rewrites (rewrites.sql), indexes proven on sample data (indexes.sql). A SPEC is optional.
+
+  migrate   the current schema (--schema) and a target (a SPEC, or --target-schema FILE|FOLDER) -> ordered online steps with a rollback each (migrations/): expand, backfill in batches, contract. Replayed on scratch databases up and down before they are written.
+
+  scale     an existing schema (--schema) and its volumes (--rows table=N, or a SPEC's entities) -> sizes at 12 and 36 months, partitioning, replicas, pooling, caching, sharding, backup. A SPEC is optional.
+
+  compare   a technology comparison for a SPEC: the scored matrix, the alternatives and why not, an ADR.
+
+The package is written atomically to --out (default ./<name>-<mode>): design.json, report.md, adr/, and per mode schema.sql, indexes.sql, rewrites.sql, erd.md, migrations/. A failed run leaves no folder behind.
 
 Runs are checkpointed (SQLite under DBARCH_HOME, default ~/.dbarch): a run that was killed, or that stopped for questions, continues with --resume THREAD_ID.
 
@@ -35,11 +48,15 @@ Examples:
 
     dbarch design examples/clinic.yaml --format json > design.json
 
-    dbarch design schema-current.sql --mode optimize --workload queries.sql
+    dbarch design schema.sql --mode optimize --workload queries.sql --rows orders=2000000
+
+    dbarch design examples/task-tracker.yaml --mode migrate --schema current.sql
+
+    dbarch design --mode scale --schema schema.sql --rows events=500000000
 
     dbarch design --resume 3f2a... --answer consistency=strong
 
-Exit codes: 0 package written; 1 a gate failed after its retries; 2 bad input (file, line, column, key named); 3 PostgreSQL or the model API unavailable; 4 questions need answers (resume with --answer).
+Exit codes: 0 package written; 1 a gate failed after its retries; 2 bad input (file, line, column, key or missing option named); 3 PostgreSQL or the model API unavailable; 4 questions need answers (resume with --answer).
 """  # noqa: E501
 
 
@@ -63,7 +80,10 @@ class Format(StrEnum):
 
 def design_command(
     spec: Annotated[
-        str | None, typer.Argument(help="Spec file, or free text with a model.")
+        str | None,
+        typer.Argument(
+            help="Spec file, free text with a model, or (optimize/scale) the schema .sql file."
+        ),
     ] = None,
     brain: Annotated[
         Brain | None, typer.Option(help="rules (default, no key) or anthropic.")
@@ -80,6 +100,10 @@ def design_command(
         typer.Option(
             help="Current schema (.sql file or migrations folder) for optimize/migrate/scale."
         ),
+    ] = None,
+    target_schema: Annotated[
+        Path | None,
+        typer.Option(help="Target schema (.sql file or folder) for migrate, instead of a SPEC."),
     ] = None,
     workload: Annotated[
         Path | None,
@@ -107,9 +131,13 @@ def design_command(
     interactive = sys.stdin.isatty() and sys.stderr.isatty() and not no_input
     printer = ProgressPrinter(sys.stderr)
     if resume is None:
-        if spec is None:
-            raise InputError("give a SPEC file (or free text), or --resume THREAD_ID")
-        request = build_request(spec, mode.value, schema, workload, rows or [], interactive)
+        if spec is None and schema is None:
+            raise InputError(
+                "give a SPEC file (or free text), --schema FILE, or --resume THREAD_ID"
+            )
+        request = build_request(
+            spec, mode.value, schema, workload, rows or [], interactive, target_schema
+        )
         brain_name = (brain.value if brain else None) or _default_brain(settings)
     else:
         request = None
@@ -162,7 +190,7 @@ def _finish(outcome: RunOutcome, out: Path | None, force: bool, output: Format) 
         raise GateFailed("design", [outcome.message or "the run failed"])
     pkg = outcome.package
     folder = write_package(
-        package_files(pkg, render_report(pkg)), out or Path(f"{pkg.name}-design"), force=force
+        package_files(pkg, render_report(pkg)), out or Path(f"{pkg.name}-{pkg.mode}"), force=force
     )
     if output is Format.json:
         sys.stdout.write(pkg.model_dump_json(indent=2, by_alias=True) + "\n")
@@ -174,11 +202,9 @@ def _finish(outcome: RunOutcome, out: Path | None, force: bool, output: Format) 
 def _summary(outcome: RunOutcome, folder: Path) -> None:
     pkg = outcome.package
     assert pkg is not None
-    tables = len(pkg.schema_design.tables) if pkg.schema_design else 0
-    indexes = len(pkg.indexes.indexes) if pkg.indexes else 0
     passed = sum(1 for c in pkg.checks if c.passed)
     typer.echo(
-        f"{pkg.name}: {tables} tables, {indexes} indexes, {len(pkg.adrs)} ADRs; "
+        f"{pkg.name} ({pkg.mode}): {mode_summary(pkg)}, {len(pkg.adrs)} ADRs; "
         f"{passed}/{len(pkg.checks)} gate checks passed"
     )
     typer.echo(f"package written to {folder} (thread {outcome.thread_id})")

@@ -13,7 +13,7 @@ from pglast import ast
 
 from agent.brains.rules.migrate_builder import PlanBuilder
 from agent.brains.rules.migrate_diff import SchemaDiff
-from agent.brains.rules.migrate_sql import col, column_definition, table_sql
+from agent.brains.rules.migrate_sql import col, column_definition, describe, table_sql
 from agent.brains.rules.migrate_swap import index_name, index_sql
 from agent.brains.rules.migrations_names import table_key
 from agent.brains.rules.migrations_sql import StepPlanner
@@ -57,7 +57,8 @@ def _statements(b: PlanBuilder, diff: SchemaDiff) -> None:
         for step in planner.steps:
             if step.down is None:
                 continue  # a comment: nothing to drop
-            b.change("other", "dropped", step.down.split(" IF EXISTS ")[-1][:80])
+            kind, name = describe(sql)
+            b.change(kind, "dropped", name)
             b.add(
                 "drop",
                 f"drop_{step.group}",

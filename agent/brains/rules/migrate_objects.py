@@ -16,7 +16,7 @@ from pglast import ast
 from agent.brains.rules.migrate_builder import Bucket, PlanBuilder
 from agent.brains.rules.migrate_diff import SchemaDiff, normalise
 from agent.brains.rules.migrate_drops import check_name, fk_name, fk_sql, unique_name
-from agent.brains.rules.migrate_sql import col, table_sql
+from agent.brains.rules.migrate_sql import col, describe, table_sql
 from agent.brains.rules.migrations import GROUPS
 from agent.brains.rules.migrations_names import qualified, table_key
 from agent.brains.rules.migrations_sql import Group, Step, StepPlanner
@@ -111,6 +111,7 @@ def _add_group(
 
 
 def _record(b: PlanBuilder, diff: SchemaDiff) -> None:
+    """The changes list: what each new-object step brings, by kind and name."""
     for table in diff.tables_added:
         b.change("table", "added", table.name, f"{len(table.columns)} columns")
     for enum in diff.enums_added:
@@ -118,7 +119,8 @@ def _record(b: PlanBuilder, diff: SchemaDiff) -> None:
     for index in diff.indexes_added:
         b.change("index", "added", index.name or index.table, ", ".join(index.keys))
     for sql in diff.statements_added:
-        b.change("other", "added", " ".join(sql.split())[:80])
+        kind, name = describe(sql)
+        b.change(kind, "added", name)
 
 
 def enum_value_steps(b: PlanBuilder, diff: SchemaDiff, current: Schema) -> None:

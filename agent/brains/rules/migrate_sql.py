@@ -10,6 +10,7 @@ from __future__ import annotations
 import pglast
 from pglast import ast
 
+from agent.brains.rules.migrations_names import qualified, table_key
 from agent.naming import object_name, quote_ident
 from tools.sql.astwalk import walk
 from tools.sql.model import Column, Table
@@ -127,3 +128,17 @@ def rename_sync_body(old: str, new: str) -> str:
 
 def cast_sync_body(source: str, shadow: str, new_type: str) -> str:
     return f"    NEW.{col(shadow)} := NEW.{col(source)}::{new_type};\n"
+
+
+def describe(sql: str) -> tuple[str, str]:
+    """(kind, name) of a statement the schema model does not describe: `trigger`, `x on t`."""
+    node = pglast.parse_sql(sql)[0].stmt
+    if isinstance(node, ast.CreateFunctionStmt):
+        return "function", qualified(node.funcname)
+    if isinstance(node, ast.CreateTrigStmt) and node.relation is not None:
+        return "trigger", f"{node.trigname} on {table_key(node.relation)}"
+    if isinstance(node, ast.CreatePolicyStmt) and node.table is not None:
+        return "policy", f"{node.policy_name} on {table_key(node.table)}"
+    if isinstance(node, ast.ViewStmt) and node.view is not None:
+        return "view", table_key(node.view)
+    return "other", " ".join(sql.split())[:60]

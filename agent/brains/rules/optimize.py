@@ -60,8 +60,8 @@ def optimize_schema(
         proposed = rewrite_workload(queries, base.plans, catalog)
         rewrites = [r for r in proposed if r.query not in refused]
         rewritten = rewritten_queries(queries, rewrites)
-        planned = [q for q, p in zip(queries, base.plans, strict=True) if p.ok] + rewritten
-        advice = advise_on(scratch, planned) if planned else None
+        shipped = _shipped(queries, base.plans, rewritten)
+        advice = advise_on(scratch, shipped) if shipped else None
         existing = {ix.name for t in catalog.tables.values() for ix in t.indexes}
         plan = index_plan(advice, rewrites, base, findings, existing)
         steps_before = explain_queries(scratch.dsn, _steps(rewrites))
@@ -96,6 +96,14 @@ def rewritten_queries(
     return workload_from_patterns(
         [(q.name + REWRITTEN, text, q.weight) for q, text in changed if text != q.sql]
     )
+
+
+def _shipped(
+    queries: Sequence[WorkloadQuery], plans: Sequence[QueryPlan], rewritten: list[WorkloadQuery]
+) -> list[WorkloadQuery]:
+    """What the advisor tunes for: each query as it will ship (rewritten where it was)."""
+    final = {q.name.removesuffix(REWRITTEN): q for q in rewritten}
+    return [final.get(q.name, q) for q, p in zip(queries, plans, strict=True) if p.ok]
 
 
 def _catalog(scratch: Scratch) -> Catalog:

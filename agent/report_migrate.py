@@ -1,0 +1,52 @@
+"""Report sections of a migrate run: the target schema, what changes, and the ordered steps."""
+
+from __future__ import annotations
+
+from agent import report_design as design
+from agent.package import DesignPackage
+from agent.report_design import NOT_RUN
+from agent.report_md import bullets, section, table
+
+
+def target_schema(pkg: DesignPackage) -> list[str]:
+    """The schema section of a design, titled for what it is here."""
+    lines = design.schema(pkg)
+    return ["## Target schema", *lines[1:]] if lines else lines
+
+
+def migration_plan(pkg: DesignPackage) -> list[str]:
+    plan = pkg.migration
+    if plan is None:
+        return section("Migration plan", [NOT_RUN.format(stage="migrate")])
+    changes = table(
+        ["Object", "Change", "Name", "Detail"],
+        [(c.object, c.change, c.name, c.detail) for c in plan.changes],
+    )
+    names = {m.name.split("_", 1)[1]: m.name for m in pkg.migrations}
+    steps = table(
+        ["#", "Step", "Phase", "Lock", "Online", "Risk", "Why"],
+        [
+            (
+                n,
+                f"`{names.get(s.name, s.name)}`",
+                s.phase,
+                s.lock,
+                "yes" if s.online else "NO",
+                s.risk,
+                s.why,
+            )
+            for n, s in enumerate(plan.steps, start=1)
+        ],
+    )
+    body = ["### What changes", "", *changes, "", "### Steps", "", *steps, ""]
+    body += [
+        "Apply `migrations/*.up.sql` in order; roll back with the `*.down.sql` files, newest "
+        "first. Files without BEGIN (CONCURRENTLY builds, batched backfills) must run outside "
+        "a transaction. Every step was replayed on a scratch database: up to the target, then "
+        "down to the current schema again.",
+        "",
+    ]
+    if plan.notes:
+        body += ["### Before you start", "", *bullets(plan.notes), ""]
+    body += ["### Assumptions", "", *bullets(plan.assumptions)]
+    return section("Migration plan", body)
