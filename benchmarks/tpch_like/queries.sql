@@ -10,7 +10,7 @@ GROUP BY l_returnflag ORDER BY l_returnflag;
 SELECT l.l_orderkey, sum(l.l_extendedprice * (1 - l.l_discount)) AS revenue, o.o_orderdate
 FROM customer c JOIN orders o ON o.o_custkey = c.c_custkey
 JOIN lineitem l ON l.l_orderkey = o.o_orderkey
-WHERE c.c_mktsegment = 'MACHINERY' AND o.o_orderdate >= date '2025-12-15'
+WHERE c.c_mktsegment = 'machinery' AND o.o_orderdate >= date '2025-12-15'
   AND l.l_shipdate > date '2025-12-20'
 GROUP BY l.l_orderkey, o.o_orderdate ORDER BY revenue DESC LIMIT 10;
 
@@ -32,13 +32,13 @@ WHERE l_shipdate >= date '2025-10-01' AND l_shipdate < date '2025-10-15'
 SELECT c.c_custkey, c.c_name, sum(l.l_extendedprice * (1 - l.l_discount)) AS revenue, n.n_name
 FROM customer c JOIN orders o ON o.o_custkey = c.c_custkey
 JOIN lineitem l ON l.l_orderkey = o.o_orderkey JOIN nation n ON n.n_nationkey = c.c_nationkey
-WHERE o.o_orderdate >= date '2025-12-01' AND l.l_returnflag = 'R'
+WHERE o.o_orderdate >= date '2025-12-01' AND l.l_returnflag = 'r'
 GROUP BY c.c_custkey, c.c_name, n.n_name ORDER BY revenue DESC LIMIT 20;
 
 -- name: q12 shipping modes
-SELECT l.l_shipmode, count(*) FILTER (WHERE o.o_orderpriority IN ('1-URGENT', '2-HIGH')) AS high
+SELECT l.l_shipmode, count(*) FILTER (WHERE o.o_orderpriority IN ('1-urgent', '2-high')) AS high
 FROM orders o JOIN lineitem l ON l.l_orderkey = o.o_orderkey
-WHERE l.l_shipmode IN ('MAIL', 'SHIP') AND l.l_receiptdate >= date '2025-12-10'
+WHERE l.l_shipmode IN ('mail', 'ship') AND l.l_receiptdate >= date '2025-12-10'
 GROUP BY l.l_shipmode;
 
 -- name: q14 promotion effect
@@ -58,7 +58,7 @@ SELECT l_linenumber, l_partkey, l_quantity FROM lineitem WHERE l_orderkey = 777;
 
 -- name: t04 urgent pending orders
 SELECT o_orderkey, o_custkey, o_orderdate FROM orders
-WHERE o_orderstatus = 'P' AND o_orderpriority = '1-URGENT' ORDER BY o_orderdate LIMIT 50;
+WHERE o_orderstatus = 'p' AND o_orderpriority = '1-urgent' ORDER BY o_orderdate LIMIT 50;
 
 -- name: t05 customer login
 SELECT c_custkey, c_name FROM customer WHERE lower(c_email) = 'user42@example.com';
@@ -89,4 +89,4 @@ SELECT count(*) FROM orders WHERE o_created_at >= timestamptz '2025-12-31 00:00:
 
 -- name: t13 late air shipments
 SELECT count(*) FROM lineitem
-WHERE l_shipmode = 'AIR' AND l_receiptdate > l_commitdate AND l_shipdate >= date '2025-12-28';
+WHERE l_shipmode = 'air' AND l_receiptdate > l_commitdate AND l_shipdate >= date '2025-12-28';

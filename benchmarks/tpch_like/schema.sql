@@ -1,10 +1,11 @@
 -- A TPC-H-like schema (our own) for the index advisor benchmark: keys only, no secondary
--- indexes, so every index the workload needs has to be found.
-CREATE TYPE order_status AS ENUM ('F', 'O', 'P');
-CREATE TYPE order_priority AS ENUM ('1-URGENT', '2-HIGH', '3-MEDIUM', '4-NOT SPECIFIED', '5-LOW');
-CREATE TYPE market_segment AS ENUM ('AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY');
-CREATE TYPE ship_mode AS ENUM ('AIR', 'FOB', 'MAIL', 'RAIL', 'REG AIR', 'SHIP', 'TRUCK');
-CREATE TYPE return_flag AS ENUM ('N', 'R', 'A');
+-- indexes, so every index the workload needs has to be found. Enum labels are lower case:
+-- postgres-mcp lower-cases query text before planning it, and 'AIR' would become 'air'.
+CREATE TYPE order_status AS ENUM ('f', 'o', 'p');
+CREATE TYPE order_priority AS ENUM ('1-urgent', '2-high', '3-medium', '4-not specified', '5-low');
+CREATE TYPE market_segment AS ENUM ('automobile', 'building', 'furniture', 'household', 'machinery');
+CREATE TYPE ship_mode AS ENUM ('air', 'fob', 'mail', 'rail', 'reg air', 'ship', 'truck');
+CREATE TYPE return_flag AS ENUM ('n', 'r', 'a');
 
 CREATE TABLE region (
     r_regionkey int PRIMARY KEY,
