@@ -134,3 +134,19 @@ def test_the_anthropic_brain_without_a_model_is_503(pg: PgServer, tmp_path: Path
         response = client.post("/v1/designs", json={"spec": NOTES, "brain": "anthropic"})
     assert response.status_code == 503
     assert "ANTHROPIC_API_KEY" in response.json()["message"]
+
+
+def test_a_job_left_by_a_dead_worker_is_claimed_and_finished(pg: PgServer, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, pg, mount_mcp=False, workers=0)
+    app = create_app(settings)
+    jobs = app.state.service.jobs
+    with TestClient(app) as client:
+        job_id = client.post("/v1/designs", json={"spec": NOTES}).json()["id"]
+    dead = jobs.claim("crashed-process", lease_s=60)  # claimed, then its process "died"
+    assert dead is not None and dead.id == job_id
+    revived = settings.model_copy(update={"workers": 1, "job_lease_s": 0.3})
+    with live_server(revived) as server, server.client() as client:
+        view = _wait(client, job_id, {"done", "failed"})
+    job = jobs.get(job_id)
+    assert view["status"] == "done", view["message"]
+    assert job is not None and job.attempts == 2 and job.owner != "crashed-process"
