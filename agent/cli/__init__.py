@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Sequence
+
 import typer
 
 from agent.cli import exits
@@ -26,15 +30,19 @@ def _root() -> None:
     """Keeps `dbarch` a command group (`dbarch review ...`) however many commands exist."""
 
 
-def _register() -> None:
-    # Each command module adds itself; importing here keeps start-up cost per command small.
-    from agent.cli import design, mcp, personas, review, serve, spec
-    from agent.cli import eval as eval_cmd
+# Command name -> the module under agent.cli that registers it (its `register(app)`).
+COMMANDS = ("design", "review", "personas", "spec", "eval", "serve", "mcp")
 
-    for module in (design, review, personas, spec, eval_cmd, serve, mcp):
-        module.register(app)
+
+def _register(argv: Sequence[str] | None = None) -> None:
+    """Each command module adds itself. Given the command line, only the module of the
+    command being run is imported (`dbarch review` need not load LangGraph: seconds of
+    start-up); `--help`, an unknown name or no argv import them all."""
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    for name in (first,) if first in COMMANDS else COMMANDS:
+        importlib.import_module(f"agent.cli.{name}").register(app)
 
 
 def main() -> None:
-    _register()
+    _register(sys.argv[1:])
     exits.run(app)
