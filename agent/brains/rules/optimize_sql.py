@@ -129,12 +129,14 @@ def and_where(stmt: ast.SelectStmt, predicate: str) -> None:
 
 def sargable_dates(stmt: ast.SelectStmt) -> str | None:
     """`col::date = x` / `date(col) = x` -> a half-open range on the bare column."""
-    conjuncts = _conjuncts(stmt.whereClause)
+    conjuncts: list[ast.Node] = []
     changed = []
-    for index, conjunct in enumerate(conjuncts):
+    for conjunct in _conjuncts(stmt.whereClause):
         replaced = _date_range(conjunct)
-        if replaced is not None:
-            conjuncts[index] = replaced[0]
+        if replaced is None:
+            conjuncts.append(conjunct)
+        else:
+            conjuncts += _conjuncts(replaced[0])  # flat: `a AND b AND c`, not `(a AND b) AND c`
             changed.append(replaced[1])
     if not changed:
         return None
