@@ -59,14 +59,20 @@ def _case_text(case: CaseResult, baseline: str | None) -> list[str]:
         f"{mark} {case.id}  {case.seconds:.1f}s  {case.tokens} tokens  "
         f"${case.cost_usd:.4f}  [{case.status}]{extra}"
     ]
-    if case.error:
-        lines.append(f"    error: {case.error}")
-    elif case.message and case.status != "done":
-        lines.append(f"    {case.status}: {case.message}")
+    if case.status != "done":  # nothing was graded: say why once, not once per check
+        lines.append(f"    {_why_ungraded(case)}")
+        lines.append(f"    not graded: {', '.join(c.check for c in case.checks)}")
+        return lines
     for check in case.checks:
         flag = "ok  " if check.passed else "FAIL"
         lines.append(f"    {flag} {check.check}: {check.detail}")
     return lines
+
+
+def _why_ungraded(case: CaseResult) -> str:
+    if case.error:
+        return f"run error: {case.error}"
+    return f"run {case.status}: {case.message or 'no package'}"
 
 
 def _rates(report: EvalReport) -> list[str]:
@@ -99,9 +105,11 @@ def render_markdown(report: EvalReport) -> str:
         lines += ["", "## Failures"]
     for case in failures:
         lines += ["", f"### {case.id}", ""]
-        if case.error:
-            lines.append(f"- run error: {_md(case.error)}")
-        lines += [f"- `{c.check}`: {_md(c.detail)}" for c in case.checks if not c.passed]
+        if case.status != "done":
+            lines.append(f"- {_md(_why_ungraded(case))}")
+            lines.append("- not graded: " + ", ".join(f"`{c.check}`" for c in case.checks))
+        else:
+            lines += [f"- `{c.check}`: {_md(c.detail)}" for c in case.checks if not c.passed]
     if report.baseline is not None:
         base = report.baseline
         lines += [

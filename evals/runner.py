@@ -26,6 +26,7 @@ from tools.errors import DatabaseError
 from tools.sql.server import PgServer, resolve_server, server_version
 
 Progress = Callable[[CaseResult], None]
+_ROOT = Path(__file__).resolve().parents[1]  # the project, to point crashes at our own code
 
 __all__ = ["CaseResult", "EvalReport", "Progress", "run_cases", "run_evals"]
 
@@ -138,9 +139,7 @@ def _unfinished(case: EvalCase, outcome: RunOutcome, seconds: float) -> CaseResu
 
 def _crashed(case: EvalCase, exc: Exception, seconds: float) -> CaseResult:
     """The run raised: keep the error and where it came from, so the report can show it."""
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    origin = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
-    error = f"{type(exc).__name__}: {exc}{origin}"
+    error = f"{type(exc).__name__}: {exc}{_origin(exc)}"
     return CaseResult(
         id=case.id,
         file=case.file,
@@ -154,3 +153,19 @@ def _crashed(case: EvalCase, exc: Exception, seconds: float) -> CaseResult:
         ],
         error=error,
     )
+
+
+def _origin(exc: BaseException) -> str:
+    """` (tools/sql/datagen.py:120)`: the deepest frame in this project, not in a library."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [
+        f
+        for f in frames
+        if Path(f.filename).is_relative_to(_ROOT) and "site-packages" not in f.filename
+    ]
+    frame = (ours or frames or [None])[-1]
+    if frame is None:
+        return ""
+    path = Path(frame.filename)
+    shown = path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else path.name
+    return f" ({shown}:{frame.lineno})"

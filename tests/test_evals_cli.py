@@ -53,6 +53,7 @@ def test_json_shape_exit_1_below_min_pass_and_out_folder(tmp_path: Path) -> None
     done = dbarch(
         str(CASES / "tiny-notes.yaml"),
         str(CASES / "tiny-wrong.yaml"),
+        str(FIXTURES / "evals" / "gate_fail" / "tiny-sample.yaml"),
         "--format",
         "json",
         "--jobs",
@@ -63,17 +64,27 @@ def test_json_shape_exit_1_below_min_pass_and_out_folder(tmp_path: Path) -> None
     )
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
-    assert data["pass_rate"] == 0.5
-    assert [case["id"] for case in data["cases"]] == ["tiny-notes", "tiny-wrong"]
+    assert data["pass_rate"] == 0.3333
+    assert [case["id"] for case in data["cases"]] == ["tiny-notes", "tiny-wrong", "tiny-sample"]
     for case in data["cases"]:
         assert {"id", "passed", "seconds", "tokens", "cost_usd", "checks"} <= set(case)
         assert all(set(check) == {"check", "passed", "detail"} for check in case["checks"])
     wrong = data["cases"][1]["checks"]
     assert {"check": "tables", "passed": False, "detail": "missing table(s): ghosts"} in wrong
+    gate_failed = data["cases"][2]
+    assert gate_failed["status"] == "failed" and gate_failed["error"] is None
+    assert gate_failed["message"].startswith("gate 'patterns_indexed' failed after")
+    assert [c["check"] for c in gate_failed["checks"]] == ["ddl_applies", "tables"]
+    for check in gate_failed["checks"]:
+        assert not check["passed"]
+        assert check["detail"] == "the run failed: " + gate_failed["message"]
+    assert "'random sample of notes' scans the large table notes" in gate_failed["message"]
+    assert "[rules] FAIL tiny-sample" in done.stderr
     assert "[rules] FAIL tiny-wrong" in done.stderr and "[rules] pass tiny-notes" in done.stderr
-    assert json.loads((out / "report.json").read_text())["pass_rate"] == 0.5
+    assert json.loads((out / "report.json").read_text())["pass_rate"] == 0.3333
     assert (out / "report.md").read_text().startswith("# Eval report")
     assert "FAIL tables: missing table(s): ghosts" in (out / "report.txt").read_text()
+    assert not (out / "cases" / "tiny-sample").exists()  # a failed run has no package
     package = json.loads((out / "cases" / "tiny-notes" / "design.json").read_text())
     assert package["name"] == "tiny-notes"
     assert "CREATE TABLE" in (out / "cases" / "tiny-notes" / "schema.sql").read_text()

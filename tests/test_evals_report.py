@@ -85,7 +85,8 @@ def test_text_shows_each_check_with_the_failing_detail() -> None:
     assert "FAIL iot-telemetry  20.5s  52000 tokens  $0.4000  [done]" in text
     assert "    FAIL partitioned: readings is not partitioned" in lines
     assert "    ok   ddl_applies: 61 statements applied" in lines
-    assert "    error: ModelError: the API failed | twice" in lines
+    assert "    run error: ModelError: the API failed | twice" in lines
+    assert "    not graded: ddl_applies" in lines
     assert "checks: adrs_min 1/1, ddl_applies 2/3, partitioned 0/1" in lines
 
 
@@ -112,5 +113,5 @@ def test_markdown_lists_failures_with_escaped_details() -> None:
     assert "| saas-tasks | pass | 12.2 | 48000 | 0.3100 | - |" in md
     assert "| `ddl_applies` | 2/3 |" in md
     assert "### iot-telemetry\n\n- `partitioned`: readings is not partitioned" in md
-    assert "- run error: ModelError: the API failed \\| twice" in md
+    assert "- run error: ModelError: the API failed \\| twice\n- not graded: `ddl_applies`" in md
     assert "### saas-tasks" not in md

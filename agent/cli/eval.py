@@ -101,6 +101,9 @@ def _progress(brain: str) -> Callable[[CaseResult], None]:
     def show(case: CaseResult) -> None:
         failed = [c.check for c in case.checks if not c.passed]
         tail = f": {', '.join(failed)}" if failed else ""
+        if case.status != "done":
+            reason = case.error or case.message or case.status
+            tail = f": run {case.status}: {reason[:300]}"
         mark = "pass" if case.passed else "FAIL"
         typer.echo(f"[{brain}] {mark} {case.id} ({case.seconds:.1f}s){tail}", err=True)
 
