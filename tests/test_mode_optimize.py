@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, FIXTURES
+from mode_support import mode_context
 
-from agent.brains.rules.brain import RulesBrain
-from agent.config import Settings
-from agent.context import RunContext
 from agent.engine import RunOutcome, run_design
 from agent.events import Event
 from agent.gates.optimize import rewrites_verdict
@@ -25,14 +23,6 @@ CHINOOK = CORPUS / "chinook-postgresql.sql"
 WORKLOAD = FIXTURES / "modes" / "chinook-workload.sql"
 # Past the plan tools' 10,000-row "large" mark where it matters, small enough to load fast.
 ROWS = {"customer": 10_000, "track": 10_000, "invoice": 10_000, "invoice_line": 20_000}
-
-
-def mode_context(home: Path, pg: PgServer) -> tuple[RunContext, list[Event]]:
-    settings = Settings(home=home, sample_row_cap=50_000)
-    events: list[Event] = []
-    ctx = RunContext(brain=RulesBrain(settings), settings=settings, sink=events.append)
-    ctx._pg = pg
-    return ctx, events
 
 
 @pytest.fixture(scope="module")

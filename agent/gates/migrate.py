@@ -19,6 +19,7 @@ from agent.gates.catalog_snapshot import Snapshot, differences, snapshot
 from agent.gates.current import applies_verdict
 from agent.gates.schema import check_schema
 from agent.package import Migration
+from agent.stages import MigrationPlan
 from agent.state import DesignState
 from tools.errors import DatabaseError
 from tools.sql.parse import parse_schema
@@ -41,7 +42,7 @@ def check_migrate(state: DesignState, ctx: RunContext) -> list[Verdict]:
     assert plan is not None and current is not None and target is not None
     files = migration_files(plan)
     reaches, rolls_back = round_trip(current.ddl, target.ddl, files, ctx.pg())
-    return [reaches, rolls_back, lint_verdict(state, files)]
+    return [reaches, rolls_back, lint_verdict(plan, files)]
 
 
 def round_trip(
@@ -85,12 +86,12 @@ def _compare(expected: Snapshot, actual: Snapshot, verdict: Verdict, when: str) 
         verdict.findings.append(fail(verdict.gate, f"{when}: {difference}"))
 
 
-def lint_verdict(state: DesignState, files: list[Migration]) -> Verdict:
-    assert state.migration is not None
+def lint_verdict(plan: MigrationPlan, files: list[Migration]) -> Verdict:
+    """squawk on every up file; a violation its step does not accept on purpose fails."""
     verdict = Verdict(gate=LINT)
     accepted = {
         f.name: {a.rule for a in step.accepted_lint}
-        for f, step in zip(files, state.migration.steps, strict=True)
+        for f, step in zip(files, plan.steps, strict=True)
     }
     for violation in lint_migrations(files):
         file = violation.file or ""

@@ -66,7 +66,10 @@ def _statements(b: PlanBuilder, diff: SchemaDiff) -> None:
                 [step.up],
                 lock="ACCESS EXCLUSIVE on the table, brief" if step.group != "types" else "none",
                 why="contract: the target schema no longer has it",
-                accepted={"ban-drop-function": "the target schema no longer has the function"},
+                accepted={
+                    "ban-drop-function": "the target schema no longer has the function",
+                    "ban-drop-view": "the target schema no longer has the view",
+                },
             )
 
 
