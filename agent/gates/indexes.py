@@ -18,12 +18,11 @@ from agent.package import PatternPlan
 from agent.stages import IndexPlan
 from agent.state import DesignState
 from agent.volumes import large_tables, pattern_queries, stated_rows
-from tools.sql.datagen import generate_data
 from tools.sql.explain import QueryPlan, explain_queries, planning_connection
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
-from tools.sql.server import Scratch, connect, scratch_database
-from tools.sql.validate import apply_statements
+from tools.sql.samples import sample_database
+from tools.sql.server import Scratch, connect
 from tools.sql.workload import WorkloadQuery
 
 SEQ_SCANS = ("Seq Scan", "Parallel Seq Scan")
@@ -38,9 +37,7 @@ def check_indexes(state: DesignState, ctx: RunContext) -> list[Verdict]:
     rows = {
         t: n for t, n in stated_rows(state.spec, state.request.rows).items() if t in schema.tables
     }
-    with scratch_database(ctx.pg()) as scratch:
-        apply_statements(schema, scratch)
-        data = generate_data(schema, scratch, rows, cap=ctx.settings.sample_row_cap)
+    with sample_database(ctx.pg(), schema, rows, ctx.settings.sample_row_cap) as (scratch, data):
         before = {p.name: p for p in explain_queries(scratch.dsn, queries)}
         built = _build(plan, scratch)
         after = explain_queries(scratch.dsn, queries)
