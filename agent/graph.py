@@ -1,10 +1,14 @@
 """The design workflow as a LangGraph state machine: each stage followed by its gate.
 
     requirements -> technology -> schema -> indexes -> scaling -> adr   (mode "design")
+    requirements -> current -> optimize -> adr                          (mode "optimize")
+    requirements -> current -> target -> migrate -> adr                 (mode "migrate")
+    requirements -> current -> scale -> adr                             (mode "scale")
+    requirements -> technology -> adr                                   (mode "compare")
 
 A gate that fails sends its stage back with the findings (bounded by
 `Settings.gate_retries`), then routes to `fail`, which ends the run with a message naming
-the gate. Other modes run a different sequence of the same kind of stages.
+the gate.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from agent.gates.indexes import check_indexes
 from agent.gates.migrate import check_migrate, check_target
 from agent.gates.optimize import check_optimize
 from agent.gates.plans import check_adrs, check_requirements, check_scaling, check_technology
+from agent.gates.scale import check_scale
 from agent.gates.schema import check_schema
 from agent.nodes import current, indexes, migrate, mode_adr, optimize, scaling, schema, technology
 from agent.nodes.common import NodeFn, StageBody, stage_node
@@ -40,6 +45,7 @@ STAGE_BODIES: dict[str, StageBody] = {
     "indexes": indexes.run,
     "optimize": optimize.run,
     "scaling": scaling.run,
+    "scale": scaling.run,  # the same stage on an existing schema
     "target": migrate.target,
     "migrate": migrate.run,
     "adr": mode_adr.run,  # the brain's ADRs for a design; the mode's own record otherwise
@@ -53,6 +59,7 @@ STAGE_GATES: dict[str, Sequence[Gate]] = {
     "indexes": (check_indexes,),
     "optimize": (check_optimize,),
     "scaling": (check_scaling,),
+    "scale": (check_scale,),
     "target": (check_target,),
     "migrate": (check_migrate,),
     "adr": (check_adrs,),

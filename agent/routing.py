@@ -13,7 +13,7 @@ STAGES_BY_MODE: dict[Mode, tuple[str, ...]] = {
     "design": ("requirements", "technology", "schema", "indexes", "scaling", "adr"),
     "compare": ("requirements", "technology", "adr"),
     "optimize": ("requirements", "current", "optimize", "adr"),
-    "scale": ("requirements", "current", "scaling", "adr"),
+    "scale": ("requirements", "current", "scale", "adr"),
     "migrate": ("requirements", "current", "target", "migrate", "adr"),
 }
 

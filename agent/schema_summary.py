@@ -38,7 +38,7 @@ def summarize_schema(
         enum_types={name: list(e.values) for name, e in schema.enums.items()},
         join_tables=[t.name for t in tables if t.kind == "join"],
         rls_tables=[t.name for t in tables if t.rls],
-        partitioning=[p for t in parents if (p := _partitioning(schema, t)) is not None],
+        partitioning=[p for t in parents if (p := _partitioning(schema, t, spec)) is not None],
         notes=[
             f"Existing schema: {len(tables)} tables, {len(schema.enums)} enum types, "
             f"{sum(len(t.indexes) for t in parents)} secondary indexes."
@@ -92,7 +92,7 @@ def _kind(table: Table) -> Literal["entity", "join"]:
     return "join" if len(key) == 2 and key <= referencing else "entity"
 
 
-def _partitioning(schema: Schema, table: Table) -> Partitioning | None:
+def _partitioning(schema: Schema, table: Table, spec: Requirements | None) -> Partitioning | None:
     match = _PARTITION_BY.match(table.partition_by or "")
     if match is None:
         return None
@@ -102,5 +102,22 @@ def _partitioning(schema: Schema, table: Table) -> Partitioning | None:
         column=match[2],
         strategy=_STRATEGIES[match[1].upper()],
         partitions=children,
+        retention=_retention(schema, table.name, spec),
         reason="partitioned in the existing schema",
     )
+
+
+def _retention(schema: Schema, table: str, spec: Requirements | None) -> str | None:
+    """The spec's retention for the entity stored in `table` (the DDL cannot say it)."""
+    entity = (
+        next((e for e in spec.entities if entity_table(e.name, schema) == table), None)
+        if spec
+        else None
+    )
+    if spec is None or entity is None:
+        return None
+    if entity.retention:
+        return entity.retention
+    if isinstance(spec.retention, dict):
+        return spec.retention.get(entity.name)
+    return spec.retention
