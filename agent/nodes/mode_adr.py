@@ -1,9 +1,10 @@
 """ADRs per mode: a design's records come from the brain; the other modes record their own output.
 
-An optimize, migrate or scale run decides about a schema someone already runs, so its
-records are about that decision (the rewrites and indexes, the migration path, the growth
-plan), written from the stage output whichever brain produced it. A design's records on
-keys or tenancy would describe decisions the run never made.
+An optimize, migrate or scale run decides about a schema someone already runs, and a
+comparison decides only the store, so their records are about that decision (the rewrites
+and indexes, the migration path, the growth plan, the store), written from the stage output
+whichever brain produced it. A design's records on keys or tenancy would describe decisions
+the run never made.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from agent.brains.rules.adr_data import partitioning_adr
 from agent.brains.rules.adr_operations import backup_adr, scaling_adr
+from agent.brains.rules.adr_platform import store_adr
 from agent.brains.rules.migrate_adr import migration_adr
 from agent.brains.rules.optimize_adr import optimization_adr
 from agent.context import RunContext
@@ -34,7 +36,7 @@ async def run(state: DesignState, ctx: RunContext) -> dict[str, Any]:
 
 
 def mode_adrs(state: DesignState) -> list[Adr] | None:
-    """The mode's own records, or None when the brain writes them (design, compare)."""
+    """The mode's own records, or None when the brain writes them (a design)."""
     mode, spec = state.request.mode, state.spec
     if mode == "optimize" and state.optimization is not None:
         return [optimization_adr(state.optimization)]
@@ -48,4 +50,6 @@ def mode_adrs(state: DesignState) -> list[Adr] | None:
             backup_adr(spec, state.scaling),
         ]
         return [a for a in found if a is not None]
+    if mode == "compare" and state.technology is not None and spec is not None:
+        return [store_adr(spec, state.technology)]
     return None
