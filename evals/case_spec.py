@@ -1,4 +1,4 @@
-"""The parts of a case file that are inputs to the engine: its spec, mode and extra files.
+"""The parts of a case file that are inputs to the engine: its spec, mode and input files.
 
 An inline spec is validated by the same loader as spec files (`agent.spec.parse_spec`);
 its problems, which name key paths inside the spec, are placed back at their line and
@@ -8,16 +8,20 @@ column in the case file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.cli.requests import read_schema_text
+from agent.mode_inputs import check_mode_inputs
 from agent.package import Mode
 from agent.spec import parse_spec
 from agent.spec_model import Requirements
 from agent.spec_yaml import Path as DataPath
 from agent.spec_yaml import SourceMap, dotted, problem_dict
-from agent.state import NamedQuery
+from agent.state import DesignRequest, NamedQuery
 from tools.errors import SpecError
+
+if TYPE_CHECKING:
+    from evals.cases import CaseFile
 from tools.sql.workload import read_workload
 
 _SPEC_AT: DataPath = ("spec",)
@@ -54,13 +58,24 @@ def mode_problem(mode: Mode, positions: SourceMap) -> list[dict[str, Any]]:
     return [problem_dict(("mode",), positions.locate(("mode",)), message)]
 
 
-def read_inputs(
-    folder: Path, schema_file: str | None, workload_file: str | None
-) -> tuple[str | None, list[NamedQuery]]:
-    """The current schema and workload of optimize/migrate/scale cases, relative to the case."""
-    schema = read_schema_text(folder / schema_file) if schema_file else None
+def build_request(raw: CaseFile, spec: Requirements | None, folder: Path) -> DesignRequest:
+    """The engine request of a case, its files read relative to the case file's folder, and
+    checked for what its mode needs (`InputError` naming what is missing)."""
+    schema = folder / raw.schema_file if raw.schema_file else None
     workload: list[NamedQuery] = []
-    if workload_file:
-        queries = read_workload(folder / workload_file)
+    if raw.workload_file:
+        queries = read_workload(folder / raw.workload_file)
         workload = [NamedQuery(name=q.name, sql=q.sql) for q in queries]
-    return schema, workload
+    target = folder / raw.target_schema_file if raw.target_schema_file else None
+    request = DesignRequest(
+        mode=raw.mode,
+        spec=spec,
+        current_schema=read_schema_text(schema) if schema else None,
+        schema_name=str(schema) if schema else None,
+        target_schema=read_schema_text(target) if target else None,
+        workload=workload,
+        rows=raw.rows,
+        interactive=False,
+    )
+    check_mode_inputs(request)
+    return request

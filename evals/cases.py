@@ -1,8 +1,9 @@
 """Eval cases: the case-file model and its loader (folders or files, positioned errors).
 
 A case names a requirements spec (inline `spec:` or `spec_file:` relative to the case file),
-a `mode`, optional inputs of the non-design modes (`schema_file`, `workload_file`, `rows`)
-and the checks it `expect`s. Everything is validated at load time, so a bad case file
+a `mode`, the inputs of the modes that start from a schema (`schema_file`,
+`target_schema_file`, `workload_file`, `rows`; optimize and scale need no spec) and the
+checks it `expect`s. Everything is validated at load time, so a bad case file
 stops the eval before any run (exit 2) with the file, line and column of the problem.
 """
 
@@ -18,14 +19,16 @@ from agent.package import Mode
 from agent.spec import load_spec
 from agent.spec_model import Requirements
 from agent.spec_yaml import SourceMap, load_yaml, problem_dict
-from agent.state import DesignRequest, NamedQuery
-from evals.case_spec import inline_spec, mode_problem, read_inputs
+from agent.state import DesignRequest
+from evals.case_spec import build_request, inline_spec, mode_problem
 from evals.expect import parse_expectations
 from evals.registry import Expectation
 from tools.errors import InputError, SourceLocation, SpecError
 
 SUITE = Path(__file__).resolve().parent / "cases"
 _SUFFIXES = (".yaml", ".yml")
+# The engine names command-line options in its messages; a case file has keys instead.
+_CASE_KEYS = "case file keys: spec_file or spec, schema_file, target_schema_file, workload_file"
 
 
 class CaseFile(BaseModel):
@@ -38,37 +41,27 @@ class CaseFile(BaseModel):
     mode: Mode = "design"
     spec: dict[str, Any] | None = None
     spec_file: str | None = None
-    schema_file: str | None = None
-    workload_file: str | None = None
+    schema_file: str | None = None  # optimize, scale, migrate: the current schema
+    target_schema_file: str | None = None  # migrate: the target instead of a spec
+    workload_file: str | None = None  # optimize: the queries to review
     rows: dict[str, int] = Field(default_factory=dict)
     expect: Any = None
 
 
 class EvalCase(BaseModel):
-    """A loaded case: the request to run and the checks to grade the result with."""
+    """A loaded case: the engine request to run and the checks to grade its package with."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str
     file: str
     description: str | None = None
-    mode: Mode = "design"
-    spec: Requirements
-    current_schema: str | None = None
-    workload: list[NamedQuery] = Field(default_factory=list)
-    rows: dict[str, int] = Field(default_factory=dict)
+    request: DesignRequest  # never interactive: an eval cannot answer questions
     expect: list[Expectation]
 
-    def request(self) -> DesignRequest:
-        """The engine request; never interactive (an eval cannot answer questions)."""
-        return DesignRequest(
-            mode=self.mode,
-            spec=self.spec,
-            current_schema=self.current_schema,
-            workload=self.workload,
-            rows=self.rows,
-            interactive=False,
-        )
+    @property
+    def mode(self) -> Mode:
+        return self.request.mode
 
 
 def case_files(paths: Sequence[Path]) -> list[Path]:
@@ -107,18 +100,19 @@ def load_case(path: Path) -> EvalCase:
     expectations, problems = parse_expectations(raw.expect, positions)
     problems += mode_problem(raw.mode, positions)
     spec = _spec(raw, path, positions, problems)
-    if problems or spec is None:
+    if problems:
         raise case_error(str(path), problems)
-    schema, workload = read_inputs(path.parent, raw.schema_file, raw.workload_file)
+    try:
+        request = build_request(raw, spec, path.parent)
+    except InputError as exc:  # a missing input of the mode, or an unreadable input file
+        where = positions.locate(())
+        message = f"{exc} ({_CASE_KEYS})"
+        raise case_error(str(path), [problem_dict((), where, message)]) from exc
     return EvalCase(
         id=raw.id or path.stem,
         file=str(path),
         description=raw.description,
-        mode=raw.mode,
-        spec=spec,
-        current_schema=schema,
-        workload=workload,
-        rows=raw.rows,
+        request=request,
         expect=expectations,
     )
 
@@ -143,13 +137,14 @@ def _validate_keys(data: Any, positions: SourceMap) -> CaseFile:
 def _spec(
     raw: CaseFile, path: Path, positions: SourceMap, problems: list[dict[str, Any]]
 ) -> Requirements | None:
-    if (raw.spec is None) == (raw.spec_file is None):
-        message = "give exactly one of `spec` (inline) or `spec_file` (relative to this file)"
+    if raw.spec is not None and raw.spec_file is not None:
+        message = "give one of `spec` (inline) or `spec_file` (relative to this file), not both"
         problems.append(problem_dict((), positions.locate(()), message))
         return None
     if raw.spec_file is not None:
         return load_spec((path.parent / raw.spec_file).resolve())
-    assert raw.spec is not None
+    if raw.spec is None:
+        return None  # optimize and scale may work from the schema alone; the mode decides
     spec, spec_problems = inline_spec(raw.spec, positions)
     problems += spec_problems
     return spec

@@ -1,7 +1,8 @@
 """The graders: every check by name, and `grade`, which runs a case's checks on a package.
 
-The check functions live in `checks_schema` (the DDL) and `checks_design` (plans, indexes,
-gates, technology, ADRs, report); importing them here registers them, so anything that
+The check functions live in `checks_schema` (the DDL), `checks_design` (plans, indexes,
+gates, technology, ADRs, report) and `checks_modes` (optimize, scale and migrate outputs);
+importing them here registers them, so anything that
 loads cases or grades imports this module and sees the full set.
 """
 
@@ -10,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from agent.package import DesignPackage
-from evals import checks_design, checks_schema
+from evals import checks_design, checks_modes, checks_schema
 from evals.registry import CHECKS, CheckDef, CheckResult, Expectation
 from evals.subject import Subject
 from tools.errors import ArchitectError, DatabaseError
 from tools.sql.server import PgServer
 
 __all__ = ["CHECKS", "CheckDef", "CheckResult", "Expectation", "grade", "known_checks"]
-_MODULES = (checks_schema, checks_design)  # imported for their registrations
+_MODULES = (checks_schema, checks_design, checks_modes)  # imported for their registrations
 
 
 def known_checks() -> list[str]:

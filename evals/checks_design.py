@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from agent.stages import IndexRecommendation
+from agent.stages import REWRITTEN, IndexRecommendation
 from evals.checks_schema import listing
 from evals.registry import Grade, bad, check, ok
 from evals.subject import Subject
@@ -41,7 +41,7 @@ def patterns_indexed(subject: Subject, arg: None) -> Grade:
 def indexes_pay_off(subject: Subject, arg: None) -> Grade:
     """Every recommended index names an access pattern whose cost it lowers."""
     pkg = subject.package
-    plan = pkg.indexes
+    plan = pkg.indexes or (pkg.optimization.indexes if pkg.optimization else None)
     if plan is None:
         return bad("the package has no index plan")
     known = {p.name for p in pkg.spec.access_patterns} if pkg.spec else None
@@ -55,7 +55,8 @@ def _unpaid(index: IndexRecommendation, known: set[str] | None) -> str | None:
     name = f"index on {index.table} ({', '.join(index.columns)})"
     if not index.serves:
         return f"{name} serves no pattern"
-    unknown = [s for s in index.serves if known is not None and s not in known]
+    served = [s.removesuffix(REWRITTEN) for s in index.serves]  # a rewrite serves its query
+    unknown = [s for s in served if known is not None and s not in known]
     if unknown:
         return f"{name} names unknown pattern(s) {', '.join(unknown)}"
     before, after = index.cost_before, index.cost_after

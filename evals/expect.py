@@ -53,7 +53,11 @@ def _entry(item: Any, path: DataPath, positions: SourceMap) -> Expectation | Pro
         return problem_dict(path, where, unknown_check_message(str(name)))
     try:
         return Expectation(check=name, arg=definition.validate(arg))
-    except (ValueError, ValidationError) as exc:
+    except ValidationError as exc:
+        inner = tuple(p for p in exc.errors()[0]["loc"] if isinstance(p, str | int))
+        where = positions.locate((*name_path, *inner))  # the offending item, when we know it
+        return problem_dict(name_path, where, _argument_message(name, exc))
+    except ValueError as exc:
         return problem_dict(name_path, positions.locate(name_path), _argument_message(name, exc))
 
 
@@ -67,6 +71,6 @@ def _argument_message(name: str, exc: ValueError | ValidationError) -> str:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        detail = f"{where}: {first['msg']}" if where else first["msg"]
+        detail = f"at '{where}': {first['msg']}" if where else first["msg"]
         return f"bad argument for check '{name}': {detail}"
     return str(exc)

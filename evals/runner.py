@@ -93,7 +93,7 @@ async def run_case(case: EvalCase, brain: str, settings: Settings, server: PgSer
     settings.home.mkdir(parents=True, exist_ok=True)
     ctx = RunContext(brain=make_brain(brain, settings), settings=settings, _pg=server)
     try:
-        outcome = await run_design(case.request(), ctx)
+        outcome = await run_design(case.request, ctx)
     except DatabaseError:
         raise  # PostgreSQL went away: nothing more can be graded, so the eval stops (exit 3)
     except Exception as exc:  # an eval reports a crashing case and goes on to the next
@@ -163,9 +163,9 @@ def _origin(exc: BaseException) -> str:
         for f in frames
         if Path(f.filename).is_relative_to(_ROOT) and "site-packages" not in f.filename
     ]
-    frame = (ours or frames or [None])[-1]
-    if frame is None:
+    if not frames:
         return ""
+    frame = (ours or frames)[-1]
     path = Path(frame.filename)
     shown = path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else path.name
     return f" ({shown}:{frame.lineno})"

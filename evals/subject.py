@@ -31,8 +31,9 @@ class Subject:
 
     @property
     def ddl(self) -> str:
-        """The schema DDL followed by the recommended indexes: what a user would apply."""
-        design = self.package.schema_design
+        """The schema DDL (the design's, else the existing one of optimize and scale) followed
+        by the recommended indexes: what a user would apply."""
+        design = self.package.schema_design or self.package.current
         if design is None or not design.ddl.strip():
             raise NoSchema("the package has no schema DDL")
         ddl = design.ddl.rstrip()

@@ -24,11 +24,11 @@ def test_the_built_in_suite_loads_and_covers_every_example() -> None:
     cases = load_cases()
     assert len(cases) >= 8
     assert len({case.id for case in cases}) == len(cases)
-    examples = {p.name for p in (SUITE.parents[1] / "examples").glob("*.yaml")}
-    from_examples = {case.spec.name + ".yaml" for case in cases}
-    assert examples <= from_examples
-    assert {"design", "compare"} <= {case.mode for case in cases}
-    inline = [case for case in cases if case.spec.name + ".yaml" not in examples]
+    examples = {p.stem for p in (SUITE.parents[1] / "examples").glob("*.yaml")}
+    names = [case.request.spec.name if case.request.spec else None for case in cases]
+    assert examples <= set(names)
+    assert {case.mode for case in cases} == {"design", "compare", "optimize", "scale", "migrate"}
+    inline = [name for name in names if name is not None and name not in examples]
     assert len(inline) >= 4
 
 
@@ -41,13 +41,33 @@ def test_cases_carry_the_documented_checks() -> None:
 
 def test_a_case_turns_into_a_non_interactive_request() -> None:
     case = load_case(SUITE / "saas-tasks.yaml")
-    request = case.request()
+    request = case.request
     assert request.mode == "design" and not request.interactive
     assert request.spec is not None and request.spec.name == "task-tracker"
     rls = next(e for e in case.expect if e.check == "rls")
     assert rls.arg == ["tasks", "projects", "users", "labels"]
     types = next(e for e in case.expect if e.check == "column_type")
     assert types.arg["tasks.status"] == "task_status"
+
+
+def test_mode_inputs_are_read_relative_to_the_case() -> None:
+    optimize = load_case(SUITE / "optimize-legacy-shop.yaml").request
+    assert optimize.spec is None and optimize.mode == "optimize"
+    assert optimize.current_schema is not None
+    assert "CREATE TABLE order_items" in optimize.current_schema
+    assert optimize.schema_name is not None
+    assert optimize.schema_name.endswith("inputs/legacy-shop.sql")
+    assert [q.name for q in optimize.workload][:2] == ["orders of a customer", "customer by email"]
+    assert optimize.rows["order_items"] == 20_000_000
+    migrate = load_case(SUITE / "migrate-legacy-shop.yaml").request
+    assert migrate.target_schema is not None and "order_status" in migrate.target_schema
+
+
+def test_a_missing_mode_input_is_a_case_problem() -> None:
+    problems = _problems(BAD / "missing-schema.yaml")
+    assert len(problems) == 1
+    assert "--mode optimize needs the current schema" in problems[0][3]
+    assert "schema_file" in problems[0][3]
 
 
 def test_unknown_check_names_it_with_line_and_column() -> None:
@@ -92,9 +112,18 @@ def test_unknown_keys_bad_id_and_bad_mode() -> None:
     assert by_path["id"][:2] == (1, 5)
 
 
-def test_exactly_one_spec_source() -> None:
+def test_one_spec_source_at_most() -> None:
     problems = _problems(BAD / "two-specs.yaml")
-    assert "exactly one of `spec`" in problems[0][3]
+    assert (
+        "one of `spec` (inline) or `spec_file`" in problems[0][3] and "not both" in problems[0][3]
+    )
+
+
+def test_a_design_needs_a_spec(tmp_path: Path) -> None:
+    case = tmp_path / "no-spec.yaml"
+    case.write_text("id: no-spec\nexpect: [ddl_applies]\n")
+    problems = _problems(case)
+    assert "--mode design needs a SPEC" in problems[0][3]
 
 
 def test_folders_expand_in_name_order_and_missing_paths_are_named(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 
 from agent.config import Settings
-from evals.cases import load_cases
+from evals.cases import SUITE, load_cases
 from evals.results import CaseResult, EvalReport
 from evals.runner import run_cases, run_evals
 from tools.errors import DatabaseError, InputError
@@ -88,6 +88,30 @@ def test_cases_run_in_their_own_homes(runs: dict[str, Any]) -> None:
     assert not runs["home"].exists()  # checkpoints went to per-case temp homes
     ids = [case.thread_id for report in (runs["one"], runs["two"]) for case in report.cases]
     assert len(set(ids)) == len(ids)
+
+
+# The built-in suite's fast cases, one of each mode. The whole suite takes minutes on two
+# cores (the large example specs load sample data for the index gate): `dbarch eval` runs it.
+FAST_SUITE = ["compare-stores", "product-catalog", "optimize-legacy-shop"]
+FAST_SUITE += ["scale-legacy-shop", "migrate-legacy-shop"]
+
+
+def test_the_built_in_suite_fast_cases_pass(tmp_path: Path) -> None:
+    paths = [SUITE / f"{name}.yaml" for name in FAST_SUITE]
+    report = asyncio.run(run_evals(paths, "rules", jobs=2, settings=Settings(home=tmp_path)))
+    failed = {
+        case.id: case.error or case.message or [c.detail for c in case.checks if not c.passed]
+        for case in report.cases
+        if not case.passed
+    }
+    assert failed == {}
+    assert [case.mode for case in report.cases] == [
+        "compare",
+        "design",
+        "optimize",
+        "scale",
+        "migrate",
+    ]
 
 
 def test_unreachable_postgres_stops_the_eval(tmp_path: Path) -> None:
