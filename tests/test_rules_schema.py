@@ -182,16 +182,24 @@ def test_hipaa_clinic_has_rls_on_phi_and_an_audit_trail(scratch: Scratch) -> Non
         checks = " ".join(constraints(conn, "invoices", "c"))
         assert "total >= (0)::numeric" in checks
         assert "ends_at > starts_at" in " ".join(constraints(conn, "appointments", "c"))
+        conn.execute("SELECT set_config('app.user_id', 'dr-who', false)")
         conn.execute(
             "INSERT INTO patients (mrn, first_name, last_name, date_of_birth) "
-            "VALUES ('m1', 'Ada', 'L', '1990-01-01')"
+            "VALUES ('m1', 'Ada', 'L', '1990-01-01'), ('m2', 'Bo', 'K', '1980-02-02')"
         )
-        conn.execute("UPDATE patients SET last_name = 'Lovelace'")
+        conn.execute("UPDATE patients SET last_name = last_name || '!'")
+        conn.execute("DELETE FROM patients WHERE mrn = 'm2'")
         actions = conn.execute(
-            "SELECT action::text, new_row ->> 'last_name' FROM audit_log "
-            "WHERE table_name = 'patients' ORDER BY changed_at"
+            "SELECT action::text, row_id, old_row ->> 'last_name', new_row ->> 'last_name', "
+            "actor FROM audit_log WHERE table_name = 'patients' ORDER BY changed_at, row_id"
         ).fetchall()
-        assert actions == [("INSERT", "L"), ("UPDATE", "Lovelace")]
+        assert actions == [
+            ("INSERT", "1", None, "L", "dr-who"),
+            ("INSERT", "2", None, "K", "dr-who"),
+            ("UPDATE", "1", "L", "L!", "dr-who"),
+            ("UPDATE", "2", "K", "K!", "dr-who"),
+            ("DELETE", "2", "K!", None, "dr-who"),
+        ]
 
 
 def test_telemetry_readings_are_partitioned_by_time_with_retention(scratch: Scratch) -> None:
@@ -246,12 +254,25 @@ def test_self_many_to_many_names_the_second_reference_after_the_role(scratch: Sc
         assert constraints(conn, "user_followers", "p") == ["PRIMARY KEY (user_id, follower_id)"]
 
 
-def test_append_only_ledger_postings_are_partitioned_and_audited() -> None:
+def test_append_only_ledger_postings_are_partitioned_and_audited(scratch: Scratch) -> None:
     design = compile_schema(example("ledger"), today=TODAY)
     assert [p.table for p in design.partitioning] == ["postings"]
     assert design.partitioning[0].interval == "1 month"
     assert design.audit is not None
     assert {"accounts", "journal_entries", "postings"} <= set(design.audit.audited_tables)
+    with apply(scratch, design) as conn:
+        conn.execute(
+            "INSERT INTO accounts (code, name, type, currency) VALUES ('1', 'c', 'asset', 'E')"
+        )
+        conn.execute("INSERT INTO journal_entries (entry_date, description) VALUES (now(), 'x')")
+        conn.execute(
+            "INSERT INTO postings (journal_entry_id, account_id, amount) "
+            "SELECT 1, 1, g FROM generate_series(1, 3) g"
+        )
+        counts = conn.execute(
+            "SELECT table_name, count(*) FROM audit_log GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert counts == [("accounts", 1), ("journal_entries", 1), ("postings", 3)]
 
 
 @pytest.mark.parametrize("tenancy", ["schema-per-tenant", "database-per-tenant"])

@@ -75,7 +75,7 @@ def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
     plan.tables[name] = _audit_table(name, enum)
     for table in tables:
         plan.tables[table].audited = True
-    plan.functions.append("audit_row_change")
+    plan.functions.append("audit_changes")
     plan.notes.append(
         f"audit: triggers write every INSERT/UPDATE/DELETE on {', '.join(tables)} to {name} "
         "(actor from app.user_id); triggers cannot see reads"

@@ -75,7 +75,7 @@ def _enum(name: str, values: list[str]) -> DdlStatement:
 def _function(plan: SchemaPlan, name: str) -> DdlStatement:
     text = resources.files("agent.brains.rules").joinpath(f"sql/{name}.sql").read_text("utf-8")
     audit = next((t.name for t in plan.tables.values() if t.kind == "audit"), "audit_log")
-    text = text.replace("{audit_table}", audit).replace("{audit_action}", f"{audit}_action")
+    text = text.replace("{audit_table}", audit)
     return DdlStatement(kind="function", object=name, sql=text.strip())
 
 
@@ -177,10 +177,26 @@ def _triggers(table: TableDef) -> list[DdlStatement]:
         )
         statements.append(DdlStatement(kind="trigger", object=trigger, sql=sql))
     if table.audited:
-        trigger = object_name(table.name, suffix="audit")
+        statements += _audit_triggers(table)
+    return statements
+
+
+# One statement-level trigger per event: PostgreSQL allows transition tables only on
+# single-event triggers.
+_AUDIT_EVENTS = (
+    ("INSERT", "NEW TABLE AS changed_rows"),
+    ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS changed_rows"),
+    ("DELETE", "OLD TABLE AS old_rows"),
+)
+
+
+def _audit_triggers(table: TableDef) -> list[DdlStatement]:
+    statements = []
+    for event, referencing in _AUDIT_EVENTS:
+        trigger = object_name(table.name, "audit", suffix=event.lower())
         sql = (
-            f"CREATE TRIGGER {quote_ident(trigger)} AFTER INSERT OR UPDATE OR DELETE ON {name} "
-            "FOR EACH ROW EXECUTE FUNCTION audit_row_change();"
+            f"CREATE TRIGGER {quote_ident(trigger)} AFTER {event} ON {quote_ident(table.name)} "
+            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();"
         )
         statements.append(DdlStatement(kind="trigger", object=trigger, sql=sql))
     return statements
