@@ -23,7 +23,7 @@ class CaseResult(BaseModel):
 
     id: str
     passed: bool
-    seconds: float
+    seconds: float = 0.0
     tokens: int = 0
     cost_usd: float = 0.0
     checks: list[CheckResult] = Field(default_factory=list)

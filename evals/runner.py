@@ -88,71 +88,62 @@ def _reachable_server(settings: Settings) -> PgServer:
 
 
 async def run_case(case: EvalCase, brain: str, settings: Settings, server: PgServer) -> CaseResult:
-    """One case: run the engine, then grade the package (the checks talk to PostgreSQL)."""
+    """One case: run the engine, grade the package, and count what the brain spent (also on
+    a run that failed: a model's failed attempts cost money too)."""
     started = time.perf_counter()
     settings.home.mkdir(parents=True, exist_ok=True)
     ctx = RunContext(brain=make_brain(brain, settings), settings=settings, _pg=server)
+    result = await _run_and_grade(case, ctx, server)
+    usage = ctx.usage()
+    spent = {
+        "seconds": round(time.perf_counter() - started, 3),
+        "tokens": usage.input_tokens + usage.output_tokens,
+        "cost_usd": usage.cost_usd,
+    }
+    return result.model_copy(update=spent)
+
+
+async def _run_and_grade(case: EvalCase, ctx: RunContext, server: PgServer) -> CaseResult:
+    base = {"id": case.id, "file": case.file, "mode": case.mode}
     try:
         outcome = await run_design(case.request, ctx)
     except DatabaseError:
         raise  # PostgreSQL went away: nothing more can be graded, so the eval stops (exit 3)
     except Exception as exc:  # an eval reports a crashing case and goes on to the next
-        return _crashed(case, exc, time.perf_counter() - started)
+        error = f"{type(exc).__name__}: {exc}{_origin(exc)}"
+        checks = _ungraded(case, f"the run crashed: {error}")
+        return CaseResult(**base, status="error", passed=False, checks=checks, error=error)
     if outcome.status != "done" or outcome.package is None:
-        return _unfinished(case, outcome, time.perf_counter() - started)
+        return CaseResult(
+            **base,
+            status=outcome.status,
+            passed=False,
+            checks=_ungraded(case, _why_unfinished(outcome)),
+            message=outcome.message,
+            thread_id=outcome.thread_id,
+        )
     checks = await asyncio.to_thread(grade, outcome.package, case.expect, lambda: server)
-    usage = outcome.package.usage
     return CaseResult(
-        id=case.id,
-        file=case.file,
-        mode=case.mode,
+        **base,
         status="done",
         passed=all(c.passed for c in checks),
-        seconds=round(time.perf_counter() - started, 3),
-        tokens=usage.input_tokens + usage.output_tokens,
-        cost_usd=usage.cost_usd,
         checks=checks,
         thread_id=outcome.thread_id,
         package=outcome.package,
     )
 
 
-def _unfinished(case: EvalCase, outcome: RunOutcome, seconds: float) -> CaseResult:
-    """A failed gate or unanswered questions: every check fails with the run's message."""
+def _why_unfinished(outcome: RunOutcome) -> str:
+    """A failed gate or unanswered questions: the run's own message."""
     if outcome.status == "interrupted":
         asked = "; ".join(str(q.get("message", q)) for q in outcome.questions[:3])
-        reason = f"the run stopped for questions: {asked}"
-    else:
-        reason = f"the run failed: {outcome.message or 'no package'}"
-    return CaseResult(
-        id=case.id,
-        file=case.file,
-        mode=case.mode,
-        status=outcome.status,
-        passed=False,
-        seconds=round(seconds, 3),
-        checks=[CheckResult(check=e.check, passed=False, detail=reason) for e in case.expect],
-        message=outcome.message,
-        thread_id=outcome.thread_id,
-    )
+        return f"the run stopped for questions: {asked}"
+    return f"the run failed: {outcome.message or 'no package'}"
 
 
-def _crashed(case: EvalCase, exc: Exception, seconds: float) -> CaseResult:
-    """The run raised: keep the error and where it came from, so the report can show it."""
-    error = f"{type(exc).__name__}: {exc}{_origin(exc)}"
-    return CaseResult(
-        id=case.id,
-        file=case.file,
-        mode=case.mode,
-        status="error",
-        passed=False,
-        seconds=round(seconds, 3),
-        checks=[
-            CheckResult(check=e.check, passed=False, detail=f"the run crashed: {error}")
-            for e in case.expect
-        ],
-        error=error,
-    )
+def _ungraded(case: EvalCase, reason: str) -> list[CheckResult]:
+    """Every expected check, failed with the reason nothing could be graded."""
+    return [CheckResult(check=e.check, passed=False, detail=reason) for e in case.expect]
 
 
 def _origin(exc: BaseException) -> str:
