@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.sql.advise_select import Selection, select_indexes
+from tools.sql.advise_select import Selection, select_within_budget
 from tools.sql.candidates import Candidate, Element, generate_candidates
 from tools.sql.catalog import Catalog
 from tools.sql.queryshape import SelectShape
@@ -129,7 +129,7 @@ def advise(
 ) -> AdviceResult:
     """Select, prune and describe; `whatif` already holds the built candidates."""
     started = time.perf_counter()
-    selection = select_indexes(whatif, pool, weights, budget_bytes, MIN_GAIN)
+    selection = select_within_budget(whatif, pool, weights, budget_bytes, MIN_GAIN)
     result = AdviceResult(method=method, budget_bytes=budget_bytes, candidates=len(pool))
     result.advice = [_describe(whatif, pool, names, selection, i) for i in selection.chosen]
     _unique_names(result.advice, [pool[i] for i in selection.chosen])

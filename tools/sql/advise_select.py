@@ -10,6 +10,7 @@ from tools.sql.whatif import WhatIf
 
 MIN_PAGE = 8192  # no index is smaller than a page; keeps tiny ones from dividing by ~0
 ROUNDS = 3
+CALIBRATION_ROUNDS = 2
 
 
 @dataclass
@@ -53,6 +54,37 @@ def select_indexes(
     finally:
         whatif.focus(None)
     return selection
+
+
+def select_within_budget(
+    whatif: WhatIf,
+    pool: Sequence[Candidate],
+    weights: Sequence[float],
+    budget: int,
+    min_gain: float,
+) -> Selection:
+    """`select_indexes`, re-run while measuring the chosen indexes corrects their sizes.
+
+    Where sizes are estimates (hypopg), the chosen indexes are measured, the estimates
+    rescaled and the selection repeated; a final trim keeps the measured set in budget.
+    """
+    selection = select_indexes(whatif, pool, weights, budget, min_gain)
+    for _ in range(CALIBRATION_ROUNDS):
+        if not whatif.calibrate(selection.chosen):
+            break
+        selection = select_indexes(whatif, pool, weights, budget, min_gain)
+    whatif.calibrate(selection.chosen)
+    while sum(whatif.sizes[i] for i in selection.chosen) > budget:
+        selection.chosen.remove(min(selection.chosen, key=lambda i: _saving(whatif, selection, i)))
+    return selection
+
+
+def _saving(whatif: WhatIf, sel: Selection, i: int) -> float:
+    """Cost the rest of the chosen set would lose without `i`, per byte."""
+    chosen = frozenset(sel.chosen)
+    queries = range(len(sel.base))
+    lost = sum(whatif.cost(q, chosen - {i}) - whatif.cost(q, chosen) for q in queries)
+    return lost / max(whatif.sizes[i], MIN_PAGE)
 
 
 def _greedy(
