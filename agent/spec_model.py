@@ -253,6 +253,14 @@ class AccessPattern(SpecModel):
         return sql_writes(self.sql)
 
 
+def _list_or_mapping(schema: dict[str, Any]) -> None:
+    """Document the mapping form (`entities: {task: {...}}`) the loader also accepts."""
+    listed = {k: schema.pop(k) for k in ("type", "items", "minItems") if k in schema}
+    mapping = {"type": "object", "minProperties": 1,
+               "additionalProperties": {"type": ["object", "null"]}}  # fmt: skip
+    schema["anyOf"] = [listed, mapping]
+
+
 class Requirements(SpecModel):
     """A requirements spec: what to store, how much, how it is queried, under which rules."""
 
@@ -279,6 +287,7 @@ class Requirements(SpecModel):
     entities: list[Entity] = Field(
         min_length=1,
         description="A list of entities (`- name: task`), or a mapping name -> entity.",
+        json_schema_extra=_list_or_mapping,
     )
     relationships: list[Relationship] = Field(default_factory=list)
     access_patterns: list[AccessPattern] = Field(default_factory=list)

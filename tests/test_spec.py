@@ -294,3 +294,20 @@ def test_an_undeclared_tenant_is_the_root_most_entities_belong_to() -> None:
     [guess] = [q for q in missing_information(spec) if q.topic == "tenancy"]
     assert guess.kind == "assumption" and "'store'" in guess.message
     assert guess.assumed == "every tenant-owned table carries store_id"
+
+
+def test_examples_validate_against_the_printed_json_schema() -> None:
+    """Editors validate specs with the schema: it must accept what the loader accepts."""
+    import jsonschema  # installed with the mcp SDK
+    import yaml
+
+    validator = jsonschema.Draft202012Validator(spec_json_schema())
+    for path in [*EXAMPLES, SPECS / "plain_telemetry.yaml", SPECS / "open_questions.yaml"]:
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text()))]
+        assert errors == [], path.name
+    mapping = yaml.safe_load((SPECS / "mapping_form.yaml").read_text())
+    mapping.update(tenancy="shared-schema", workload="read-heavy")
+    mapping["relationships"][0]["kind"] = "many-to-many"
+    assert list(validator.iter_errors(mapping)) == []
+    typo = yaml.safe_load((SPECS / "unknown_key.yaml").read_text())
+    assert list(validator.iter_errors(typo)) != []
