@@ -122,7 +122,13 @@ def _walk(node: Any) -> Iterator[Any]:
             yield from _walk(getattr(node, attr))
 
 
+_NONE = ("none", "n/a", "na", "-", "")
+
+
 def normalise_compliance(value: Any) -> Any:
+    """Known spellings (`PCI-DSS`, `SOC 2`) to one id; `none` and `[]` both mean no regime."""
+    if isinstance(value, list):
+        return [v for v in value if not (isinstance(v, str) and v.strip().lower() in _NONE)]
     if not isinstance(value, str):
         return value
     key = "-".join(value.lower().replace("_", " ").split())

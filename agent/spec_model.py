@@ -226,6 +226,10 @@ class AccessPattern(SpecModel):
     per_day: float | None = Field(None, ge=0, description="Or: executions per day.")
     kind: Literal["read", "write"] | None = Field(None, description="Default: from the SQL.")
     latency_ms: float | None = Field(None, gt=0, description="Target latency (p99), ms.")
+    params: list[Any] = Field(
+        default_factory=list,
+        description="Example values for $1, $2... (shown in reports; plans use generic plans).",
+    )
     description: str | None = None
 
     @model_validator(mode="after")
@@ -278,7 +282,9 @@ class Requirements(SpecModel):
         Literal["read-heavy", "write-heavy", "balanced"] | None, BeforeValidator(hyphenated)
     ] = None
     compliance: Annotated[
-        list[Annotated[str, BeforeValidator(normalise_compliance)]], BeforeValidator(as_list)
+        list[Annotated[str, BeforeValidator(normalise_compliance)]],
+        BeforeValidator(normalise_compliance),
+        BeforeValidator(as_list),
     ] = Field(default_factory=list, description="Regimes: " + ", ".join(COMPLIANCE_KNOWN) + ".")
     keys: Literal["identity", "uuid"] = Field(
         "identity", description="Primary keys: bigint identity (default) or uuid."

@@ -47,6 +47,7 @@ SYNONYMS: dict[str, str] = {
     "float8": "float",
     "real": "float",
     "decimal": "numeric",
+    "number": "numeric",
     "boolean": "bool",
     "timestamptz": "timestamp",
     "datetime": "timestamp",
@@ -123,6 +124,7 @@ def parse_type(text: str) -> AttributeType:
         if kind == "enum":
             values = _enum_values(inner, pos + 1)
         else:
+            kind = "varchar" if kind == "text" else kind  # string(255) is varchar(255)
             args = _numeric_args(kind, inner, pos + 1)
         pos = _skip_ws(text, close + 1)
     elif kind == "enum":

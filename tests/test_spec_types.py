@@ -78,7 +78,8 @@ def test_any_text_parses_or_fails_with_a_positioned_type_error(text: str) -> Non
         ("enum", "needs its values", 4),
         ("enum(a, a)", "appears twice", 8),
         ("numeric(3,5)", "scale must be between", 8),
-        ("text(5)", "takes no arguments", 5),
+        ("bool(5)", "takes no arguments", 5),
+        ("string(0)", "varchar takes one positive length", 7),
         ("text! uniq", "unexpected 'uniq'", 6),
         ("int default", "`default` needs a value", 4),
     ],
@@ -146,3 +147,10 @@ def test_identifiers_are_quoted_only_when_needed() -> None:
     assert quote_ident("order") == '"order"'
     assert quote_ident("user") == '"user"'
     assert quote_ident("Mixed") == '"Mixed"'
+
+
+def test_common_spellings_map_to_the_contract_types() -> None:
+    assert parse_type("string(255)!").sql_type() == "varchar(255)"
+    assert parse_type("number(10,2)").sql_type() == "numeric(10,2)"
+    assert parse_type("char(3)").sql_type() == "character(3)"
+    assert parse_type("datetime!").sql_type() == "timestamptz"
