@@ -88,10 +88,11 @@ def _entity_details(spec: Requirements, contract: Contract) -> list[Problem]:
         path: SpecPath = ("entities", index)
         table = contract.for_entity(entity.name)
         columns = set(table.column_names) if table else set()
-        for name in entity.attributes:
+        for name, attribute in entity.attributes.items():
             if not _IDENTIFIER.match(name):
                 message = f"attribute name '{name}' is not a snake_case column name"
                 problems.append(Problem((*path, "attributes", name), message, True))
+            problems += _default_problem(attribute, (*path, "attributes", name))
         for pii_index, name in enumerate(entity.pii):
             if name not in entity.attributes:
                 message = f"'{name}' is not an attribute of '{entity.name}'"
@@ -107,6 +108,30 @@ def _entity_details(spec: Requirements, contract: Contract) -> list[Problem]:
         message = "only one entity can be the tenant"
         problems.append(Problem(("entities", index, "tenant"), message))
     return problems
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+_NUMERIC_KINDS = ("int", "bigint", "smallint", "float", "money", "numeric")
+
+
+def _default_problem(attribute: Attribute, path: SpecPath) -> list[Problem]:
+    """Defaults PostgreSQL would reject: an enum label not in the list, a non-number."""
+    default = attribute.default
+    if default is None or default.endswith(")") or "::" in default:
+        return []  # an SQL expression: PostgreSQL judges it when the DDL is applied
+    literal = default.strip().strip("'")
+    kind = attribute.kind
+    if kind == "enum" and literal not in attribute.parsed.values:
+        allowed = ", ".join(attribute.parsed.values)
+        return [Problem(path, f"default '{literal}' is not one of the enum's values ({allowed})")]
+    if kind in _NUMERIC_KINDS and not attribute.parsed.is_array and not _NUMBER.match(literal):
+        return [Problem(path, f"default '{literal}' is not a number")]
+    if kind == "bool" and literal.lower() not in _BOOLEANS:
+        return [Problem(path, f"default '{literal}' is not a boolean (true or false)")]
+    return []
+
+
+_BOOLEANS = ("true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0")
 
 
 def _time_column(

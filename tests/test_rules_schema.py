@@ -19,7 +19,11 @@ from tools.sql.lint import lint_schema
 from tools.sql.parse import parse_schema
 from tools.sql.server import Scratch
 
-SPECS = [*sorted((REPO / "examples").glob("*.yaml")), *sorted((FIXTURES / "spec").glob("plain_*"))]
+SPECS = [
+    *sorted((REPO / "examples").glob("*.yaml")),
+    *sorted((FIXTURES / "spec").glob("plain_*")),
+    FIXTURES / "spec" / "edge_cases.yaml",
+]
 TODAY = date.today()
 
 # format_type() spelling of each attribute kind: written out here, independently of the code.
@@ -336,3 +340,27 @@ def test_patients_hold_phi_even_when_only_staff_fields_are_marked() -> None:
     )
     design = compile_schema(spec, today=TODAY)
     assert set(design.rls_tables) == {"technicians", "patients", "lab_orders", "results"}
+
+
+def test_edge_cases_keep_uuid_tenant_keys_and_layer_phi_on_tenant_policies(
+    scratch: Scratch,
+) -> None:
+    design = compile_schema(load_spec(FIXTURES / "spec" / "edge_cases.yaml"), today=TODAY)
+    assert [p.table for p in design.partitioning] == ["events"]
+    with apply(scratch, design) as conn:
+        found = columns(conn)
+        assert found[("orders", "organization_id")] == ("uuid", True)
+        assert found[("patients", "deleted_at")] == ("timestamp with time zone", False)
+        assert constraints(conn, "events", "u") == ["UNIQUE (unique_key, occurred_at)"]
+        policies = conn.execute(
+            "SELECT policyname, permissive FROM pg_policies WHERE tablename = 'orders' "
+            "ORDER BY policyname"
+        ).fetchall()
+        assert policies == [
+            ("phi_purpose_of_use", "RESTRICTIVE"),
+            ("tenant_isolation", "PERMISSIVE"),
+        ]
+        row = conn.execute("INSERT INTO organizations (name) VALUES ('o') RETURNING id").fetchone()
+        assert row is not None
+        conn.execute("INSERT INTO users (organization_id, email) VALUES (%s, 'a@b')", (row[0],))
+        assert conn.execute("SELECT active FROM users").fetchone() == (True,)

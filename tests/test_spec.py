@@ -311,3 +311,29 @@ def test_examples_validate_against_the_printed_json_schema() -> None:
     assert list(validator.iter_errors(mapping)) == []
     typo = yaml.safe_load((SPECS / "unknown_key.yaml").read_text())
     assert list(validator.iter_errors(typo)) != []
+
+
+def test_defaults_postgresql_would_reject_are_spec_errors() -> None:
+    data = {
+        "name": "defaults",
+        "entities": [
+            {
+                "name": "task",
+                "attributes": {
+                    "status": "enum(todo, done)! default doing",
+                    "points": "int default many",
+                    "open": "bool default maybe",
+                    "due_at": "timestamp default now()",
+                },
+            }
+        ],
+    }
+    with pytest.raises(SpecError) as caught:
+        parse_spec(data)
+    messages = {str(p["path"]): str(p["message"]) for p in caught.value.problems}
+    assert set(messages) == {
+        "entities[0].attributes.status",
+        "entities[0].attributes.points",
+        "entities[0].attributes.open",
+    }
+    assert "not one of the enum's values (todo, done)" in messages["entities[0].attributes.status"]

@@ -131,8 +131,9 @@ def apply_soft_delete(spec: Requirements, plan: SchemaPlan) -> list[str]:
         table = plan.tables.get(table_name(entity.name))
         if not wanted or table is None:
             continue
-        position = table.column_names.index("updated_at") + 1
-        table.columns.insert(position, ColumnDef("deleted_at", "timestamptz"))
+        if table.column("deleted_at") is None:  # the spec may declare it itself
+            position = table.column_names.index("updated_at") + 1
+            table.columns.insert(position, ColumnDef("deleted_at", "timestamptz"))
         table.soft_delete = True
         found.append(table.name)
     if found:

@@ -169,11 +169,11 @@ def render_default(value: str, kind: str, sql_type: str) -> str:
         text.endswith(")")
         or text.startswith(("'", "CURRENT_", "current_"))
         or "::" in text
-        or text.lower() in ("null", "now()")
+        or text.lower() in ("null", "now()", "true", "false")
     )
     if looks_like_sql:
         return text
-    if kind in _QUOTED_KINDS or sql_type.endswith("[]"):
+    if kind in _QUOTED_KINDS or sql_type.endswith("[]") or kind == "bool":
         literal = "'" + text.replace("'", "''") + "'"
         return f"{literal}::{sql_type}" if kind in ("json", "enum") else literal
     return text
