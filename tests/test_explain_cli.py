@@ -48,7 +48,7 @@ def test_explains_the_users_database_read_only(users_db: Scratch, tmp_path: Path
     # The file splits where PostgreSQL's grammar does: COMMIT and DELETE are statements
     # of their own, each refused by name, while the SELECT before them plans.
     assert plans["smuggle"]["error"] is None
-    assert "only SELECT" in plans["q2"]["error"] and "only SELECT" in plans["q3"]["error"]
+    assert "only SELECT" in plans["q3"]["error"] and "only SELECT" in plans["q4"]["error"]
     assert "DELETE inside a query" in plans["wipe"]["error"]
     with connect(users_db.dsn) as conn:
         counts = conn.execute(
