@@ -147,9 +147,14 @@ def test_join_column_finding_becomes_an_index_rewrite() -> None:
 
 def _advice(ddl: str, table: str) -> IndexAdvice:
     return IndexAdvice(
-        ddl=ddl, table=table, kind="btree", queries=["q"], cost_before=100.0, cost_after=5.0,
+        ddl=ddl,
+        table=table,
+        kind="btree",
+        queries=["q"],
+        cost_before=100.0,
+        cost_after=5.0,
         size_bytes=8192,
-    )  # fmt: skip
+    )
 
 
 def test_index_plan_reuses_the_advisors_index_and_rejects_what_the_gate_refused() -> None:
@@ -160,7 +165,7 @@ def test_index_plan_reuses_the_advisors_index_and_rejects_what_the_gate_refused(
         ],
         method="built",
         budget_bytes=1 << 20,
-    )  # fmt: skip
+    )
     rewrite = QueryRewrite(
         query="q",
         problem="missing-join-index",

@@ -89,8 +89,9 @@ def test_spec_volumes_and_growth_size_an_existing_telemetry_schema(
     assert readings.rows_now == 13_000_000_000 and readings.rows_36m < 13_000_000_000 * 4
     plans = {p.table: p for p in pkg.scaling.partitioning}
     assert plans["readings"].retention == "90 days"
-    assert pkg.current is not None and pkg.current.table("readings") is not None
-    assert pkg.current.table("readings").entity == "reading"  # type: ignore[union-attr]
+    assert pkg.current is not None
+    current = pkg.current.table("readings")
+    assert current is not None and current.entity == "reading"
 
 
 def test_scale_gate_names_unsized_tables_and_unplanned_partitions(
