@@ -62,7 +62,8 @@ def test_tracker_changes_are_named(tracker_plan: MigrationPlan) -> None:
     assert ("index", "dropped", "tasks_title_idx") in changes
     assert ("table", "added", "comments") in changes
     assert ("table", "changed", "tasks") in changes  # row-level security enabled
-    assert ("trigger", "added", "users_audit on users") in changes
+    assert ("trigger", "added", "tasks_set_updated_at on tasks") in changes
+    assert ("policy", "added", "tenant_isolation on tasks") in changes
 
 
 def test_steps_are_ordered_expand_backfill_contract(tracker_plan: MigrationPlan) -> None:
