@@ -26,7 +26,10 @@ def check_mode_inputs(request: DesignRequest) -> None:
     """Refuse a request that lacks what its mode needs, naming the option that supplies it."""
     mode, has_spec = request.mode, request.spec is not None or bool(request.text)
     if mode in FROM_SCHEMA and not request.current_schema:
-        raise InputError(f"--mode {mode} needs the current schema: give --schema FILE|FOLDER")
+        raise InputError(
+            f"--mode {mode} needs the current schema: give --schema FILE|FOLDER "
+            "(`current_schema` over HTTP)"
+        )
     if mode not in FROM_SCHEMA and request.current_schema:
         raise InputError(f"--schema is for --mode optimize, migrate or scale, not {mode}")
     if request.target_schema and mode != "migrate":
@@ -34,13 +37,14 @@ def check_mode_inputs(request: DesignRequest) -> None:
     if mode == "migrate" and not has_spec and not request.target_schema:
         raise InputError(
             "--mode migrate needs a target: a SPEC the new schema must meet, "
-            "or --target-schema FILE|FOLDER"
+            "or --target-schema FILE|FOLDER (`target_schema` over HTTP)"
         )
     if mode not in SPEC_OPTIONAL and mode != "migrate" and not has_spec:
         raise InputError(f"--mode {mode} needs a SPEC file (or free text with --brain anthropic)")
     if mode == "optimize" and not request.workload and not _patterns(request):
         raise InputError(
-            "--mode optimize needs a workload: give --workload FILE, or a SPEC with access_patterns"
+            "--mode optimize needs a workload: give --workload FILE (`workload` over HTTP), "
+            "or a SPEC with access_patterns"
         )
 
 
