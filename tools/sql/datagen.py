@@ -21,6 +21,7 @@ from tools.sql.model import Schema, Table
 from tools.sql.server import Conn, Scratch, connect
 
 DEFAULT_ROWS = 1000
+MIN_SAMPLE_ROWS = 1000
 
 _FOREIGN_KEYS = """
 SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), confrelid::regclass::text,
@@ -30,7 +31,8 @@ SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), confrelid::
              JOIN pg_attribute ON attrelid = confrelid AND attnum = k.n ORDER BY k.i),
        (SELECT bool_and(attnotnull) FROM pg_attribute
          WHERE attrelid = conrelid AND attnum = ANY(conkey))
-FROM pg_constraint WHERE contype = 'f' AND connamespace::regnamespace::text NOT LIKE 'pg_%'
+FROM pg_constraint WHERE contype = 'f' AND conparentid = 0
+  AND connamespace::regnamespace::text NOT LIKE 'pg_%'
 ORDER BY conrelid::regclass::text, conname
 """
 _REPAIR_ROUNDS = 5
@@ -65,7 +67,12 @@ class DataReport(BaseModel):
 def row_targets(
     schema: Schema, rows: Mapping[str, int], cap: int, default_rows: int = DEFAULT_ROWS
 ) -> tuple[dict[str, int], dict[str, int], float]:
-    """(stated, to load, factor): volumes past `cap` shrink together, ratios kept."""
+    """(stated, to load, factor): volumes past `cap` shrink together, ratios kept.
+
+    A shrunk table keeps at least `MIN_SAMPLE_ROWS` (or all its stated rows): a plan's
+    choice follows a key's selectivity, and a parent scaled down to a handful of rows would
+    make `WHERE parent_id = $1` look like it reads half the child table.
+    """
     unknown = sorted(set(rows) - set(schema.tables))
     if unknown:
         known = ", ".join(sorted(schema.tables)) or "none"
@@ -73,7 +80,10 @@ def row_targets(
     stated = {name: int(rows.get(name, default_rows)) for name in _loadable(schema)}
     largest = max(stated.values(), default=0)
     factor = min(1.0, cap / largest) if largest else 1.0
-    target = {name: max(1, round(count * factor)) if count else 0 for name, count in stated.items()}
+    target = {
+        name: max(min(count, MIN_SAMPLE_ROWS), round(count * factor)) if count else 0
+        for name, count in stated.items()
+    }
     return stated, target, factor
 
 
@@ -94,14 +104,26 @@ def generate_data(
         foreign_keys = [ForeignKeyDef(*row) for row in conn.execute(_FOREIGN_KEYS).fetchall()]
         for fk in foreign_keys:
             conn.execute(f"ALTER TABLE {fk.table} DROP CONSTRAINT {ident(fk.name)}")
-        for table in dependency_order(schema):
-            report.tables.append(_load(conn, generator, table, stated[table.name], report))
+        tables = dependency_order(schema)
+        # Sample rows are not changes to audit or stamp: user triggers (audit logs,
+        # updated_at) would only slow the load down, several-fold for row-level ones.
+        _set_triggers(conn, tables, "DISABLE")
+        try:
+            for table in tables:
+                report.tables.append(_load(conn, generator, table, stated[table.name], report))
+        finally:
+            _set_triggers(conn, tables, "ENABLE")
         _repair_orphans(conn, foreign_keys, report)
         for fk in foreign_keys:
             _restore(conn, fk, report)
         conn.execute("ANALYZE")
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _set_triggers(conn: Conn, tables: list[Table], action: str) -> None:
+    for table in tables:
+        conn.execute(f"ALTER TABLE {ident(table.name)} {action} TRIGGER USER")
 
 
 def _load(
@@ -203,6 +225,7 @@ def _sampling_note(stated: dict[str, int], target: dict[str, int], factor: float
     largest = max(stated, key=lambda name: stated[name])
     return (
         f"sampled down: stated volumes exceed the cap, so every table was loaded at "
-        f"{factor:.4g} of its stated rows (ratios kept); {largest}: "
-        f"{stated[largest]:,} stated, {target[largest]:,} loaded"
+        f"{factor:.4g} of its stated rows (ratios kept), but never below "
+        f"{MIN_SAMPLE_ROWS:,} rows (or all of a smaller table) so key selectivity stays "
+        f"realistic; {largest}: {stated[largest]:,} stated, {target[largest]:,} loaded"
     )
