@@ -16,6 +16,7 @@ import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import InputError
+from tools.sql.datagen_partitions import partition_windows
 from tools.sql.datagen_table import TableGenerator, ident
 from tools.sql.model import Schema, Table
 from tools.sql.server import Conn, Scratch, connect
@@ -99,8 +100,8 @@ def generate_data(
     started = time.perf_counter()
     stated, target, factor = row_targets(schema, rows or {}, cap, default_rows)
     report = DataReport(factor=factor, sampling_note=_sampling_note(stated, target, factor))
-    generator = TableGenerator(schema, target, seed)
     with connect(scratch.dsn, autocommit=True) as conn:
+        generator = TableGenerator(schema, target, seed, partition_windows(conn))
         foreign_keys = [ForeignKeyDef(*row) for row in conn.execute(_FOREIGN_KEYS).fetchall()]
         for fk in foreign_keys:
             conn.execute(f"ALTER TABLE {fk.table} DROP CONSTRAINT {ident(fk.name)}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from psycopg import sql
 
 from tools.sql.datagen_checks import CheckRules, derive_rules
+from tools.sql.datagen_partitions import Window, window_expr
 from tools.sql.datagen_values import (
     Gen,
     canonical,
@@ -23,6 +24,7 @@ from tools.sql.datagen_values import (
 )
 from tools.sql.model import Column, ForeignKey, Schema, Table
 
+_MOMENTS = frozenset({"timestamptz", "timestamp", "date"})
 _MOSTLY_NULL = ("deleted", "archived", "cancel", "ended", "closed", "removed")
 
 
@@ -45,8 +47,15 @@ def ident(name: str) -> str:
 class TableGenerator:
     """Builds value templates per table, memoised, so children can derive parent keys."""
 
-    def __init__(self, schema: Schema, rows: dict[str, int], seed: int) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        rows: dict[str, int],
+        seed: int,
+        windows: dict[str, Window] | None = None,
+    ) -> None:
         self.schema, self.rows, self.seed = schema, rows, seed
+        self.windows = windows or {}
         # Tables whose rows an underived CHECK filters: children pick from loaded keys.
         self.filtered = {t.name for t in schema.tables.values() if derive_rules(t).unsupported}
         self.not_null_filters: dict[str, list[str]] = {}
@@ -101,6 +110,9 @@ class TableGenerator:
         if fk is not None:
             return self._fk_value(table, column, fk)
         gen = self._gen(table, column, column.name in _unique_columns(table), derive_rules(table))
+        window = self.windows.get(table.name)
+        if window is not None and window.column == column.name and gen.base in _MOMENTS:
+            return window_expr(window, gen.base, uniform(gen.salt))
         earlier = table.column(gen.rule.after) if gen.rule and gen.rule.after else None
         if earlier is not None:
             start = self.column_template(table, earlier)
