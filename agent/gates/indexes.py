@@ -42,7 +42,8 @@ def check_indexes(state: DesignState, ctx: RunContext) -> list[Verdict]:
         built = _build(plan, scratch)
         after = explain_queries(scratch.dsn, queries)
         payoff = _pay_off(plan, scratch, queries, after)
-    plans = [_pattern_plan(p, before.get(p.name), schema, large) for p in after]
+        empty = _empty_relations(scratch)
+    plans = [_pattern_plan(p, before.get(p.name), schema, large, empty) for p in after]
     indexed = _indexed_verdict(plans)
     indexed.notes += [n for n in (data.sampling_note,) if n] + data.notes
     indexed.update = {"plans": plans}
@@ -119,11 +120,25 @@ def _gains(
     return gained
 
 
+def _empty_relations(scratch: Scratch) -> set[str]:
+    """Relations without sample rows, such as a default partition kept empty by design."""
+    with connect(scratch.dsn) as conn:
+        rows = conn.execute(
+            "SELECT oid::regclass::text FROM pg_class WHERE relkind = 'r' AND reltuples <= 0 "
+            "AND relnamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema')"
+        ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
 def _pattern_plan(
-    plan: QueryPlan, before: QueryPlan | None, schema: Schema, large: set[str]
+    plan: QueryPlan, before: QueryPlan | None, schema: Schema, large: set[str], empty: set[str]
 ) -> PatternPlan:
     tables = {_parent(schema, s.relation) for s in plan.scans if s.relation}
-    seq = {_parent(schema, s.relation) for s in plan.scans if s.relation and s.node in SEQ_SCANS}
+    seq = {
+        _parent(schema, s.relation)
+        for s in plan.scans
+        if s.relation and s.node in SEQ_SCANS and s.relation not in empty
+    }
     return PatternPlan(
         pattern=plan.name,
         total_cost=plan.total_cost or 0.0,
