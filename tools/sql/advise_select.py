@@ -46,14 +46,39 @@ def select_indexes(
             selection.serves[i] = helped
     whatif.focus(selection.serves)
     try:
-        for _ in range(ROUNDS):
-            added = _greedy(whatif, selection, weights, budget, min_gain)
-            removed = _prune(whatif, pool, selection, min_gain)
-            if not added or not removed:
-                break
+        tries = [_search(whatif, pool, selection, weights, budget, min_gain, per_byte=per_byte)
+                 for per_byte in (True, False)]  # fmt: skip
+        return min(tries, key=lambda sel: _workload(whatif, sel, weights))
     finally:
         whatif.focus(None)
+
+
+def _search(
+    whatif: WhatIf,
+    pool: Sequence[Candidate],
+    start: Selection,
+    weights: Sequence[float],
+    budget: int,
+    min_gain: float,
+    per_byte: bool,
+) -> Selection:
+    """One greedy search: by saving per byte, or by saving alone.
+
+    Per byte is the rule; by saving alone catches the big index worth most of a budget
+    that many small ones would otherwise crowd out. The cheaper workload wins.
+    """
+    selection = Selection(base=start.base, serves=start.serves)
+    for _ in range(ROUNDS):
+        added = _greedy(whatif, selection, weights, budget, min_gain, per_byte)
+        removed = _prune(whatif, pool, selection, min_gain)
+        if not added or not removed:
+            break
     return selection
+
+
+def _workload(whatif: WhatIf, sel: Selection, weights: Sequence[float]) -> float:
+    chosen = frozenset(sel.chosen)
+    return sum(w * whatif.cost(q, chosen) for q, w in enumerate(weights))
 
 
 def select_within_budget(
@@ -88,7 +113,12 @@ def _saving(whatif: WhatIf, sel: Selection, i: int) -> float:
 
 
 def _greedy(
-    whatif: WhatIf, sel: Selection, weights: Sequence[float], budget: int, min_gain: float
+    whatif: WhatIf,
+    sel: Selection,
+    weights: Sequence[float],
+    budget: int,
+    min_gain: float,
+    per_byte: bool = True,
 ) -> bool:
     added = False
     while True:
@@ -104,7 +134,7 @@ def _greedy(
                 now, then = whatif.cost(q, chosen), whatif.cost(q, chosen | {i})
                 if then < now * (1 - min_gain):
                     gain += weights[q] * (now - then)
-            ratio = gain / max(whatif.sizes[i], MIN_PAGE)
+            ratio = gain / max(whatif.sizes[i], MIN_PAGE) if per_byte else gain
             if ratio > best_ratio:
                 best, best_ratio = i, ratio
         if best is None:
