@@ -44,6 +44,16 @@ class CheckDef:
     arg: TypeAdapter[Any] | None
     doc: str
 
+    @property
+    def usage(self) -> str:
+        """How a case writes it: `- ddl_applies`, `- adrs_min: N`, `- tables: [a, b]`."""
+        if self.arg is None:
+            return f"- {self.name}"
+        kind = self.arg.json_schema().get("type")
+        hint = {"array": "[a, b, ...]", "object": "{key: value, ...}", "integer": "N"}
+        hint["string"] = "NAME"
+        return f"- {self.name}: {hint.get(str(kind), 'VALUE')}"
+
     def validate(self, raw: Any) -> Any:
         """The argument as the check wants it; `ValueError` or pydantic's error if not."""
         if self.arg is None:
@@ -65,7 +75,7 @@ def check(name: str, arg: Any = None) -> Callable[[CheckFn], CheckFn]:
         if name in CHECKS:
             raise ValueError(f"check {name!r} registered twice")
         adapter = TypeAdapter(arg) if arg is not None else None
-        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        doc = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())  # first paragraph
         CHECKS[name] = CheckDef(name=name, fn=fn, arg=adapter, doc=doc)
         return fn
 

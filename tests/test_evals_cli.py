@@ -146,3 +146,16 @@ def test_unreachable_postgres_exits_3(tmp_path: Path) -> None:
     )
     assert done.returncode == 3
     assert "cannot connect to PostgreSQL" in done.stderr
+
+
+def test_list_checks_teaches_each_check_and_its_argument(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = dbarch_here(monkeypatch, capsys, "--list-checks")
+    assert code == 0
+    lines = out.splitlines()
+    assert "- ddl_applies" in lines and "- adrs_min: N" in lines
+    assert "- tables: [a, b, ...]" in lines and "- technology: NAME" in lines
+    assert "- column_type: {key: value, ...}" in lines
+    position = lines.index("- rls: [a, b, ...]")
+    assert "row-level security enabled and at least one policy" in lines[position + 1]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 HELP = """Score a brain on eval cases: run each case's spec through the engine and grade the package.
 
-PATHS are case files or folders of them (default: the built-in suite in evals/cases/). A case names a spec (inline or spec_file), a mode and the checks it expects: ddl_applies, lint_clean, patterns_indexed, adrs_min: N, tables: [...], columns: [...], column_type: {table.column: type}, partitioned: [...], rls: [...], technology: relational, alternatives: [...], no_eav, mentions: [...], erd_complete, indexes_pay_off, gates_passed. An unknown check or a bad argument is reported with its file, line and column before anything runs.
+PATHS are case files or folders of them (default: the built-in suite in evals/cases/). A case names a spec (inline `spec:` or `spec_file:`), a mode, the inputs of the modes that start from a schema (schema_file, target_schema_file, workload_file, rows) and the checks it expects (`dbarch eval --list-checks` shows them all). An unknown check or a bad argument is reported with its file, line and column before anything runs.
 
 Cases run concurrently up to --jobs, each with its own checkpoint home. With --brain anthropic the rules brain runs the same cases as the baseline (--no-baseline skips it).
 
@@ -66,6 +66,9 @@ def eval_command(
     min_pass: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Exit 1 when the pass rate is below this.")
     ] = 0.9,
+    list_checks: Annotated[
+        bool, typer.Option("--list-checks", help="Print the checks a case may expect, and exit.")
+    ] = False,
     baseline: Annotated[
         bool | None,
         typer.Option(
@@ -79,6 +82,8 @@ def eval_command(
     from evals.report import render
     from evals.runner import run_cases
 
+    if list_checks:
+        return _list_checks()
     with_baseline = brain is Brain.anthropic if baseline is None else baseline
     if with_baseline and brain is Brain.rules:
         raise InputError("--baseline compares another brain with the rules brain; drop it")
@@ -95,6 +100,14 @@ def eval_command(
         folder = _write(report, out, force)
         typer.echo(f"eval report and packages written to {folder}", err=True)
     return exits.OK if report.pass_rate >= min_pass else exits.FINDINGS
+
+
+def _list_checks() -> int:
+    from evals.checks import CHECKS
+
+    for name in sorted(CHECKS):
+        typer.echo(f"{CHECKS[name].usage}\n      {CHECKS[name].doc}")
+    return exits.OK
 
 
 def _progress(brain: str) -> Callable[[CaseResult], None]:
