@@ -79,13 +79,23 @@ def test_tricky_constraints_are_all_honoured(scratch: Scratch) -> None:
 
 def test_volumes_past_the_cap_are_sampled_with_ratios_kept(scratch: Scratch) -> None:
     schema = _apply("shop.sql", scratch)
-    rows = {"customers": 100_000, "products": 1_000, "orders": 2_000_000, "order_items": 0}
-    report = generate_data(schema, scratch, rows, cap=20_000)
+    rows = {"customers": 1_000_000, "products": 1_000, "orders": 2_000_000, "order_items": 0}
+    report = generate_data(schema, scratch, rows, cap=40_000)
     loaded = {t.table: t.loaded for t in report.tables}
     # orders and customers shrink by the same factor; products keep the selectivity floor
-    assert loaded == {"customers": 1000, "products": 1000, "orders": 20_000, "order_items": 0}
-    assert report.factor == pytest.approx(0.01)
+    assert loaded == {"customers": 20_000, "products": 1_000, "orders": 40_000, "order_items": 0}
+    assert report.factor == pytest.approx(0.02)
     assert report.sampling_note is not None and "2,000,000 stated" in report.sampling_note
+
+
+def test_shrunk_tables_keep_a_floor_for_realistic_selectivity() -> None:
+    schema = parse_schema(WORKLOAD / "shop.sql")
+    rows = {"customers": 150_000, "products": 5_000, "orders": 10_000_000, "order_items": 0}
+    _, target, factor = row_targets(schema, rows, cap=100_000)
+    assert factor == pytest.approx(0.01)
+    assert target["orders"] == 100_000
+    assert target["customers"] == 20_000  # a large table: 1,500 would be hashed, not probed
+    assert target["products"] == 1_000  # 50 rows would make product_id = $1 read 2% of rows
 
 
 def test_unknown_table_in_row_counts_is_named() -> None:

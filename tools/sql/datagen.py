@@ -22,7 +22,9 @@ from tools.sql.model import Schema, Table
 from tools.sql.server import Conn, Scratch, connect
 
 DEFAULT_ROWS = 1000
-MIN_SAMPLE_ROWS = 1000
+MIN_SAMPLE_ROWS = 1_000
+MIN_LARGE_SAMPLE_ROWS = 20_000
+LARGE_TABLE_ROWS = 100_000
 
 _FOREIGN_KEYS = """
 SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), confrelid::regclass::text,
@@ -72,7 +74,9 @@ def row_targets(
 
     A shrunk table keeps at least `MIN_SAMPLE_ROWS` (or all its stated rows): a plan's
     choice follows a key's selectivity, and a parent scaled down to a handful of rows would
-    make `WHERE parent_id = $1` look like it reads half the child table.
+    make `WHERE parent_id = $1` look like it reads half the child table. A large table keeps
+    `MIN_LARGE_SAMPLE_ROWS`: shrunk to a few pages, a join would rather hash it whole than
+    probe its key index, which it never would at the stated volume.
     """
     unknown = sorted(set(rows) - set(schema.tables))
     if unknown:
@@ -82,7 +86,7 @@ def row_targets(
     largest = max(stated.values(), default=0)
     factor = min(1.0, cap / largest) if largest else 1.0
     target = {
-        name: max(min(count, MIN_SAMPLE_ROWS), round(count * factor)) if count else 0
+        name: max(_floor(count), round(count * factor)) if count else 0
         for name, count in stated.items()
     }
     return stated, target, factor
@@ -220,6 +224,10 @@ def dependency_order(schema: Schema) -> list[Table]:
     return ordered
 
 
+def _floor(stated: int) -> int:
+    return min(stated, MIN_LARGE_SAMPLE_ROWS if stated >= LARGE_TABLE_ROWS else MIN_SAMPLE_ROWS)
+
+
 def _sampling_note(stated: dict[str, int], target: dict[str, int], factor: float) -> str | None:
     if factor >= 1.0:
         return None
@@ -227,6 +235,8 @@ def _sampling_note(stated: dict[str, int], target: dict[str, int], factor: float
     return (
         f"sampled down: stated volumes exceed the cap, so every table was loaded at "
         f"{factor:.4g} of its stated rows (ratios kept), but never below "
-        f"{MIN_SAMPLE_ROWS:,} rows (or all of a smaller table) so key selectivity stays "
-        f"realistic; {largest}: {stated[largest]:,} stated, {target[largest]:,} loaded"
+        f"{MIN_SAMPLE_ROWS:,} rows ({MIN_LARGE_SAMPLE_ROWS:,} for a table stated at "
+        f"{LARGE_TABLE_ROWS:,} or more; all of a smaller one) so that key selectivity and "
+        f"join choices stay realistic; {largest}: {stated[largest]:,} stated, "
+        f"{target[largest]:,} loaded"
     )
