@@ -25,9 +25,7 @@ def test_schemas_are_generated_from_the_input_models(pg: PgServer, tmp_path: Pat
     assert "additionalProperties" in schemas["explain_queries"]["input_schema"]
 
 
-def test_explain_tool_plans_on_sample_data_and_names_failures(
-    pg: PgServer, tmp_path: Path
-) -> None:
+def test_explain_tool_plans_on_sample_data_and_names_failures(pg: PgServer, tmp_path: Path) -> None:
     queries = "-- name: by customer\nSELECT id FROM orders WHERE customer_id = $1;\n"
     queries += "-- name: broken\nSELECT nope FROM orders;"
     args = {"schema": (WORKLOAD / "shop.sql").read_text(), "queries": queries}
