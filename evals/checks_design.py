@@ -8,11 +8,8 @@ from typing import Annotated
 from pydantic import Field
 
 from agent.stages import REWRITTEN, IndexRecommendation
-from evals.checks_schema import listing
-from evals.registry import Grade, bad, check, ok
+from evals.registry import Grade, NonEmpty, all_found, bad, check, listing, ok
 from evals.subject import Subject
-
-NonEmpty = Annotated[list[str], Field(min_length=1)]
 
 
 @check("patterns_indexed")
@@ -110,10 +107,8 @@ def alternatives(subject: Subject, expected: list[str]) -> Grade:
         return bad("the package has no technology decision")
     weighed = {a.category.lower() for a in tech.alternatives}
     weighed |= {a.product.lower() for a in tech.alternatives}
-    missing = [name for name in expected if name.lower() not in weighed]
-    if missing:
-        return bad(f"not weighed: {listing(missing)}")
-    return ok(f"weighed {len(tech.alternatives)} alternatives")
+    passed = f"weighed {len(tech.alternatives)} alternatives"
+    return all_found(expected, lambda n: n.lower() in weighed, "not weighed", passed)
 
 
 @check("adrs_min", Annotated[int, Field(ge=1)])
@@ -129,7 +124,5 @@ def adrs_min(subject: Subject, minimum: int) -> Grade:
 def mentions(subject: Subject, words: list[str]) -> Grade:
     """The rendered report mentions each word (case-insensitive; `replica` finds replicas)."""
     text = subject.report().lower()
-    missing = [word for word in words if word.lower() not in text]
-    if missing:
-        return bad(f"the report does not mention: {listing(missing)}")
-    return ok(f"the report mentions all {len(words)} words")
+    missing, passed = "the report does not mention", f"the report mentions all {len(words)} words"
+    return all_found(words, lambda word: word.lower() in text, missing, passed)

@@ -8,11 +8,9 @@ from typing import Annotated
 from pydantic import Field
 
 from agent.stages import OptimizationReport, Phase
-from evals.checks_schema import listing
-from evals.registry import Grade, bad, check, ok
+from evals.registry import Grade, NonEmpty, all_found, bad, check, listing, ok
 from evals.subject import Subject
 
-NonEmpty = Annotated[list[str], Field(min_length=1)]
 _PHASES: tuple[Phase, ...] = ("expand", "backfill", "contract")
 
 
@@ -30,10 +28,8 @@ def finds(subject: Subject, rules: list[str]) -> Grade:
     found = {item.rule for item in review.lint}
     found |= {f.rule for query in review.queries for f in query.findings}
     found |= {rewrite.problem for rewrite in review.rewrites}
-    missing = [rule for rule in rules if rule not in found]
-    if missing:
-        return bad(f"not reported: {listing(missing)}")
-    return ok(f"all {len(rules)} problems reported")
+    passed = f"all {len(rules)} problems reported"
+    return all_found(rules, found.__contains__, "not reported", passed)
 
 
 @check("queries_cheaper", NonEmpty)
@@ -76,10 +72,8 @@ def sized(subject: Subject, tables: list[str]) -> Grade:
     if plan is None:
         return bad("the package has no scaling plan")
     known = {size.table for size in plan.sizes}
-    missing = [table for table in tables if table not in known]
-    if missing:
-        return bad(f"no size estimate for: {listing(missing)}")
-    return ok(f"all {len(tables)} tables sized")
+    passed = f"all {len(tables)} tables sized"
+    return all_found(tables, known.__contains__, "no size estimate for", passed)
 
 
 @check("migration_online")
@@ -107,7 +101,5 @@ def migration_changes(subject: Subject, names: list[str]) -> Grade:
     if plan is None:
         return bad("the package has no migration plan")
     changed = {change.name for change in plan.changes}
-    missing = [name for name in names if name not in changed]
-    if missing:
-        return bad(f"not changed: {listing(missing)}")
-    return ok(f"all {len(names)} changes planned")
+    passed = f"all {len(names)} changes planned"
+    return all_found(names, changed.__contains__, "not changed", passed)

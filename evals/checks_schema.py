@@ -7,20 +7,13 @@ import re
 
 import pglast
 
-from evals.registry import Grade, bad, check, ok
+from evals.registry import Grade, all_found, bad, check, listing, ok
 from evals.subject import Subject
 from tools.sql.lint import lint_schema
 from tools.sql.model import Column, Schema, Table
 from tools.sql.parse import parse_schema
 from tools.sql.rules import Finding
 from tools.sql.validate import validate_schema
-
-_SHOWN = 5  # failures named in a detail before "... and N more"
-
-
-def listing(items: list[str]) -> str:
-    shown = ", ".join(items[:_SHOWN])
-    return shown + (f" ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
 
 
 @check("ddl_applies")
@@ -73,20 +66,16 @@ def no_eav(subject: Subject, arg: None) -> Grade:
 def tables(subject: Subject, names: list[str]) -> Grade:
     """Every named table exists in the DDL."""
     schema = subject.schema()
-    missing = [name for name in names if schema.table(name) is None]
-    if missing:
-        return bad(f"missing table(s): {listing(missing)}")
-    return ok(f"all {len(names)} tables present")
+    present = f"all {len(names)} tables present"
+    return all_found(names, lambda n: schema.table(n) is not None, "missing table(s)", present)
 
 
 @check("columns", list[str])
 def columns(subject: Subject, names: list[str]) -> Grade:
     """Every named `table.column` exists in the DDL."""
     schema = subject.schema()
-    missing = [name for name in names if _column(schema, name) is None]
-    if missing:
-        return bad(f"missing column(s): {listing(missing)}")
-    return ok(f"all {len(names)} columns present")
+    present = f"all {len(names)} columns present"
+    return all_found(names, lambda n: _column(schema, n) is not None, "missing column(s)", present)
 
 
 def _column(schema: Schema, dotted: str) -> Column | None:
@@ -182,7 +171,5 @@ def erd_complete(subject: Subject, arg: None) -> Grade:
     drawn = {m.group("name") for m in _ERD_ENTITY.finditer(erd)}
     schema = subject.schema()
     wanted = [t.name for t in schema.tables.values() if t.partition_of is None]
-    missing = [name for name in wanted if name not in drawn]
-    if missing:
-        return bad(f"table(s) missing from the ERD: {listing(missing)}")
-    return ok(f"all {len(wanted)} tables drawn")
+    missing = "table(s) missing from the ERD"
+    return all_found(wanted, drawn.__contains__, missing, f"all {len(wanted)} tables drawn")

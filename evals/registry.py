@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 if TYPE_CHECKING:
     from evals.subject import Subject
@@ -32,7 +32,22 @@ def bad(detail: str) -> Grade:
     return Grade(False, detail)
 
 
+_SHOWN = 5  # failures named in a detail before "... and N more"
+
+
+def listing(items: list[str]) -> str:
+    shown = ", ".join(items[:_SHOWN])
+    return shown + (f" ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
+
+
+def all_found(wanted: list[str], found: Callable[[str], bool], missing: str, passed: str) -> Grade:
+    """The shape most checks share: every wanted name is found, else the missing ones."""
+    absent = [name for name in wanted if not found(name)]
+    return bad(f"{missing}: {listing(absent)}") if absent else ok(passed)
+
+
 CheckFn = Callable[["Subject", Any], Grade]
+NonEmpty = Annotated[list[str], Field(min_length=1)]  # an argument naming at least one thing
 
 
 @dataclass(frozen=True)
