@@ -67,7 +67,7 @@ def _build(plan: IndexPlan, scratch: Scratch) -> Verdict:
                 )
                 continue
             try:
-                conn.execute(rec.ddl)  # type: ignore[arg-type]  # model-written DDL, sandbox role
+                conn.execute(rec.ddl)  # written by a brain; runs as the sandbox role
             except psycopg.Error as exc:
                 verdict.findings.append(
                     fail("index_ddl_applies", f"{rec.ddl.strip()}: {exc}".strip(), table=rec.table)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from langgraph.runtime import Runtime
 
@@ -11,7 +11,15 @@ from agent.context import RunContext
 from agent.stages import TechnologyDecision
 from agent.state import DesignState
 
-NodeFn = Callable[[DesignState, Runtime[RunContext]], Awaitable[dict[str, Any]]]
+
+class NodeFn(Protocol):
+    """A graph node as LangGraph calls it: the state, and the run context by keyword."""
+
+    def __call__(
+        self, state: DesignState, *, runtime: Runtime[RunContext]
+    ) -> Awaitable[dict[str, Any]]: ...
+
+
 StageBody = Callable[[DesignState, RunContext], Awaitable[dict[str, Any]]]
 
 

@@ -25,6 +25,7 @@ from tools.sql.validate import apply_statements
 SAMPLE_PREFIX = "dbarch_sample_"
 KEEP_SAMPLES = 8
 
+
 def _generator_fingerprint() -> str:
     """Templates from an older data generator are not reused: its code is part of the key."""
     from pathlib import Path
