@@ -86,6 +86,17 @@ def analyze_applied(
     left out of the advice; the others are still planned and advised.
     """
     data = generate_data(schema, scratch, rows or {}, cap=cap)
+    return analyze_loaded(queries, scratch, data, budget_bytes, advise_indexes)
+
+
+def analyze_loaded(
+    queries: Sequence[WorkloadQuery],
+    scratch: Scratch,
+    data: DataReport,
+    budget_bytes: int | None = None,
+    advise_indexes: bool = True,
+) -> WorkloadReport:
+    """Plan and advise on a scratch database already filled (e.g. a cached sample's clone)."""
     report = WorkloadReport(sampling_note=data.sampling_note, data=data)
     report.notes = data.notes + data.failures
     report.plans = explain_queries(scratch.dsn, queries)

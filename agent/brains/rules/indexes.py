@@ -19,8 +19,9 @@ from agent.stages import GateFinding, IndexPlan, IndexRecommendation, RejectedIn
 from agent.volumes import pattern_queries, stated_rows
 from tools.sql.advise import IndexAdvice
 from tools.sql.parse import parse_schema
+from tools.sql.samples import sample_database
 from tools.sql.server import PgServer
-from tools.sql.workload_report import analyze_workload
+from tools.sql.workload_report import analyze_loaded
 
 RETRY_BUDGET_FACTOR = 4
 
@@ -36,11 +37,15 @@ def plan_indexes(
         return IndexPlan(notes=["no access patterns: only the schema's key and FK indexes"])
     schema = parse_schema(design.ddl, file="schema.sql")
     rows = {t: n for t, n in stated_rows(spec).items() if t in schema.tables}
-    report = analyze_workload(schema, pattern_queries(spec), pg, rows, cap=cap)
-    budget = report.budget_bytes
+    queries = pattern_queries(spec)
+    # The same cached sample the index gate will plan on: one load serves both.
+    with sample_database(pg, schema, rows, cap) as (scratch, data):
+        report = analyze_loaded(queries, scratch, data)
     if any(f.gate == "patterns_indexed" for f in findings):
-        budget *= RETRY_BUDGET_FACTOR
-        report = analyze_workload(schema, pattern_queries(spec), pg, rows, budget, cap)
+        with sample_database(pg, schema, rows, cap) as (scratch, data):
+            report = analyze_loaded(
+                queries, scratch, data, report.budget_bytes * RETRY_BUDGET_FACTOR
+            )
     useless = {f.message.split()[1] for f in findings if f.gate == "indexes_pay_off"}
     kept = [a for a in report.index_advice if _name(a.ddl) not in useless]
     return IndexPlan(
