@@ -31,7 +31,7 @@ def _root() -> None:
 
 
 # Command name -> the module under agent.cli that registers it (its `register(app)`).
-COMMANDS = ("design", "review", "explain", "personas", "spec", "eval", "serve", "mcp")
+COMMANDS = ("design", "review", "explain", "chat", "personas", "spec", "eval", "serve", "mcp")
 
 
 def _register(argv: Sequence[str] | None = None) -> None:
