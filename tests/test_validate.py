@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -245,3 +246,22 @@ def test_comments_on_extensions_the_sandbox_cannot_own_are_skipped(pg: PgServer)
     assert [(s.line, s.reason) for s in result.skipped] == [
         (2, "comment on extension plpgsql, which the sandbox role does not own")
     ]
+
+
+def test_a_statement_that_lifts_its_own_timeout_is_still_cancelled(
+    pg: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tools.sql.applier as applier
+
+    monkeypatch.setattr(applier, "WATCHDOG_SECONDS", 1.0)
+    sql = (
+        "SELECT set_config('statement_timeout', '0', false);\n"
+        "CREATE TABLE t (id int PRIMARY KEY);\n"
+        "SELECT pg_sleep(60);\n"
+    )
+    started = time.perf_counter()
+    result = validate_schema(parse_schema(sql), pg)
+    assert time.perf_counter() - started < 20
+    assert not result.valid
+    assert [e.line for e in result.errors] == [3]
+    assert "cancel" in result.errors[0].message

@@ -14,6 +14,7 @@ which never runs user text: it runs a CREATE EXTENSION we rebuild from the parse
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -51,6 +52,7 @@ TRUSTED_EXTENSIONS = frozenset(
     }
 )
 _INSUFFICIENT_PRIVILEGE = "42501"
+WATCHDOG_SECONDS = 180.0  # above the role's own statement_timeout (120 s): a backstop
 # Statements PostgreSQL refuses inside a (multi-statement) transaction, or whose effect (a
 # new enum value) later statements may only use once committed: they always run alone.
 _OUTSIDE_TRANSACTION = re.compile(r"\b(CONCURRENTLY|VACUUM)\b", re.IGNORECASE)
@@ -196,11 +198,19 @@ class Applier:
     def _execute(self, query: str) -> None:
         # Sent as bytes: user SQL goes to the server verbatim, never through psycopg's
         # placeholder handling, and over the simple protocol so a batch is one round trip.
+        # The sandbox role's statement_timeout is a setting the SQL itself may change
+        # (`SELECT set_config('statement_timeout', '0', false)`); this client-side watchdog
+        # is not, so no statement holds a validation longer than WATCHDOG_SECONDS.
+        watchdog = threading.Timer(WATCHDOG_SECONDS, self.conn.cancel_safe)
+        watchdog.daemon = True
+        watchdog.start()
         try:
             self.conn.execute(query.encode("utf-8"))
         except psycopg.OperationalError as exc:
             self._check_connection(exc)
             raise
+        finally:
+            watchdog.cancel()
 
     def _check_connection(self, exc: psycopg.Error) -> None:
         _check_connection(self.conn, exc)
