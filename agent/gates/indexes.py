@@ -8,21 +8,25 @@
 
 from __future__ import annotations
 
-import pglast
+import re
+from collections.abc import Sequence
+
 import psycopg
-from pglast import ast
+from psycopg import sql
 
 from agent.context import RunContext
 from agent.gates import Verdict, fail
 from agent.package import PatternPlan
-from agent.stages import IndexPlan
+from agent.stages import GateFinding, IndexPlan
 from agent.state import DesignState
 from agent.volumes import large_tables, pattern_queries, stated_rows
-from tools.sql.explain import QueryPlan, explain_queries, planning_connection
+from tools.errors import SqlSyntaxError
+from tools.sql.explain import QueryPlan, explain_queries, plan_cost, planning_connection
+from tools.sql.index_ddl import index_name
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
 from tools.sql.samples import sample_database
-from tools.sql.server import Scratch, connect
+from tools.sql.server import Conn, Scratch, connect
 from tools.sql.workload import WorkloadQuery
 
 SEQ_SCANS = ("Seq Scan", "Parallel Seq Scan")
@@ -50,18 +54,26 @@ def check_indexes(state: DesignState, ctx: RunContext) -> list[Verdict]:
     return [built, indexed, payoff]
 
 
-def index_name(ddl: str) -> str | None:
-    for raw in pglast.parse_sql(ddl):
-        if isinstance(raw.stmt, ast.IndexStmt):
-            return raw.stmt.idxname
-    return None
+_USELESS = re.compile(r"^index (?P<name>\S+) lowers no")
+
+
+def useless_indexes(findings: Sequence[GateFinding]) -> set[str]:
+    """Names of the indexes this gate found to lower no pattern's cost."""
+    return {m["name"] for f in findings if (m := _USELESS.match(f.message))}
+
+
+def _name_of(ddl: str) -> str | None:
+    try:
+        return index_name(ddl)
+    except SqlSyntaxError:
+        return None
 
 
 def _build(plan: IndexPlan, scratch: Scratch) -> Verdict:
     verdict = Verdict(gate="index_ddl_applies")
     with connect(scratch.dsn, autocommit=True) as conn:
         for rec in plan.indexes:
-            if index_name(rec.ddl) is None:
+            if _name_of(rec.ddl) is None:
                 verdict.findings.append(
                     fail("index_ddl_applies", f"name the index in: {rec.ddl}", table=rec.table)
                 )
@@ -84,7 +96,7 @@ def _pay_off(
     costs = {p.name: p.total_cost for p in with_all if p.total_cost is not None}
     with planning_connection(scratch.dsn, read_only=False) as conn:
         for rec in plan.indexes:
-            name = index_name(rec.ddl)
+            name = _name_of(rec.ddl)
             if name is None:
                 continue
             gained = _gains(conn, name, queries, costs)
@@ -103,18 +115,16 @@ def _pay_off(
 
 
 def _gains(
-    conn: object, name: str, queries: list[WorkloadQuery], costs: dict[str, float]
+    conn: Conn, name: str, queries: list[WorkloadQuery], costs: dict[str, float]
 ) -> list[str]:
-    from tools.sql.explain import plan_cost
-
     gained: list[str] = []
-    with conn.transaction(force_rollback=True):  # type: ignore[attr-defined]
-        conn.execute(f'DROP INDEX "{name}"')  # type: ignore[attr-defined]
+    with conn.transaction(force_rollback=True):
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
         for query in queries:
             with_it = costs.get(query.name)
             if with_it is None:
                 continue
-            without = plan_cost(conn, query)  # type: ignore[arg-type]
+            without = plan_cost(conn, query)
             if without > with_it * 1.001:
                 gained.append(f"{query.name} ({without:,.0f} -> {with_it:,.0f})")
     return gained

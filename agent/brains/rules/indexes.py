@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pglast
-from pglast import ast
-from pglast.stream import RawStream
-
+from agent.gates.indexes import useless_indexes
 from agent.spec_model import Requirements
 from agent.stages import GateFinding, IndexPlan, IndexRecommendation, RejectedIndex, SchemaDesign
 from agent.volumes import pattern_queries, stated_rows
 from tools.sql.advise import IndexAdvice
+from tools.sql.index_ddl import index_name, index_shape
 from tools.sql.parse import parse_schema
 from tools.sql.samples import sample_database
 from tools.sql.server import PgServer
@@ -46,14 +44,14 @@ def plan_indexes(
             report = analyze_loaded(
                 queries, scratch, data, report.budget_bytes * RETRY_BUDGET_FACTOR
             )
-    useless = {f.message.split()[1] for f in findings if f.gate == "indexes_pay_off"}
-    kept = [a for a in report.index_advice if _name(a.ddl) not in useless]
+    useless = useless_indexes(findings)
+    kept = [a for a in report.index_advice if index_name(a.ddl) not in useless]
     return IndexPlan(
-        indexes=[_recommendation(a) for a in kept],
+        indexes=[recommendation(a) for a in kept],
         rejected=[
             RejectedIndex(ddl=a.ddl, reason="the gate found it lowers no pattern's cost")
             for a in report.index_advice
-            if _name(a.ddl) in useless
+            if index_name(a.ddl) in useless
         ],
         budget_bytes=report.budget_bytes,
         sampling_note=report.sampling_note,
@@ -65,14 +63,14 @@ def plan_indexes(
     )
 
 
-def _recommendation(advice: IndexAdvice) -> IndexRecommendation:
+def recommendation(advice: IndexAdvice) -> IndexRecommendation:
     gains = ", ".join(
         f"{g.query} {g.cost_before:,.0f} -> {g.cost_after:,.0f}" for g in advice.per_query
     )
     return IndexRecommendation(
         ddl=advice.ddl,
         table=advice.table,
-        columns=_columns(advice.ddl),
+        columns=index_shape(advice.ddl)[1],
         kind=advice.kind,
         serves=advice.queries,
         cost_before=advice.cost_before,
@@ -80,20 +78,3 @@ def _recommendation(advice: IndexAdvice) -> IndexRecommendation:
         size_bytes=advice.size_bytes,
         reason=f"planner cost on sample data: {gains}" if gains else "",
     )
-
-
-def _index(ddl: str) -> ast.IndexStmt | None:
-    stmt = pglast.parse_sql(ddl)[0].stmt
-    return stmt if isinstance(stmt, ast.IndexStmt) else None
-
-
-def _name(ddl: str) -> str | None:
-    stmt = _index(ddl)
-    return stmt.idxname if stmt else None
-
-
-def _columns(ddl: str) -> list[str]:
-    stmt = _index(ddl)
-    if stmt is None:
-        return []
-    return [p.name if p.name else RawStream()(p.expr) for p in stmt.indexParams or ()]
