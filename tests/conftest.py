@@ -13,8 +13,9 @@ import pytest
 from tools.sql.server import PgServer, Scratch, resolve_server, scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "schemas"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Pagila, Chinook and OpenStreetMap as their tools write them (see fixtures/corpus/README.md).
+CORPUS = FIXTURES / "corpus"
 
 _real_connect = socket.socket.connect
 
