@@ -44,7 +44,9 @@ LIB = default_library()
 
 
 def test_five_personas_and_every_stage_load() -> None:
-    assert len(LIB.personas) == 5 == len(list(SEEDS.glob("*.txt")))
+    assert len(LIB.personas) == 5  # one per seed persona
+    if SEEDS.is_dir():
+        assert len(list(SEEDS.glob("*.txt"))) == 5
     assert set(LIB.stages) == STAGES
     for stage in LIB.stages.values():
         assert stage.persona in LIB.personas
