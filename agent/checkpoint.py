@@ -6,12 +6,15 @@ Deserialisation is locked to an allow-list of this project's own state classes
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import BaseModel
@@ -44,6 +47,42 @@ def check_thread_id(thread_id: str) -> str:
     if not _THREAD_ID.match(thread_id):
         raise InputError(f"invalid thread id {thread_id!r}: use letters, digits, '-', '_', '.'")
     return thread_id
+
+
+@contextlib.asynccontextmanager
+async def open_checkpointer(
+    state_url: str | None, sqlite_path: Path
+) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+    """PostgreSQL when DBARCH_STATE_URL names one (every process shares it), else SQLite."""
+    if not state_url:
+        async with sqlite_checkpointer(sqlite_path) as saver:
+            yield saver
+        return
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+    async with AsyncPostgresSaver.from_conn_string(state_url, serde=serializer()) as pg_saver:
+        await _setup_once(pg_saver)
+        yield pg_saver
+
+
+async def _setup_once(saver: Any) -> None:
+    """Processes starting together would race to create the checkpoint tables (PostgreSQL's
+    `IF NOT EXISTS` is not atomic against a concurrent creator): take turns on a lock.
+
+    The lock is polled, not waited for: a session blocked in `pg_advisory_lock` holds a
+    snapshot, and the setup's `CREATE INDEX CONCURRENTLY` would wait for it: a deadlock.
+    """
+    key = "hashtext('dbarch_checkpoint_setup')"
+    while True:
+        cursor = await saver.conn.execute(f"SELECT pg_try_advisory_lock({key}) AS locked")
+        row = await cursor.fetchone()  # the saver's connection returns dict rows
+        if row and (row["locked"] if isinstance(row, dict) else row[0]):
+            break
+        await asyncio.sleep(0.05)
+    try:
+        await saver.setup()
+    finally:
+        await saver.conn.execute(f"SELECT pg_advisory_unlock({key})")
 
 
 @contextlib.asynccontextmanager

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     pg_data_dir: Path | None = None  # embedded server's data folder; default ~/.cache/dbarch/pg18
     home: Path = Field(default_factory=lambda: Path.home() / ".dbarch")  # sessions, checkpoints
+    # Shared state (runs, jobs, sessions, design checkpoints) for several processes or
+    # machines: a postgresql:// URL; unset means SQLite files under `home`.
+    state_url: str | None = Field(default=None, validation_alias="DBARCH_STATE_URL")
 
     anthropic_api_key: str | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
@@ -43,6 +46,10 @@ class Settings(BaseSettings):
     enable_bash: bool = False
     # Bash refuses to run where no network namespace can be made, unless this is set.
     bash_allow_unsandboxed: bool = False
+
+    @property
+    def state_path(self) -> Path:
+        return self.home / "service.sqlite"
 
     @property
     def has_model(self) -> bool:

@@ -14,7 +14,7 @@ from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.assemble import build_package
-from agent.checkpoint import check_thread_id, checkpoint_path, sqlite_checkpointer
+from agent.checkpoint import check_thread_id, checkpoint_path, open_checkpointer
 from agent.config import Settings
 from agent.context import RunContext
 from agent.graph import compile_graph
@@ -34,7 +34,7 @@ class RunOutcome(BaseModel):
 
 
 def run_store(settings: Settings) -> RunStore:
-    return RunStore(settings.home / "runs.sqlite")
+    return RunStore.for_settings(settings)
 
 
 async def run_design(
@@ -45,28 +45,32 @@ async def run_design(
 ) -> RunOutcome:
     """Start a run (`request`), or continue one (`thread_id`, optionally with `answers`)."""
     store = run_store(ctx.settings)
-    if request is None:
-        if thread_id is None:
-            raise ValueError("continuing a run needs its thread id")
-        request = store.get(check_thread_id(thread_id)).request
-    else:
-        thread_id = check_thread_id(thread_id or uuid.uuid4().hex)
-        store.start(thread_id, request, ctx.brain.name)
-    ctx.emit("run_start", None, f"thread {thread_id}", thread_id=thread_id, mode=request.mode)
     try:
-        outcome = await _drive(request, ctx, thread_id, answers)
-    except BaseException as exc:
-        store.finish(thread_id, "failed", f"{type(exc).__name__}: {exc}")
-        raise
-    store.finish(thread_id, outcome.status, outcome.message)
-    return outcome
+        if request is None:
+            if thread_id is None:
+                raise ValueError("continuing a run needs its thread id")
+            request = store.get(check_thread_id(thread_id)).request
+        else:
+            thread_id = check_thread_id(thread_id or uuid.uuid4().hex)
+            store.start(thread_id, request, ctx.brain.name)
+        ctx.emit("run_start", None, f"thread {thread_id}", thread_id=thread_id, mode=request.mode)
+        try:
+            outcome = await _drive(request, ctx, thread_id, answers)
+        except BaseException as exc:
+            store.finish(thread_id, "failed", f"{type(exc).__name__}: {exc}")
+            raise
+        store.finish(thread_id, outcome.status, outcome.message)
+        return outcome
+    finally:
+        store.close()
 
 
 async def _drive(
     request: DesignRequest, ctx: RunContext, thread_id: str, answers: Any
 ) -> RunOutcome:
     config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
-    async with sqlite_checkpointer(checkpoint_path(ctx.settings.home)) as saver:
+    settings = ctx.settings
+    async with open_checkpointer(settings.state_url, checkpoint_path(settings.home)) as saver:
         graph = compile_graph(request.mode, ctx.settings.gate_retries, saver)
         snapshot = await graph.aget_state(config)
         if answers is not None:

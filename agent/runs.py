@@ -1,35 +1,22 @@
 """The run registry: which thread ran which mode and brain, and how it ended.
 
 A resumed run needs its mode (to rebuild the same graph) and its request; the HTTP server
-lists runs from here. SQLite by default, one row per thread, written by the process that
-drives the run. Nothing here is needed in memory between calls.
+lists runs from here. It lives in the shared state database (`agent.statedb`): SQLite under
+`DBARCH_HOME`, or PostgreSQL with `DBARCH_STATE_URL`, so any process can resume any run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from agent.config import Settings
 from agent.state import DesignRequest
+from agent.statedb import Database, open_database
 from tools.errors import InputError
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    thread_id TEXT PRIMARY KEY,
-    mode TEXT NOT NULL,
-    brain TEXT NOT NULL,
-    status TEXT NOT NULL,
-    request TEXT NOT NULL,
-    message TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-)
-"""
+_COLUMNS = "thread_id, mode, brain, status, request, message, created_at, updated_at"
 
 
 class RunRecord(BaseModel):
@@ -46,60 +33,40 @@ class RunRecord(BaseModel):
 
 
 class RunStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.execute(_SCHEMA)
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    @classmethod
+    def for_settings(cls, settings: Settings) -> RunStore:
+        return cls(open_database(settings.state_url, settings.state_path))
 
     def start(self, thread_id: str, request: DesignRequest, brain: str) -> None:
         now = _now()
-        with self._db() as db:
-            db.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, 'running', ?, NULL, ?, ?) "
-                "ON CONFLICT(thread_id) DO UPDATE SET status = 'running', "
-                "updated_at = excluded.updated_at",
-                (thread_id, request.mode, brain, request.model_dump_json(), now, now),
-            )
+        self.db.execute(
+            f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, 'running', ?, NULL, ?, ?) "
+            "ON CONFLICT (thread_id) DO UPDATE SET status = 'running', "
+            "updated_at = excluded.updated_at",
+            (thread_id, request.mode, brain, request.model_dump_json(), now, now),
+        )
 
     def finish(self, thread_id: str, status: str, message: str | None = None) -> None:
-        with self._db() as db:
-            db.execute(
-                "UPDATE runs SET status = ?, message = ?, updated_at = ? WHERE thread_id = ?",
-                (status, message, _now(), thread_id),
-            )
+        self.db.execute(
+            "UPDATE runs SET status = ?, message = ?, updated_at = ? WHERE thread_id = ?",
+            (status, message, _now(), thread_id),
+        )
 
     def get(self, thread_id: str) -> RunRecord:
-        with self._db() as db:
-            row = db.execute(
-                "SELECT thread_id, mode, brain, status, request, message, created_at, updated_at "
-                "FROM runs WHERE thread_id = ?",
-                (thread_id,),
-            ).fetchone()
-        if row is None:
-            raise InputError(f"no run with thread id {thread_id!r} in {self.path}")
-        keys = (
-            "thread_id",
-            "mode",
-            "brain",
-            "status",
-            "request",
-            "message",
-            "created_at",
-            "updated_at",
-        )
-        data = dict(zip(keys, row, strict=True))
+        rows = self.db.query(f"SELECT {_COLUMNS} FROM runs WHERE thread_id = ?", (thread_id,))
+        if not rows:
+            raise InputError(f"no run with thread id {thread_id!r} (looked in the run registry)")
+        data = dict(zip(_COLUMNS.split(", "), rows[0], strict=True))
         data["request"] = DesignRequest.model_validate_json(data["request"])
         return RunRecord.model_validate(data)
+
+    def close(self) -> None:
+        close = getattr(self.db, "close", None)
+        if callable(close):
+            close()
 
 
 def _now() -> str:

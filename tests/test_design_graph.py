@@ -158,3 +158,20 @@ def test_thread_ids_are_checked(tmp_path: Path, pg: PgServer, thread: str) -> No
     ctx, _ = _ctx(tmp_path, pg)
     with pytest.raises(InputError):
         _run(DesignRequest(spec=load_spec(MINI), mode="compare"), ctx, thread_id=thread)
+
+
+def test_with_a_state_url_another_machine_resumes_the_run(tmp_path: Path, pg: PgServer) -> None:
+    """Runs and checkpoints in PostgreSQL: a second home (another machine) answers the run."""
+    from service_support import state_database
+
+    with state_database(pg) as url:
+        one, _ = _ctx(tmp_path / "one", pg)
+        one.settings = one.settings.model_copy(update={"state_url": url})
+        asked = _run(DesignRequest(spec=_open_spec(), interactive=True, mode="compare"), one)
+        assert asked.status == "interrupted"
+        two, _ = _ctx(tmp_path / "two", pg)
+        two.settings = two.settings.model_copy(update={"state_url": url})
+        done = _run(None, two, thread_id=asked.thread_id, answers={"consistency": "eventual"})
+        assert done.status == "done" and done.package is not None
+        assert done.package.spec is not None and done.package.spec.consistency == "eventual"
+        assert not (tmp_path / "two" / "home" / "checkpoints.sqlite").exists()

@@ -12,9 +12,9 @@ import pytest
 from service_support import state_database
 
 from agent.events import Event
-from agent.service.db import Database, open_database
 from agent.service.jobs_store import JobStore
 from agent.service.limits_store import RateStore
+from agent.statedb import Database, open_database
 from tools.errors import DatabaseError
 from tools.sql.server import PgServer
 

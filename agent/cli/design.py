@@ -141,7 +141,7 @@ def design_command(
         brain_name = (brain.value if brain else None) or _default_brain(settings)
     else:
         request = None
-        brain_name = (brain.value if brain else None) or run_store(settings).get(resume).brain
+        brain_name = (brain.value if brain else None) or _brain_of(settings, resume)
     ctx = RunContext(brain=make_brain(brain_name, settings), settings=settings, sink=printer)
     outcome = asyncio.run(
         run_design(request, ctx, thread_id=resume, answers=answers_from(answer or []))
@@ -151,6 +151,14 @@ def design_command(
             run_design(None, ctx, thread_id=outcome.thread_id, answers=_ask(outcome))
         )
     return _finish(outcome, out, force, output)
+
+
+def _brain_of(settings: Settings, thread_id: str) -> str:
+    store = run_store(settings)
+    try:
+        return store.get(thread_id).brain
+    finally:
+        store.close()
 
 
 def _default_brain(settings: Settings) -> str:

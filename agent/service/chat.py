@@ -19,7 +19,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from agent.checkpoint import serializer, sqlite_checkpointer
+from agent.checkpoint import open_checkpointer
 from agent.llm.usage import Usage
 from agent.service.config import ServiceSettings
 
@@ -71,15 +71,8 @@ def _config(session_id: str) -> Any:
 
 @asynccontextmanager
 async def checkpointer(settings: ServiceSettings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
-    """PostgreSQL when DBARCH_STATE_URL names one (every process shares it), else SQLite."""
-    if not settings.state_url:
-        async with sqlite_checkpointer(settings.chat_checkpoints) as saver:
-            yield saver
-        return
-    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-
-    async with AsyncPostgresSaver.from_conn_string(settings.state_url, serde=serializer()) as saver:
-        await saver.setup()
+    """The design runs' checkpointer choice: PostgreSQL with DBARCH_STATE_URL, else SQLite."""
+    async with open_checkpointer(settings.state_url, settings.chat_checkpoints) as saver:
         yield saver
 
 

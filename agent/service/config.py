@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
-
 from agent.config import Settings
 
 
@@ -16,7 +14,6 @@ class ServiceSettings(Settings):
     `home` (one machine), `postgresql://...` lets several server processes share one.
     """
 
-    state_url: str | None = Field(default=None, validation_alias="DBARCH_STATE_URL")
     max_body_bytes: int = 5 * 1024 * 1024
     rate_limit_per_minute: int = 120
     # Per chat session: user turns, tokens (all kinds), model cost and model wall time.
@@ -33,10 +30,6 @@ class ServiceSettings(Settings):
     mount_mcp: bool = True
     eval_suite: Path | None = None  # folder of eval case files; default the built-in suite
     eval_max_jobs: int = 4  # cases an eval job may run at once
-
-    @property
-    def state_path(self) -> Path:
-        return self.home / "service.sqlite"
 
     @property
     def chat_checkpoints(self) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from agent.service.db import Database
+from agent.statedb import Database
 
 
 class RateStore:

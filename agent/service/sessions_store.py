@@ -11,7 +11,7 @@ import time
 
 from pydantic import BaseModel
 
-from agent.service.db import Database, Row
+from agent.statedb import Database, Row
 
 _COLUMNS = (
     "id, persona, created_at, updated_at, turns, tokens, input_tokens, output_tokens, "

@@ -1,9 +1,9 @@
-"""The service's shared state database: SQLite on one machine, PostgreSQL for several processes.
+"""The shared state database: SQLite on one machine, PostgreSQL for several processes.
 
-Jobs, their events, chat-session accounting and rate-limit windows live here and nowhere in
-process memory, so any server process can answer for any job or session. Both dialects run
-the same SQL (written with `?` placeholders); only the job claim differs, because PostgreSQL
-can skip rows another process has locked while SQLite serialises writers instead.
+Design runs, jobs, their events, chat-session accounting and rate-limit windows live here
+and nowhere in process memory, so any process can answer for any run, job or session. Both
+dialects run the same SQL (written with `?` placeholders); only the job claim differs,
+because PostgreSQL can skip rows another process has locked while SQLite serialises writers.
 """
 
 from __future__ import annotations
@@ -61,6 +61,16 @@ TABLES = (
         cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
         seconds DOUBLE PRECISION NOT NULL DEFAULT 0,
         busy_until DOUBLE PRECISION
+    )""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        thread_id TEXT PRIMARY KEY,
+        mode TEXT NOT NULL,
+        brain TEXT NOT NULL,
+        status TEXT NOT NULL,
+        request TEXT NOT NULL,
+        message TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS rate_windows (
         key TEXT NOT NULL,
