@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tools.sql.server import PgServer, Scratch, resolve_server, scratch_database
+
 # CI shares 2 cores with PostgreSQL: a slow draw or example is load, not a finding. The
 # properties are still checked on every example; only the timing health checks are off.
 settings.register_profile("dbarch", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("dbarch")
-
-from tools.sql.server import PgServer, Scratch, resolve_server, scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
