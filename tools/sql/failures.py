@@ -13,7 +13,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tools.sql.nodes import Json, name_from_list, qualified_name, range_var_name, strings, unwrap
+from tools.sql.nodes import (
+    Json,
+    json_dicts,
+    name_from_list,
+    qualified_name,
+    range_var_name,
+    strings,
+    unwrap,
+)
 
 # What common extensions provide: type/operator-class/access-method names, and prefixes of
 # function names. Used to name the extension a failure needed.
@@ -188,24 +196,15 @@ def _message_names(message: str) -> list[str]:
 def _referenced_names(node: Any) -> list[str]:
     """Relations, types and functions a statement's parse tree mentions."""
     found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if "relname" in value:
-                found.append(range_var_name(value))
-            if "typemod" in value and "names" in value:
-                found.append(name_from_list(value["names"]))
-            if "funcname" in value:
-                found.append(name_from_list(value["funcname"]))
-            if "accessMethod" in value:
-                found.append(str(value["accessMethod"]))
-            if "opclass" in value:
-                found.extend(strings(value["opclass"])[-1:])
-            for child in value.values():
-                walk(child)
-        elif isinstance(value, list):
-            for child in value:
-                walk(child)
-
-    walk(node)
+    for value in json_dicts(node):
+        if "relname" in value:
+            found.append(range_var_name(value))
+        if "typemod" in value and "names" in value:
+            found.append(name_from_list(value["names"]))
+        if "funcname" in value:
+            found.append(name_from_list(value["funcname"]))
+        if "accessMethod" in value:
+            found.append(str(value["accessMethod"]))
+        if "opclass" in value:
+            found.extend(strings(value["opclass"])[-1:])
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from typing import Any, cast
 
 from pglast import ast
@@ -65,25 +66,26 @@ def range_var_name(rv: Json) -> str:
     return qualified_name(rv.get("schemaname"), str(rv.get("relname", "")))
 
 
+def json_dicts(node: Any) -> Iterator[Json]:
+    """Every mapping in a libpg_query JSON tree, parents before children."""
+    if isinstance(node, dict):
+        yield node
+        for child in node.values():
+            yield from json_dicts(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from json_dicts(child)
+
+
 def column_refs(node: Any) -> list[str]:
     """Column names an expression reads, in first-seen order (for CHECK constraints)."""
     found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            ref = value.get("ColumnRef")
-            if isinstance(ref, dict):
-                names = strings(ref.get("fields"))
-                if names and names[-1] not in found:
-                    found.append(names[-1])
-                return
-            for child in value.values():
-                walk(child)
-        elif isinstance(value, list):
-            for child in value:
-                walk(child)
-
-    walk(node)
+    for value in json_dicts(node):
+        ref = value.get("ColumnRef")
+        if isinstance(ref, dict):
+            names = strings(ref.get("fields"))
+            if names and names[-1] not in found:
+                found.append(names[-1])
     return found
 
 
