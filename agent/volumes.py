@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from agent.naming import table_name
 from agent.spec import resolve_contract
 from agent.spec_model import Requirements
+from tools.sql.datagen import LARGE_TABLE_ROWS
 from tools.sql.workload import WorkloadQuery, workload_from_patterns
 
-LARGE_ROWS = 100_000
+# The sample generator keeps more rows for tables this large: one threshold for both.
+LARGE_ROWS = LARGE_TABLE_ROWS
 
 
 def stated_rows(spec: Requirements, overrides: Mapping[str, int] | None = None) -> dict[str, int]:
