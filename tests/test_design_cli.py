@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 from conftest import FIXTURES
+from process_support import default_sigint
 
 from tools.sql.server import SCRATCH_PREFIX, PgServer
 
@@ -45,6 +46,7 @@ def _start_and_stop_at(args: list[str], home: Path, marker: str, sig: int) -> tu
         stdin=subprocess.DEVNULL,
         text=True,
         env=_env(home),
+        preexec_fn=default_sigint,
     )
     assert proc.stderr is not None
     seen = []

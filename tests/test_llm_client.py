@@ -6,7 +6,9 @@ import asyncio
 import json
 from typing import Any
 
+import anthropic
 import httpx
+import httpx2
 import pytest
 from llm_respx import API, MODEL_ID, RecordingSleep, error, message, mock_anthropic, stream, usage
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +27,7 @@ from agent.llm import (
 )
 from agent.llm.events import LoopEvent
 from agent.llm.models import PRICES
+from agent.llm.retry import describe, is_transient
 from tools.registry import Tool, ToolContext
 
 pytestmark = pytest.mark.timeout(30)
@@ -315,3 +318,13 @@ def test_config_from_settings_reads_the_environment(monkeypatch: pytest.MonkeyPa
     assert (config.model, config.base_url, config.timeout_s) == ("haiku", API, 12.5)
     assert config.retry.max_attempts == 7
     assert ModelClient(config).model_id == "claude-haiku-4-5"
+
+
+def test_a_timeout_has_one_reason_whichever_layer_raised_it() -> None:
+    """anthropic 2.17 began wrapping stream-read timeouts; the reason users see must not move."""
+    request = httpx2.Request("POST", API)
+    raw = httpx2.ReadTimeout("read timed out", request=request)
+    wrapped = anthropic.APITimeoutError(request=request)
+    assert describe(raw) == describe(wrapped) == "timeout"
+    assert is_transient(raw) and is_transient(wrapped)
+    assert describe(httpx2.ConnectError("refused", request=request)) == "ConnectError"

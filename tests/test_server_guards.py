@@ -160,3 +160,37 @@ def test_unknown_ids_are_404(pg: PgServer, tmp_path: Path) -> None:
         assert client.get("/v1/designs/0123abc/events").status_code == 404
         assert client.post("/v1/designs/x/answers", json={"answers": {}}).status_code == 404
         assert client.get("/v1/sessions/x").json()["type"] == "NotFound"
+
+
+def test_refusals_keep_the_connection_and_are_counted(
+    pg: PgServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """401, 413 and 429 are answered on a kept-alive connection, logged without a traceback
+    and counted in /metrics under their route template (a FastAPI 0.16x router once broke it)."""
+    settings = settings_for(
+        tmp_path, pg, DBARCH_API_TOKENS=TOKEN, max_body_bytes=512, rate_limit_per_minute=3,
+        mount_mcp=False,
+    )  # fmt: skip
+    with live_server(settings) as server, server.client() as anonymous:
+        assert anonymous.get("/v1/designs/abc").status_code == 401
+        with server.client(TOKEN) as client:
+            too_big = client.post("/v1/review", content=b"x" * 2048)
+            codes = [client.get("/v1/sessions/nope").status_code for _ in range(4)]
+            metrics = client.get("/metrics")
+            metrics = metrics if metrics.status_code == 200 else None
+        assert anonymous.get("/v1/designs/abc").status_code == 401  # same connection, still open
+    assert too_big.status_code == 413 and codes == [404, 404, 404, 429]
+    assert "Traceback" not in caplog.text and "AttributeError" not in caplog.text
+    assert metrics is not None  # /metrics is never rate-limited
+    counted = {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in metrics.text.splitlines()
+        if line.startswith("dbarch_http_requests_total{")
+    }
+    expected = [
+        'method="GET",route="/v1/designs/{job_id}",status="401"',
+        'method="POST",route="/v1/review",status="413"',
+        'method="GET",route="/v1/sessions/{session_id}",status="429"',
+    ]
+    for labels in expected:
+        assert counted.get(f"dbarch_http_requests_total{{{labels}}}") == 1, metrics.text

@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import CORPUS, FIXTURES
+from process_support import default_sigint
 
 from tools.sql.parse import parse_schema
 from tools.sql.server import SCRATCH_PREFIX, PgServer, Scratch
@@ -198,6 +199,7 @@ def test_sigint_to_a_validating_process_drops_its_database(pg: PgServer, tmp_pat
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[1],
+        preexec_fn=default_sigint,
     )
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "applying"

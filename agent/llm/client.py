@@ -23,7 +23,7 @@ from agent.llm.errors import ModelCallFailed
 from agent.llm.events import EventSink, RetryEvent, UsageEvent, emit
 from agent.llm.messages import ModelRequest, ModelResponse, settle_tool_calls
 from agent.llm.models import ModelInfo, Pricing, resolve_model
-from agent.llm.retry import RetryAfterWait, RetryPolicy, describe, is_transient
+from agent.llm.retry import RetryAfterWait, RetryPolicy, describe, is_timeout, is_transient
 from agent.llm.stream import StreamAssembler, drop_none
 from agent.llm.usage import CallRecord, Usage, UsageLedger
 
@@ -199,6 +199,5 @@ def _failure(exc: anthropic.APIError | httpx2.TransportError, attempts: int) -> 
             request_id=exc.request_id,
             attempts=attempts,
         )
-    timed_out = isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException)
-    what = "timed out" if timed_out else describe(exc)
+    what = "timed out" if is_timeout(exc) else describe(exc)
     return ModelCallFailed(f"model call failed: {what}", attempts=attempts)

@@ -87,9 +87,19 @@ def backoff_s(policy: RetryPolicy, attempt: int) -> float:
     return min(exponential + random.uniform(0, policy.base_wait_s), policy.max_wait_s)
 
 
+def is_timeout(exc: BaseException) -> bool:
+    """A timeout however it reaches us: raw from httpx2 while a body streams, or wrapped by the
+    SDK (which wraps stream-read timeouts too since anthropic 2.17)."""
+    return isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException)
+
+
 def describe(exc: BaseException) -> str:
-    """A short reason for logs and retry events: status and error type, or the error class."""
+    """A short, stable reason for logs and retry events: status and error type, `timeout`, or
+    the error class. Keyed on what happened, not on which layer's class reported it, so an SDK
+    release that wraps an error differently does not change the reason callers see."""
     if isinstance(exc, anthropic.APIStatusError):
         kind = exc.type or type(exc).__name__
         return f"{exc.status_code} {kind}"
+    if is_timeout(exc):
+        return "timeout"
     return type(exc).__name__

@@ -24,7 +24,12 @@ from agent.service import (
 from agent.service.auth import Authenticator, AuthMiddleware
 from agent.service.config import ServiceSettings
 from agent.service.mcp import build_server
-from agent.service.middleware import BodyLimitMiddleware, CountingMiddleware, RateLimitMiddleware
+from agent.service.middleware import (
+    BodyLimitMiddleware,
+    CountingMiddleware,
+    RateLimitMiddleware,
+    RouteTemplates,
+)
 from agent.service.state import ServiceState
 from agent.service.worker import Worker
 
@@ -87,22 +92,26 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.service = state
     errors.install(app)
-    for module in (routes_designs, routes_review, routes_sessions, routes_evals, routes_ops):
-        app.include_router(module.router)
+    routers = [m.router for m in (routes_designs, routes_review, routes_sessions, routes_evals)]
+    routers.append(routes_ops.router)
+    for router in routers:
+        app.include_router(router)
     if settings.mount_mcp:
         app.router.routes.append(Route("/mcp", endpoint=_McpEndpoint(app)))
-    _guard(app, state)
+    own = [route for router in routers for route in router.routes]
+    templates = [getattr(r, "path", None) for r in [*app.router.routes, *own]]
+    _guard(app, state, RouteTemplates(t for t in templates if isinstance(t, str)))
     return app
 
 
-def _guard(app: FastAPI, state: ServiceState) -> None:
+def _guard(app: FastAPI, state: ServiceState, routes: RouteTemplates) -> None:
     """Outermost first: count, cap the body, authenticate, then rate-limit the caller."""
     settings = state.settings
     middleware: list[tuple[Any, dict[str, Any]]] = [
         (RateLimitMiddleware, {"rates": state.rates, "per_minute": settings.rate_limit_per_minute}),
         (AuthMiddleware, {"authenticator": Authenticator(settings.tokens)}),
         (BodyLimitMiddleware, {"max_bytes": settings.max_body_bytes}),
-        (CountingMiddleware, {"metrics": state.metrics, "routes": app.router.routes}),
+        (CountingMiddleware, {"metrics": state.metrics, "routes": routes}),
     ]
     for cls, options in middleware:  # add_middleware wraps: the last added runs first
         app.add_middleware(cls, **options)

@@ -6,11 +6,11 @@ Pure ASGI (not BaseHTTPMiddleware) so SSE and the MCP transport stream through u
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from functools import partial
-from typing import Any
 
 import anyio
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.service.auth import CLIENT_KEY, OPEN_PATHS, header, send_json
@@ -20,13 +20,32 @@ from agent.service.metrics import RequestMetrics
 UNLIMITED_PATHS = OPEN_PATHS | {"/metrics"}
 
 
-class CountingMiddleware:
-    """Counts each answered request under its route template (`/v1/designs/{job_id}`)."""
+class RouteTemplates:
+    """Names a request by the template of the route it would reach (`/v1/designs/{job_id}`).
 
-    def __init__(self, app: ASGIApp, metrics: RequestMetrics, routes: Any) -> None:
+    Built from plain path templates, not from the router's objects: requests refused before
+    routing (401, 413, 429) are named the same way as served ones, and a FastAPI release that
+    nests included routers differently (0.16x's `_IncludedRouter` has no `path`) cannot break
+    the count.
+    """
+
+    def __init__(self, templates: Iterable[str]) -> None:
+        self._patterns = [(compile_path(t)[0], t) for t in dict.fromkeys(templates)]
+
+    def name(self, path: str) -> str:
+        for regex, template in self._patterns:
+            if regex.match(path):
+                return template
+        return "unmatched"
+
+
+class CountingMiddleware:
+    """Counts each answered request under its route template, whatever answered it."""
+
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics, routes: RouteTemplates) -> None:
         self.app = app
         self.metrics = metrics
-        self.routes = routes  # the app's route list, to name requests refused before routing
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,17 +61,7 @@ class CountingMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
-            self.metrics.count(scope["method"], self._route(scope), status[0])
-
-    def _route(self, scope: Scope) -> str:
-        route = scope.get("route")
-        if route is not None and hasattr(route, "path"):
-            return str(route.path)
-        for candidate in self.routes:
-            match, _ = candidate.matches(scope)
-            if match is Match.FULL:
-                return str(candidate.path)
-        return "unmatched"
+            self.metrics.count(scope["method"], self.routes.name(scope["path"]), status[0])
 
 
 class _TooLarge(BaseException):
