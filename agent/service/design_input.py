@@ -15,6 +15,8 @@ from agent.package import Mode
 from agent.spec import Requirements, load_spec, parse_spec
 from agent.state import DesignRequest, NamedQuery
 from tools.errors import SpecError
+from tools.sql import pgparse
+from tools.sql.source import preprocess
 
 MAX_TEXT = 2_000_000
 BrainName = Literal["rules", "anthropic"]
@@ -65,7 +67,13 @@ class DesignInput(BaseModel):
         return self
 
     def request(self) -> DesignRequest:
-        """The engine's request; raises `SpecError` (with problems) for a spec that is wrong."""
+        """The engine's request; raises `SpecError` (with problems) for a spec that is wrong.
+
+        SQL the caller sent is parsed here, before a job exists: a query PostgreSQL's grammar
+        rejects (or that nests too deeply to parse safely) is a 422 naming it, not a job that
+        fails later.
+        """
+        self._check_sql()
         return DesignRequest(
             mode=self.mode,
             spec=_spec(self.spec) if self.spec is not None else None,
@@ -75,6 +83,12 @@ class DesignInput(BaseModel):
             rows=self.rows,
             interactive=self.interactive,
         )
+
+    def _check_sql(self) -> None:
+        for index, query in enumerate(self.workload):
+            pgparse.check_sql(query.sql, f"workload[{index}] ({query.name})")
+        if self.current_schema is not None:
+            pgparse.check_sql(preprocess(self.current_schema).text, "current_schema")
 
     def brain_name(self, settings: Settings) -> str:
         if self.brain is not None:

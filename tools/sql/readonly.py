@@ -12,12 +12,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 
-import pglast
 import psycopg
 from pglast import ast
 from pglast.parser import ParseError
 
-from tools.errors import DatabaseError, SqlSyntaxError, UnsafeSqlError
+from tools.errors import DatabaseError, UnsafeSqlError
+from tools.sql import pgparse
 from tools.sql.astwalk import func_name, walk
 from tools.sql.server import Conn
 
@@ -61,9 +61,9 @@ def check_read_only(sql: str) -> ast.Node:
 
 def _single_statement(sql: str) -> ast.Node:
     try:
-        stmts = pglast.parse_sql(sql)
+        stmts = pgparse.parse_sql(sql)
     except ParseError as exc:
-        raise SqlSyntaxError(str(exc.args[0])) from exc
+        raise pgparse.syntax_error(exc, sql) from exc
     if len(stmts) != 1:
         raise UnsafeSqlError(f"exactly one statement is allowed, found {len(stmts)}")
     node = stmts[0].stmt
