@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 import psycopg
 from pglast import ast
 from pglast.parser import ParseError
+from psycopg.conninfo import conninfo_to_dict
 
 from tools.errors import DatabaseError, UnsafeSqlError
 from tools.sql import pgparse
@@ -129,7 +130,10 @@ def session_connection(
     wanted = {"statement_timeout": str(int(timeout_ms)), **(settings or {})}
     if read_only:
         wanted["default_transaction_read_only"] = "on"
-    options = " ".join(f"-c {name}={value}" for name, value in wanted.items())
+    # Added to the DSN's own options (a scratch login's role, a user's search_path), which
+    # an `options=` keyword would otherwise replace.
+    own = str(conninfo_to_dict(dsn).get("options") or "")
+    options = " ".join([own, *(f"-c {name}={value}" for name, value in wanted.items())]).strip()
     try:
         conn = psycopg.connect(dsn, options=options, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:

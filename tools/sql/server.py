@@ -22,6 +22,14 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tools.errors import DatabaseError
+from tools.sql.sandbox_role import (
+    LOGIN_PREFIX,
+    SANDBOX_ROLE,
+    Login,
+    drop_login,
+    login_dsn,
+    sandbox_login,
+)
 
 SCRATCH_PREFIX = "dbarch_scratch_"
 log = logging.getLogger(__name__)
@@ -117,7 +125,7 @@ def server_version(server: PgServer) -> int:
 
 @dataclass(frozen=True)
 class Scratch:
-    """A throw-away database. `dsn` logs in as the unprivileged sandbox role.
+    """A throw-away database. `dsn` runs as the unprivileged sandbox role.
 
     All DDL from users and models runs through `dsn`, so PostgreSQL itself refuses what a
     superuser could do (COPY TO PROGRAM, pg_read_file, ALTER SYSTEM, untrusted languages).
@@ -129,10 +137,6 @@ class Scratch:
     admin_dsn: str
 
 
-SANDBOX_ROLE = "dbarch_sandbox"
-_SANDBOX_LIMITS = {"statement_timeout": "120s", "temp_file_limit": "4GB"}
-
-
 @contextlib.contextmanager
 def scratch_database(server: PgServer, template: str | None = None) -> Iterator[Scratch]:
     """Create a throw-away database, yield it, and drop it whatever happens (Ctrl-C too).
@@ -141,55 +145,44 @@ def scratch_database(server: PgServer, template: str | None = None) -> Iterator[
     that was killed before its `finally` ran (only on the embedded server, whose pids are
     ours to check). `template` clones an existing database (a cached sample) by file copy.
     """
-    name = f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
+    tag = f"{os.getpid()}_{secrets.token_hex(4)}"
+    name = f"{SCRATCH_PREFIX}{tag}"
     with connect(server.dsn(), autocommit=True) as admin:
         if server.embedded:
             _sweep_orphans(admin)
-        owner = _ensure_sandbox_role(admin)
+            _sweep_logins(admin)
+        login = sandbox_login(admin, LOGIN_PREFIX + tag)
         create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if owner:
-            create += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
+        if login:
+            create += sql.SQL(" OWNER {}").format(sql.Identifier(SANDBOX_ROLE))
         if template:
             create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
             if admin.info.server_version >= 150000:  # a plain file copy beats WAL-logging it
                 create += sql.SQL(" STRATEGY FILE_COPY")
-        admin.execute(create)
+        try:
+            admin.execute(create)
+        except BaseException:
+            drop_login(admin, login)
+            raise
     try:
-        user_dsn = _with_user(server.dsn(name), owner) if owner else server.dsn(name)
+        user_dsn = login_dsn(server.dsn(name), login) if login else server.dsn(name)
         yield Scratch(name=name, dsn=user_dsn, admin_dsn=server.dsn(name))
     finally:
         drop_database(server, name)
+        if login:
+            with connect(server.dsn(), autocommit=True) as admin:
+                drop_login(admin, login)
 
 
-def _ensure_sandbox_role(admin: Conn) -> str | None:
-    """Create the sandbox role once; None when we lack the right (then the URL's user runs DDL)."""
-    if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (SANDBOX_ROLE,)).fetchone():
-        return SANDBOX_ROLE
-    try:
-        admin.execute(
-            sql.SQL(
-                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
-            ).format(sql.Identifier(SANDBOX_ROLE))
-        )
-        for setting, value in _SANDBOX_LIMITS.items():
-            admin.execute(
-                sql.SQL("ALTER ROLE {} SET {} = {}").format(
-                    sql.Identifier(SANDBOX_ROLE), sql.Identifier(setting), sql.Literal(value)
-                )
-            )
-    except psycopg.errors.UniqueViolation:  # another process created it first
-        return SANDBOX_ROLE
-    except psycopg.errors.InsufficientPrivilege:
-        log.warning("no CREATEROLE privilege: scratch DDL runs as the DATABASE_URL user")
-        return None
-    return SANDBOX_ROLE
-
-
-def _with_user(dsn: str, user: str) -> str:
-    params = conninfo_to_dict(dsn)
-    params["user"] = user
-    params.pop("password", None)
-    return _conninfo(params)
+def _sweep_logins(admin: Conn) -> None:
+    """Logins of processes that died before dropping them (embedded server only)."""
+    rows = admin.execute(
+        "SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s)", (LOGIN_PREFIX,)
+    ).fetchall()
+    for (rolname,) in rows:
+        pid_text = str(rolname)[len(LOGIN_PREFIX) :].split("_", 1)[0]
+        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            drop_login(admin, Login(str(rolname), ""))
 
 
 def drop_database(server: PgServer, name: str) -> None:
