@@ -60,7 +60,10 @@ class BashResult(BaseModel):
 
 def run_bash(args: BashInput, ctx: ToolContext) -> BashResult:
     if not ctx.bash_enabled:
-        raise ToolError("the Bash tool is disabled here (enable it with DBARCH_ENABLE_BASH=1)")
+        raise ToolError(
+            "the Bash tool is disabled here (enable it with DBARCH_ENABLE_BASH=1, or `dbarch chat "
+            "--bash`)"
+        )
     root = Path(ctx.workspace).resolve(strict=True)
     plan = plan_command(expand_words(ctx, split_command(args.command)))
     confine_plan(ctx, plan)

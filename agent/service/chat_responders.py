@@ -138,7 +138,7 @@ class RulesResponder:
 
 
 def _context(state: ServiceState) -> ToolContext:
-    return ToolContext(workspace=state.settings.home, pg=state.pg())
+    return state.settings.tool_context(state.settings.home, state.pg())
 
 
 def _tool_use(call_id: str, name: str, args: dict[str, Any]) -> Message:
