@@ -17,7 +17,6 @@ from pglast.parser import ParseError
 
 from agent.spec_contract import Contract, Problem, SpecPath, resolve_contract
 from agent.spec_model import Attribute, Requirements
-from agent.spec_patterns import pattern_column_problems
 from tools.sql import pgparse
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -34,7 +33,6 @@ def check_spec(spec: Requirements, contract: Contract | None = None) -> list[Pro
     problems += _entity_details(spec, contract)
     problems += _required_cycles(contract)
     problems += _access_patterns(spec)
-    problems += pattern_column_problems(spec, contract)
     return problems
 
 

@@ -23,6 +23,7 @@ from service_support import settings_for
 
 from agent.brains.rules.schema import compile_schema
 from agent.service import create_app
+from agent.service.design_input import DesignInput
 from agent.spec import load_spec, parse_spec, resolve_contract
 from agent.spec_patterns import promised_columns
 from tools.catalog import toolset_for
@@ -99,7 +100,7 @@ def test_an_unknown_column_is_a_spec_problem_at_its_line(
 ) -> None:
     spec = _with_pattern(tmp_path, sql)
     with pytest.raises(SpecError) as caught:
-        load_spec(spec)
+        load_spec(spec, patterns_by_contract=True)
     (problem,) = caught.value.problems
     assert f"no column '{column}'" in problem["message"]
     assert problem["line"] == _line_of(spec, sql[:30])
@@ -122,7 +123,18 @@ def test_an_unknown_column_is_a_spec_problem_at_its_line(
 def test_what_a_design_of_the_spec_has_is_accepted(
     tmp_path: Path, sql: str, extra: dict[str, Any]
 ) -> None:
-    load_spec(_with_pattern(tmp_path, sql, **extra))
+    load_spec(_with_pattern(tmp_path, sql, **extra), patterns_by_contract=True)
+
+
+def test_only_a_run_that_builds_its_schema_from_the_spec_reads_patterns_by_it() -> None:
+    """optimize/scale patterns run on the existing schema, whose columns the spec may not list."""
+    spec = yaml.safe_load(MINI.read_text())
+    spec["access_patterns"].append({"name": "probe", "sql": "SELECT legacy_flag FROM orders"})
+    with pytest.raises(SpecError, match="no column 'legacy_flag'"):
+        DesignInput(spec=spec).request()
+    current = "CREATE TABLE orders (id bigint PRIMARY KEY, legacy_flag bool);"
+    request = DesignInput(spec=spec, mode="optimize", current_schema=current).request()
+    assert request.spec is not None and len(request.spec.access_patterns) == 4
 
 
 @pytest.mark.parametrize("command", ["spec check", "design"])

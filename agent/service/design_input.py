@@ -11,6 +11,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agent.config import Settings
+from agent.mode_inputs import schema_from_spec
 from agent.package import Mode
 from agent.spec import Requirements, load_spec, parse_spec
 from agent.state import DesignRequest, NamedQuery
@@ -76,7 +77,7 @@ class DesignInput(BaseModel):
         self._check_sql()
         return DesignRequest(
             mode=self.mode,
-            spec=_spec(self.spec) if self.spec is not None else None,
+            spec=_spec(self.spec, schema_from_spec(self.mode, False)) if self.spec else None,
             text=self.text,
             current_schema=self.current_schema,
             workload=self.workload,
@@ -96,13 +97,13 @@ class DesignInput(BaseModel):
         return settings.brain if settings.has_model else "rules"
 
 
-def _spec(value: dict[str, Any] | str) -> Requirements:
+def _spec(value: dict[str, Any] | str, by_contract: bool) -> Requirements:
     if isinstance(value, dict):
-        return parse_spec(value)
+        return parse_spec(value, patterns_by_contract=by_contract)
     # Text without ':' cannot be a mapping, and load_spec would take a bare line for a path:
     # never let a request name a file on the server.
     if ":" not in value:
         problem = {"path": "", "file": None, "line": 1, "column": 1,
                    "message": "spec text must be a YAML or JSON mapping"}  # fmt: skip
         raise SpecError("spec: 1 problem in the requirements spec", [problem])
-    return load_spec(value)
+    return load_spec(value, patterns_by_contract=by_contract)
