@@ -83,19 +83,21 @@ def test_a_sample_is_vacuumed_analysed_in_full_and_left_alone_by_autovacuum(
 ) -> None:
     schema = parse_schema(DDL + "-- settled\n")
     rows = {"owners": 2_000, "pets": 60_000}  # pets > 300 x the default target of 100
-    with sample_database(pg, schema, rows, cap=100_000) as (scratch, _):
-        with psycopg.connect(scratch.admin_dsn, autocommit=True) as conn:
-            before = conn.execute(_STATS).fetchall()
-            leaves = conn.execute(
-                "SELECT relname, reloptions::text, relpages, relallvisible FROM pg_class "
-                "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
-            ).fetchall()
-            targets = conn.execute(
-                "SELECT DISTINCT attstattarget FROM pg_attribute "
-                "WHERE attrelid = 'pets'::regclass AND attnum > 0"
-            ).fetchall()
-            conn.execute("ANALYZE")  # a fresh random sample, were ANALYZE still sampling
-            after = conn.execute(_STATS).fetchall()
+    with (
+        sample_database(pg, schema, rows, cap=100_000) as (scratch, _),
+        psycopg.connect(scratch.admin_dsn, autocommit=True) as conn,
+    ):
+        before = conn.execute(_STATS).fetchall()
+        leaves = conn.execute(
+            "SELECT relname, reloptions::text, relpages, relallvisible FROM pg_class "
+            "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+        ).fetchall()
+        targets = conn.execute(
+            "SELECT DISTINCT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'pets'::regclass AND attnum > 0"
+        ).fetchall()
+        conn.execute("ANALYZE")  # a fresh random sample, were ANALYZE still sampling
+        after = conn.execute(_STATS).fetchall()
     assert before and after == before
     assert {name for name, *_ in leaves} >= {"owners"} and len(leaves) >= 2  # pets' partitions
     for name, options, pages, visible in leaves:
