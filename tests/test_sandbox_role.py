@@ -8,6 +8,7 @@ that can log in without a password.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,23 @@ def test_session_connections_keep_the_dsns_own_options(pg: PgServer) -> None:
         query = "SELECT current_setting('search_path'), current_setting('transaction_read_only')"
         shown = conn.execute(query).fetchone()
     assert shown == ("dbarch_probe", "on")
+
+
+def test_logins_of_vanished_scratch_databases_are_swept(password_pg: PgServer) -> None:
+    """A process killed between its database's drop and its login's: the next call tidies up.
+    Young logins stay: their database may be about to be created by another process."""
+    with connect(password_pg.dsn(), autocommit=True) as admin:
+        for name, age in (
+            ("dbarch_login_1_deadbeef_0a0a0a0a", 20),
+            ("dbarch_login_1_deadbeef_0b0b0b0b", 1),
+        ):
+            admin.execute(
+                f"CREATE ROLE {name} LOGIN PASSWORD 'x' VALID UNTIL "
+                f"'{(datetime.now(UTC) + timedelta(days=1, minutes=-age)).isoformat()}'"
+            )
+    with scratch_database(password_pg):
+        pass
+    left = [name for name, _ in _roles(password_pg, LOGIN_PREFIX)]
+    assert left == ["dbarch_login_1_deadbeef_0b0b0b0b"]
+    with connect(password_pg.dsn(), autocommit=True) as admin:
+        admin.execute("DROP ROLE dbarch_login_1_deadbeef_0b0b0b0b")

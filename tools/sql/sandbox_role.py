@@ -1,7 +1,7 @@
 """The sandbox role scratch DDL runs as, and the short-lived logins that reach it.
 
 The sandbox role owns scratch databases and everything in them, and cannot log in. Each
-scratch database gets a login of its own (`dbarch_login_<pid>_<hex>`, a random password,
+scratch database gets a login of its own (`dbarch_login_<...>` after it, a random password,
 valid for a day, dropped with the database) that only holds membership in the sandbox
 role and starts every session as it (`-c role=...`). Why not `SET ROLE` from the caller's
 connection: the DDL could `RESET ROLE` (plainly, through `set_config('role', ...)`, or
@@ -22,11 +22,14 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from tools.sql.scratch_owner import SCRATCH_PREFIX
+
 log = logging.getLogger(__name__)
 Conn = psycopg.Connection[tuple[Any, ...]]
 SANDBOX_ROLE = "dbarch_sandbox"
 LOGIN_PREFIX = "dbarch_login_"
 LOGIN_VALIDITY = timedelta(days=1)  # an orphaned scratch login expires on its own
+_SWEEP_AFTER = timedelta(minutes=10)
 _SANDBOX_LIMITS = {"statement_timeout": "120s", "temp_file_limit": "4GB"}
 
 
@@ -34,6 +37,11 @@ _SANDBOX_LIMITS = {"statement_timeout": "120s", "temp_file_limit": "4GB"}
 class Login:
     name: str
     password: str
+
+
+def login_name(scratch: str) -> str:
+    """The login of a scratch database: `dbarch_scratch_X` is reached as `dbarch_login_X`."""
+    return LOGIN_PREFIX + scratch.removeprefix(SCRATCH_PREFIX)
 
 
 def sandbox_login(admin: Conn, name: str) -> Login | None:
@@ -105,6 +113,24 @@ def drop_login(admin: Conn, login: Login | None) -> None:
         admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
     except psycopg.errors.DependentObjectsStillExist:
         admin.execute(sql.SQL("ALTER ROLE {} NOLOGIN PASSWORD NULL").format(role))
+
+
+def sweep_logins(admin: Conn) -> None:
+    """Logins whose scratch database is gone (its process died, and the database was swept).
+
+    Only logins older than `_SWEEP_AFTER` go: a younger one may belong to a database that
+    another process is about to create. Age is read from VALID UNTIL, set at creation.
+    """
+    rows = admin.execute(
+        "SELECT r.rolname FROM pg_roles r WHERE starts_with(r.rolname, %s) "
+        "AND r.rolvaliduntil < now() + %s - %s "
+        "AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = %s || "
+        "substr(r.rolname, length(%s) + 1))",
+        (LOGIN_PREFIX, LOGIN_VALIDITY, _SWEEP_AFTER, SCRATCH_PREFIX, LOGIN_PREFIX),
+    ).fetchall()
+    for (rolname,) in rows:
+        log.info("dropping scratch login %s: its database is gone", rolname)
+        drop_login(admin, Login(str(rolname), ""))
 
 
 def login_dsn(dsn: str, login: Login) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,15 +22,16 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tools.errors import DatabaseError
 from tools.sql.sandbox_role import (
-    LOGIN_PREFIX,
     SANDBOX_ROLE,
-    Login,
     drop_login,
     login_dsn,
+    login_name,
     sandbox_login,
+    sweep_logins,
 )
+from tools.sql.scratch_owner import SCRATCH_PREFIX as SCRATCH_PREFIX  # callers match names
+from tools.sql.scratch_owner import scratch_name, sweep_at_start, sweep_orphans
 
-SCRATCH_PREFIX = "dbarch_scratch_"
 log = logging.getLogger(__name__)
 
 # Scratch data is disposable: durability settings only cost time when we bulk-load samples.
@@ -102,10 +102,13 @@ def _tune(server: PgServer) -> None:
 
 
 def resolve_server(database_url: str | None = None, data_dir: Path | None = None) -> PgServer:
-    """`database_url` when given (the user's choice), else the embedded server."""
-    if database_url:
-        return PgServer(url=database_url, embedded=False)
-    return embedded_server(data_dir)
+    """`database_url` when given (the user's choice), else the embedded server.
+
+    The first time a process resolves a server, it sweeps the scratch databases of dead
+    processes there (`tools.sql.scratch_owner`)."""
+    server = PgServer(url=database_url) if database_url else embedded_server(data_dir)
+    sweep_at_start(server.dsn(), local_pids=server.embedded)
+    return server
 
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -141,17 +144,16 @@ class Scratch:
 def scratch_database(server: PgServer, template: str | None = None) -> Iterator[Scratch]:
     """Create a throw-away database, yield it, and drop it whatever happens (Ctrl-C too).
 
-    The name carries our pid so that a later call can sweep databases left by a process
-    that was killed before its `finally` ran (only on the embedded server, whose pids are
-    ours to check). `template` clones an existing database (a cached sample) by file copy.
+    The name carries this process's owner token (its lock held for the process's lifetime),
+    so that a later call, here or in any process, sweeps databases left by a process killed
+    before its `finally` ran (`tools.sql.scratch_owner`). `template` clones an existing
+    database (a cached sample) by file copy.
     """
-    tag = f"{os.getpid()}_{secrets.token_hex(4)}"
-    name = f"{SCRATCH_PREFIX}{tag}"
+    name = scratch_name(server.dsn())
     with connect(server.dsn(), autocommit=True) as admin:
-        if server.embedded:
-            _sweep_orphans(admin)
-            _sweep_logins(admin)
-        login = sandbox_login(admin, LOGIN_PREFIX + tag)
+        sweep_orphans(admin, local_pids=server.embedded)
+        sweep_logins(admin)
+        login = sandbox_login(admin, login_name(name))
         create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if login:
             create += sql.SQL(" OWNER {}").format(sql.Identifier(SANDBOX_ROLE))
@@ -174,17 +176,6 @@ def scratch_database(server: PgServer, template: str | None = None) -> Iterator[
                 drop_login(admin, login)
 
 
-def _sweep_logins(admin: Conn) -> None:
-    """Logins of processes that died before dropping them (embedded server only)."""
-    rows = admin.execute(
-        "SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s)", (LOGIN_PREFIX,)
-    ).fetchall()
-    for (rolname,) in rows:
-        pid_text = str(rolname)[len(LOGIN_PREFIX) :].split("_", 1)[0]
-        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
-            drop_login(admin, Login(str(rolname), ""))
-
-
 def drop_database(server: PgServer, name: str) -> None:
     with connect(server.dsn(), autocommit=True) as admin:
         drop_with(admin, name)
@@ -192,24 +183,3 @@ def drop_database(server: PgServer, name: str) -> None:
 
 def drop_with(admin: Conn, name: str) -> None:
     admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _sweep_orphans(admin: Conn) -> None:
-    rows = admin.execute(
-        "SELECT datname FROM pg_database WHERE datname LIKE %s", (SCRATCH_PREFIX + "%",)
-    ).fetchall()
-    for (datname,) in rows:
-        pid_text = str(datname)[len(SCRATCH_PREFIX) :].split("_", 1)[0]
-        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
-            log.info("dropping orphaned scratch database %s", datname)
-            drop_with(admin, str(datname))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
