@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from tools.registry import ToolContext
+    from tools.sql.server import PgServer
 
 
 class Settings(BaseSettings):
@@ -43,9 +48,27 @@ class Settings(BaseSettings):
     gate_retries: int = 2
 
     api_tokens: str = Field(default="", validation_alias="DBARCH_API_TOKENS")
+    # The Bash tool, for every door that offers it (chat, sessions, the Claude brain).
     enable_bash: bool = False
     # Bash refuses to run where no network namespace can be made, unless this is set.
     bash_allow_unsandboxed: bool = False
+
+    def tool_context(
+        self, workspace: Path, pg: PgServer | None, *, bash: bool = False
+    ) -> ToolContext:
+        """What the tools may touch here; the one place their switches are read from settings.
+
+        `bash` is a door's own opt-in (`dbarch chat --bash`); DBARCH_ENABLE_BASH turns the
+        tool on everywhere it is offered.
+        """
+        from tools.registry import ToolContext
+
+        return ToolContext(
+            workspace=workspace,
+            pg=pg,
+            bash_enabled=bash or self.enable_bash,
+            bash_allow_unsandboxed=self.bash_allow_unsandboxed,
+        )
 
     @property
     def state_path(self) -> Path:

@@ -22,6 +22,11 @@ FROM_SCHEMA = ("optimize", "migrate", "scale")  # modes that start from an exist
 SPEC_OPTIONAL = ("optimize", "scale")
 
 
+def schema_from_spec(mode: str, target_schema: bool) -> bool:
+    """Whether the run builds its schema from the spec, so patterns are read against its names."""
+    return mode not in SPEC_OPTIONAL and not (mode == "migrate" and target_schema)
+
+
 def check_mode_inputs(request: DesignRequest) -> None:
     """Refuse a request that lacks what its mode needs, naming the option that supplies it."""
     mode, has_spec = request.mode, request.spec is not None or bool(request.text)

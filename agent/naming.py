@@ -11,6 +11,11 @@ import re
 
 from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
+# Columns a spec's own switches add to an entity's table, named here because access patterns
+# may use them: `soft_delete` -> `deleted_at`, `varying_attributes` -> `attributes` (jsonb).
+SOFT_DELETE_COLUMN = "deleted_at"
+VARYING_COLUMN = "attributes"
+
 # Irregular nouns a spec author plausibly uses as entity names; everything else follows the
 # regular English rules below. Keys are singular.
 _IRREGULAR = {

@@ -1,4 +1,4 @@
-"""The design package: the typed result of a run, and its atomic write to a folder.
+"""The design package: the typed result of a run, and the files it is written as.
 
 `design.json` is the whole package; the other files are views of it (schema.sql,
 indexes.sql, erd.md, report.md, adr/*.md, migrations/*.sql) for people and tools.
@@ -6,12 +6,7 @@ indexes.sql, erd.md, report.md, adr/*.md, migrations/*.sql) for people and tools
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,7 +21,6 @@ from agent.stages import (
     SchemaDesign,
     TechnologyDecision,
 )
-from tools.errors import InputError
 
 Mode = Literal["design", "optimize", "migrate", "scale", "compare"]
 
@@ -125,42 +119,3 @@ def _rewrites_text(pkg: DesignPackage) -> str:
 
     assert pkg.optimization is not None
     return rewrites_file(pkg.optimization)
-
-
-def write_package(files: dict[str, str], out_dir: Path, force: bool = False) -> Path:
-    """Write every file into a temp folder beside `out_dir`, then rename it into place.
-
-    A run that fails part-way leaves nothing behind: the temp folder is removed, and an
-    existing `out_dir` is only replaced (with --force) once the new one is complete.
-    """
-    out_dir = out_dir.resolve()
-    occupied = out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir()))
-    if occupied and not force:
-        raise InputError(f"{out_dir} exists and is not empty; use --force to replace it")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        for rel, text in files.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        _swap_into_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
-
-
-def _swap_into_place(tmp: Path, out_dir: Path) -> None:
-    if not out_dir.exists():
-        os.rename(tmp, out_dir)
-        return
-    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    os.rename(out_dir, old)
-    try:
-        os.rename(tmp, out_dir)
-    except BaseException:
-        os.rename(old, out_dir)
-        raise
-    with contextlib.suppress(OSError):
-        shutil.rmtree(old)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import yaml
 
+from agent.package_folder import check_out_dir
 from agent.personas import Persona, PersonaError
+from tools.errors import InputError
 
 CLAUDE_CODE_BUILTINS = frozenset({"Read", "Write", "Grep", "Glob", "Bash"})
 MCP_SERVER = "dbarch"
@@ -60,7 +62,11 @@ def export_claude_code(personas: list[Persona], out_dir: Path, *, force: bool) -
     if existing and not force:
         shown = ", ".join(str(t) for t in existing)
         raise PersonaError(f"refusing to overwrite {shown} (use --force)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for persona, target in zip(personas, targets, strict=True):
-        target.write_text(claude_code_markdown(persona), encoding="utf-8")
+    check_out_dir(out_dir, force=True)  # a file, or a folder we may not write: say so now
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for persona, target in zip(personas, targets, strict=True):
+            target.write_text(claude_code_markdown(persona), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot write the persona files: {exc}") from exc
     return targets

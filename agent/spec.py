@@ -24,6 +24,7 @@ from agent.spec_model import (
     Relationship,
     Requirements,
 )
+from agent.spec_patterns import pattern_column_problems
 from agent.spec_questions import Question, missing_information
 from agent.spec_yaml import SourceMap, load_yaml, problem_dict
 from tools.errors import InputError, SourceLocation, SpecError
@@ -47,16 +48,21 @@ __all__ = [
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def load_spec(source: str | Path) -> Requirements:
-    """A spec from a file path or from YAML/JSON text; `SpecError` names every problem."""
+def load_spec(source: str | Path, *, patterns_by_contract: bool = False) -> Requirements:
+    """A spec from a file path or from YAML/JSON text; `SpecError` names every problem.
+
+    `patterns_by_contract`: the run will build its schema from this spec, so its access
+    patterns may only name columns the spec's names give (not so when a spec rides along
+    an existing schema, or is derived from one).
+    """
     text, file = _read(source)
     data, positions = load_yaml(text, file)
-    return _validate(data, positions)
+    return _validate(data, positions, patterns_by_contract)
 
 
-def parse_spec(data: Mapping[str, Any]) -> Requirements:
+def parse_spec(data: Mapping[str, Any], *, patterns_by_contract: bool = False) -> Requirements:
     """A spec from already-parsed data (HTTP bodies, eval cases): same checks, no positions."""
-    return _validate(dict(data), SourceMap())
+    return _validate(dict(data), SourceMap(), patterns_by_contract)
 
 
 def spec_json_schema() -> dict[str, Any]:
@@ -82,7 +88,7 @@ def _looks_like_path(text: str) -> bool:
     return single_line and (text.strip().endswith(_SPEC_SUFFIXES) or Path(text).is_file())
 
 
-def _validate(data: Any, positions: SourceMap) -> Requirements:
+def _validate(data: Any, positions: SourceMap, patterns_by_contract: bool) -> Requirements:
     if not isinstance(data, dict):
         where = positions.locate(())
         message = "a spec is a mapping with keys such as name, entities, access_patterns"
@@ -94,6 +100,8 @@ def _validate(data: Any, positions: SourceMap) -> Requirements:
         found = [_pydantic_problem(e, data, positions) for e in exc.errors()]
         raise _error(positions, found) from None
     problems = check_spec(spec)
+    if patterns_by_contract and not problems:
+        problems = pattern_column_problems(spec, resolve_contract(spec))
     if problems:
         raise _error(positions, [_located(p, positions) for p in problems])
     return spec

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 from agent.naming import snake
+from tools.sql import pgparse
 
 
 def _entity_name(value: str) -> str:
@@ -102,7 +103,7 @@ _WRITE_NODES = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
 def sql_writes(sql: str) -> bool:
     """Does the statement change data (also through a data-modifying CTE)?"""
     try:
-        tree = pglast.parse_sql(sql)
+        tree = pgparse.parse_sql(sql)
     except pglast.parser.ParseError:
         return False
     for raw in tree:

@@ -13,11 +13,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-import pglast
 from pglast.parser import ParseError
 
 from agent.spec_contract import Contract, Problem, SpecPath, resolve_contract
 from agent.spec_model import Attribute, Requirements
+from tools.sql import pgparse
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -203,9 +203,9 @@ def _access_patterns(spec: Requirements) -> list[Problem]:
 
 def _sql_problems(name: str, sql: str, path: SpecPath) -> list[Problem]:
     try:
-        statements = pglast.parse_sql(sql)
+        statements = pgparse.parse_sql(sql)
     except ParseError as exc:
-        offset = _char_offset(sql, exc.args[1] if len(exc.args) > 1 else 0)
+        offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
         message = f"access pattern '{name}': SQL does not parse: {exc.args[0]}"
         return [Problem(path, message, offset=offset)]
     if len(statements) != 1:
@@ -214,8 +214,3 @@ def _sql_problems(name: str, sql: str, path: SpecPath) -> list[Problem]:
         )
         return [Problem(path, message)]
     return []
-
-
-def _char_offset(text: str, byte_offset: int) -> int:
-    """libpg_query reports byte offsets into the UTF-8 text; we point at characters."""
-    return len(text.encode()[:byte_offset].decode(errors="ignore"))

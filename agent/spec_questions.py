@@ -18,6 +18,7 @@ from agent.spec_contract import resolve_contract
 from agent.spec_model import Requirements
 from agent.spec_tenant import TENANT_NAMES, tenant_entity
 from agent.spec_yaml import dotted
+from tools.sql import pgparse
 
 
 class Question(BaseModel):
@@ -254,7 +255,7 @@ class _Tables(Visitor):
 def referenced_tables(sql: str) -> set[str]:
     """Unqualified (or `public.`) tables named in `sql`; empty when it does not parse."""
     try:
-        tree = pglast.parse_sql(sql)
+        tree = pgparse.parse_sql(sql)
     except pglast.parser.ParseError:
         return set()
     visitor = _Tables()

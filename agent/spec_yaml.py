@@ -90,9 +90,20 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, SourceMap]:
             f"{where or file or '<input>'}: {problem}",
             [problem_dict((), where or SourceLocation(file), problem)],
         ) from exc
+    except RecursionError as exc:  # PyYAML composes nested collections by recursion
+        raise _too_deep(file) from exc
     if root is None:
         raise SpecError(f"{file or '<input>'}: the spec is empty")
-    return _build(root, (), source), source
+    try:
+        return _build(root, (), source), source
+    except RecursionError as exc:
+        raise _too_deep(file) from exc
+
+
+def _too_deep(file: str | None) -> SpecError:
+    problem = "not a spec: collections nested hundreds of levels deep"
+    where = SourceLocation(file)
+    return SpecError(f"{file or '<input>'}: {problem}", [problem_dict((), where, problem)])
 
 
 def _build(node: yaml.Node, path: Path, source: SourceMap) -> Any:

@@ -28,11 +28,11 @@ _SPEC_AT: DataPath = ("spec",)
 
 
 def inline_spec(
-    data: dict[str, Any], positions: SourceMap
+    data: dict[str, Any], positions: SourceMap, by_contract: bool
 ) -> tuple[Requirements | None, list[dict[str, Any]]]:
     """Validate the `spec:` mapping of a case; problems are located in the case file."""
     try:
-        return parse_spec(data), []
+        return parse_spec(data, patterns_by_contract=by_contract), []
     except SpecError as exc:
         return None, [_relocate(problem, positions) for problem in exc.problems]
 

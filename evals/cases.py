@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.mode_inputs import schema_from_spec
 from agent.package import Mode
 from agent.spec import load_spec
 from agent.spec_model import Requirements
@@ -142,10 +143,12 @@ def _spec(
         problems.append(problem_dict((), positions.locate(()), message))
         return None
     if raw.spec_file is not None:
-        return load_spec((path.parent / raw.spec_file).resolve())
+        by_contract = schema_from_spec(raw.mode, raw.target_schema_file is not None)
+        return load_spec((path.parent / raw.spec_file).resolve(), patterns_by_contract=by_contract)
     if raw.spec is None:
         return None  # optimize and scale may work from the schema alone; the mode decides
-    spec, spec_problems = inline_spec(raw.spec, positions)
+    by_contract = schema_from_spec(raw.mode, raw.target_schema_file is not None)
+    spec, spec_problems = inline_spec(raw.spec, positions, by_contract)
     problems += spec_problems
     return spec
 

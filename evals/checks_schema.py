@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 
-import pglast
-
 from evals.registry import Grade, all_found, bad, check, listing, ok
 from evals.subject import Subject
+from tools.sql import pgparse
 from tools.sql.lint import lint_schema
 from tools.sql.model import Column, Schema, Table
 from tools.sql.parse import parse_schema
@@ -152,7 +151,7 @@ def policy_tables(schema: Schema) -> set[str]:
     for statement in schema.statements:
         if statement.kind != "CreatePolicyStmt":
             continue
-        for raw in pglast.parse_sql(statement.sql):
+        for raw in pgparse.parse_sql(statement.sql):
             table = raw.stmt.table  # type: ignore[union-attr]
             prefix = f"{table.schemaname}." if table.schemaname not in (None, "public") else ""
             found.add(prefix + table.relname)

@@ -9,6 +9,7 @@ an error, the secret's text is not in the reply, and nothing outside the workspa
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +225,8 @@ def test_bash_escape_is_refused(
 
 
 def test_git_with_planted_fsmonitor_is_refused(arena: Arena) -> None:
+    env = {"PATH": os.environ["PATH"], "HOME": str(arena.ws)}
+    subprocess.run(["git", "init", "-q"], cwd=arena.ws, env=env, check=True)
     (arena.ws / ".git" / "config").write_text(
         f"[core]\n\tfsmonitor = touch {arena.outside}/planted.txt\n"
     )

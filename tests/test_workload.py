@@ -66,3 +66,10 @@ def test_split_matches_statements_whatever_the_literals_hold(literals: list[str]
     ]
     queries = parse_workload(";\n-- c;\n".join(statements) + ";")
     assert [q.sql for q in queries] == statements
+
+
+def test_syntax_error_at_end_of_input_is_located() -> None:
+    """libpg_query gives no offset for "at end of input"; that once crashed with TypeError."""
+    with pytest.raises(SqlSyntaxError) as caught:
+        parse_workload("SELECT 1;\nSELECT (", file="w.sql")
+    assert (caught.value.location.line, caught.value.location.column) == (2, 9)

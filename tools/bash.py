@@ -8,15 +8,24 @@ argv executed without network, with a scrubbed environment, a timeout and an out
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.bash_confine import confine_plan, expand_words
+from tools.bash_git import check_config_keys, config_listing_argv, listed_repo_keys
 from tools.bash_lex import split_command
 from tools.bash_policy import plan_command
-from tools.bash_sandbox import base_env, find_program, git_env, isolation, run_argv
-from tools.errors import ToolError
+from tools.bash_sandbox import (
+    RunOutput,
+    base_env,
+    find_program,
+    git_env,
+    isolation,
+    run_argv,
+)
+from tools.errors import CommandDenied, ToolError
 from tools.registry import Tool, ToolContext
 
 MAX_OUTPUT_BYTES = 30_000
@@ -51,7 +60,10 @@ class BashResult(BaseModel):
 
 def run_bash(args: BashInput, ctx: ToolContext) -> BashResult:
     if not ctx.bash_enabled:
-        raise ToolError("the Bash tool is disabled here (enable it with DBARCH_ENABLE_BASH=1)")
+        raise ToolError(
+            "the Bash tool is disabled here (enable it with DBARCH_ENABLE_BASH=1, or `dbarch chat "
+            "--bash`)"
+        )
     root = Path(ctx.workspace).resolve(strict=True)
     plan = plan_command(expand_words(ctx, split_command(args.command)))
     confine_plan(ctx, plan)
@@ -59,13 +71,16 @@ def run_bash(args: BashInput, ctx: ToolContext) -> BashResult:
     sandbox = isolation(ctx.bash_allow_unsandboxed)
     env = base_env(root) | (git_env(root) if plan.git else {})
     timeout = min(args.timeout_s or ctx.bash_timeout_s, ctx.bash_timeout_s)
-    done = run_argv(
-        [*sandbox.prefix, program, *plan.argv[1:]],
-        cwd=root,
-        env=env,
-        timeout_s=timeout,
-        max_bytes=MAX_OUTPUT_BYTES,
-    )
+
+    def run(argv: list[str]) -> RunOutput:
+        return run_argv(
+            [*sandbox.prefix, *argv], cwd=root, env=env, timeout_s=timeout,
+            max_bytes=MAX_OUTPUT_BYTES,
+        )  # fmt: skip
+
+    if plan.git:
+        _vet_git_config(run, program)
+    done = run([program, *plan.argv[1:]])
     return BashResult(
         exit_code=done.exit_code,
         stdout=done.stdout,
@@ -75,6 +90,15 @@ def run_bash(args: BashInput, ctx: ToolContext) -> BashResult:
         isolation=sandbox.name,
         seconds=done.seconds,
     )
+
+
+def _vet_git_config(run: Callable[[list[str]], RunOutput], git: str) -> None:
+    """Ask git which keys it reads for this repository, in the environment it will run in."""
+    listed = run(config_listing_argv(git))
+    if listed.exit_code != 0 or listed.truncated:
+        reason = listed.stderr.strip() or "no listing"
+        raise CommandDenied(f"git refused: git could not list the repository's config: {reason}")
+    check_config_keys(listed_repo_keys(listed.stdout))
 
 
 BASH = Tool(

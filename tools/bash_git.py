@@ -3,8 +3,11 @@
 Git runs commands named in configuration (`core.fsmonitor`, `core.pager`, diff drivers'
 `textconv`, `filter.*.clean`, `gpg.program` via `log.showSignature`...), so a repository's
 own `.git/config` is an attack surface. We refuse global options (`-c`, `-C`, `--git-dir`,
-`--exec-path`), inject overrides, ignore system and global config, and run git only when
-every key in the repository's config is on a short allow-list.
+`--exec-path`), ignore system and global config, force inert values for every fixed-name
+program key, keep diff drivers out with `--no-ext-diff`/`--no-textconv`, and run git only
+when every key of the repository's config is on a short allow-list. That config is read by
+git itself (`git config --list`): its comment, quoting and continuation rules are not ours
+to re-implement, and a reader that disagrees with git hides live keys from the check.
 """
 
 from __future__ import annotations
@@ -58,18 +61,48 @@ DENIED = {
     "-O": "opens a pager",
     "--open-files-in-pager": "opens a pager",
 }
-# Forced before the subcommand; system and global config are switched off through the env.
+# Forced before the subcommand (command-line config outranks the repository's), one entry
+# for every fixed-name key that names a program or a file git would read; system and global
+# config are switched off through the env (`bash_sandbox.git_env`). Keys with a free
+# subsection (`diff.<driver>.textconv`, `filter.<name>.clean`) cannot be overridden here:
+# the allow-list below keeps them out of the repository's config, and the diff switches
+# below keep them out of the commands.
 OVERRIDES = (
     "--no-pager",
     "-c", "core.fsmonitor=false",
     "-c", "core.hooksPath=/dev/null",
     "-c", "core.pager=cat",
+    "-c", "core.sshCommand=false",
+    "-c", "core.askPass=false",
+    "-c", "core.editor=false",
+    "-c", "core.attributesFile=/dev/null",
+    "-c", "core.excludesFile=/dev/null",
+    "-c", "credential.helper=",
+    "-c", "gpg.program=false",
+    "-c", "gpg.openpgp.program=false",
+    "-c", "gpg.x509.program=false",
+    "-c", "gpg.ssh.program=false",
     "-c", "log.showSignature=false",
+    "-c", "mailmap.file=/dev/null",
+    "-c", "mailmap.blob=",
+    "-c", "blame.ignoreRevsFile=",
     "-c", "protocol.allow=never",
 )  # fmt: skip
-# Subcommands that accept the diff-machinery switches that keep external programs out.
+# Subcommands that accept the diff-machinery switches that keep external programs out;
+# blame runs a driver's textconv too unless told not to.
 _NO_EXTERNAL_DIFF = ("--no-ext-diff", "--no-textconv")
-_NO_EXTERNAL = {"log": _NO_EXTERNAL_DIFF, "show": _NO_EXTERNAL_DIFF, "diff": _NO_EXTERNAL_DIFF}
+_NO_EXTERNAL = {
+    "log": _NO_EXTERNAL_DIFF,
+    "show": _NO_EXTERNAL_DIFF,
+    "diff": _NO_EXTERNAL_DIFF,
+    "blame": ("--no-textconv",),
+}
+# Lists the keys git itself reads from this repository, scope first, NUL-separated; fails
+# outside a repository, so the check fails closed. Includes are not followed, so an
+# `include.path` shows up as a key (and is refused).
+CONFIG_LISTING = (
+    "config", "--local", "--list", "--null", "--name-only", "--show-scope", "--no-includes"
+)  # fmt: skip
 
 SAFE_CONFIG_KEYS = (
     "core.repositoryformatversion", "core.filemode", "core.bare", "core.logallrefupdates",
@@ -144,12 +177,26 @@ def _value(sub: str, name: str, following: str | None) -> int:
     return 1
 
 
+def config_listing_argv(git: str) -> list[str]:
+    """`git config --list` under exactly the overrides the vetted command will run with."""
+    return [git, *OVERRIDES, *CONFIG_LISTING]
+
+
+def listed_repo_keys(listing: str) -> list[str]:
+    """Key names from `CONFIG_LISTING` output, minus the ones our own `-c` overrides set."""
+    fields = listing.split("\0")[:-1]  # every field ends with a NUL
+    if len(fields) % 2:
+        raise CommandDenied("git refused: unexpected `git config --list` output")
+    pairs = zip(fields[0::2], fields[1::2], strict=True)
+    return [key for scope, key in pairs if scope != "command"]
+
+
 def check_config_keys(names: list[str]) -> None:
     """Refuse a repository whose config sets anything beyond plain, inert keys."""
     for name in names:
         key = name.strip().lower()
         if key and not any(fnmatch.fnmatchcase(key, pat) for pat in SAFE_CONFIG_KEYS):
             raise CommandDenied(
-                f"git refused: the repository's .git/config sets '{key}', which is not on the "
+                f"git refused: the repository's config sets '{key}', which is not on the "
                 "allow-list of inert keys (config can make git run programs)"
             )

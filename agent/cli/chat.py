@@ -67,15 +67,11 @@ async def _loop(
     from agent.personas import default_library
     from agent.service import chat
     from agent.service.chat_responders import ModelResponder
-    from tools.registry import ToolContext
     from tools.sql.server import resolve_server
 
     persona = default_library().persona(persona_name)
-    context = ToolContext(
-        workspace=workspace,
-        bash_enabled=bash,
-        pg=resolve_server(settings.database_url, settings.pg_data_dir),
-    )
+    pg = resolve_server(settings.database_url, settings.pg_data_dir)
+    context = settings.tool_context(workspace, pg, bash=bash)
     budget = Budget(max_turns=settings.stage_max_turns, max_seconds=settings.stage_max_seconds)
     async with ModelClient(ClientConfig.from_settings(settings, model=persona.model)) as client:
         while True:

@@ -17,9 +17,11 @@ from agent.cli.requests import answers_from, build_request
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import RunOutcome, run_design, run_store
-from agent.package import package_files, write_package
+from agent.package import package_files
+from agent.package_folder import check_out_dir, check_parent, write_package
 from agent.report import render_report
 from agent.report_modes import mode_summary
+from agent.state import DesignRequest
 from tools.errors import GateFailed, InputError
 
 HELP = """Design a data layer, or change one: requirements -> technology -> schema -> indexes -> scaling -> ADRs.
@@ -38,7 +40,7 @@ Modes (--mode), after the architect's commands:
 
   compare   a technology comparison for a SPEC: the scored matrix, the alternatives and why not, an ADR.
 
-The package is written atomically to --out (default ./<name>-<mode>): design.json, report.md, adr/, and per mode schema.sql, indexes.sql, rewrites.sql, erd.md, migrations/. A failed run leaves no folder behind.
+The package is written to --out (default ./<name>-<mode>), checked before the run: design.json, report.md, adr/, and per mode schema.sql, indexes.sql, rewrites.sql, erd.md, migrations/, listed in .dbarch-package.json. A failed run leaves no folder behind. --force replaces only files an earlier package wrote (and you have not edited); nothing else in the folder is touched.
 
 Runs are checkpointed (SQLite under DBARCH_HOME, default ~/.dbarch): a run that was killed, or that stopped for questions, continues with --resume THREAD_ID.
 
@@ -94,7 +96,9 @@ def design_command(
     out: Annotated[
         Path | None, typer.Option(help="Package folder (default ./<name>-design).")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Replace a non-empty --out folder.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Write into a non-empty --out, replacing an earlier package.")
+    ] = False,
     schema: Annotated[
         Path | None,
         typer.Option(
@@ -142,6 +146,7 @@ def design_command(
     else:
         request = None
         brain_name = (brain.value if brain else None) or _brain_of(settings, resume)
+    _check_out(out, force, request, mode.value)
     ctx = RunContext(brain=make_brain(brain_name, settings), settings=settings, sink=printer)
     outcome = asyncio.run(
         run_design(request, ctx, thread_id=resume, answers=answers_from(answer or []))
@@ -151,6 +156,20 @@ def design_command(
             run_design(None, ctx, thread_id=outcome.thread_id, answers=_ask(outcome))
         )
     return _finish(outcome, out, force, output)
+
+
+def _check_out(out: Path | None, force: bool, request: DesignRequest | None, mode: str) -> None:
+    """Where the package will go, checked before the run rather than after it."""
+    if out is not None:
+        check_out_dir(out, force)
+    elif request is not None and request.spec is not None:
+        check_out_dir(_default_out(request.spec.name, mode), force)
+    else:
+        check_parent(Path.cwd())  # the folder is named after a spec the run will produce
+
+
+def _default_out(name: str, mode: str) -> Path:
+    return Path(f"{name}-{mode}")
 
 
 def _brain_of(settings: Settings, thread_id: str) -> str:
@@ -198,7 +217,7 @@ def _finish(outcome: RunOutcome, out: Path | None, force: bool, output: Format) 
         raise GateFailed("design", [outcome.message or "the run failed"])
     pkg = outcome.package
     folder = write_package(
-        package_files(pkg, render_report(pkg)), out or Path(f"{pkg.name}-{pkg.mode}"), force=force
+        package_files(pkg, render_report(pkg)), out or _default_out(pkg.name, pkg.mode), force=force
     )
     if output is Format.json:
         sys.stdout.write(pkg.model_dump_json(indent=2, by_alias=True) + "\n")

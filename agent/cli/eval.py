@@ -62,7 +62,9 @@ def eval_command(
         Path | None,
         typer.Option(help="Folder for report.{json,md,txt} and each case's package."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Replace a non-empty --out folder.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Write into a non-empty --out, replacing an earlier package.")
+    ] = False,
     min_pass: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Exit 1 when the pass rate is below this.")
     ] = 0.9,
@@ -89,6 +91,10 @@ def eval_command(
         raise InputError("--baseline compares another brain with the rules brain; drop it")
     settings = Settings()
     cases = load_cases(paths or [])
+    if out is not None:
+        from agent.package_folder import check_out_dir
+
+        check_out_dir(out, force)  # before the run, not after it
     report = asyncio.run(
         run_cases(cases, brain.value, model, jobs, settings, _progress(brain.value))
     )
@@ -125,7 +131,8 @@ def _progress(brain: str) -> Callable[[CaseResult], None]:
 
 def _write(report: EvalReport, out: Path, force: bool) -> Path:
     """The three report renderings and, per finished case, its package folder."""
-    from agent.package import package_files, write_package
+    from agent.package import package_files
+    from agent.package_folder import write_package
     from agent.report import render_report
     from evals.report import render
 

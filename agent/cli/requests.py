@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agent.mode_inputs import check_mode_inputs
+from agent.mode_inputs import check_mode_inputs, schema_from_spec
 from agent.spec import load_spec
 from agent.state import DesignRequest, NamedQuery
 from tools.errors import InputError
@@ -36,7 +36,7 @@ def build_request(
             raise InputError(f"give the current schema once: {spec} or --schema {schema}")
         schema, spec = Path(spec), None
     if spec is not None:
-        _add_spec(data, spec)
+        _add_spec(data, spec, schema_from_spec(mode, target_schema is not None))
     if schema is not None:
         data["current_schema"] = read_schema_text(schema)
         data["schema_name"] = str(schema)
@@ -49,12 +49,12 @@ def build_request(
     return request
 
 
-def _add_spec(data: dict[str, Any], spec: str) -> None:
+def _add_spec(data: dict[str, Any], spec: str, by_contract: bool) -> None:
     path = Path(spec)
     if _names_a_file(path):
         if not path.is_file():
             raise InputError(f"spec file {spec} does not exist")
-        data["spec"] = load_spec(path)
+        data["spec"] = load_spec(path, patterns_by_contract=by_contract)
     else:
         data["text"] = spec
 

@@ -54,7 +54,7 @@ def check_command(
     ] = OutputFormat.text,
 ) -> int:
     try:
-        spec = load_spec(file)
+        spec = load_spec(file, patterns_by_contract=True)
     except SpecError as error:
         if output is not OutputFormat.json:
             raise

@@ -127,7 +127,7 @@ class RulesResponder:
 
     async def _design(self, text: str) -> tuple[str, bool]:
         try:
-            spec = parse_spec(yaml.safe_load(text))
+            spec = parse_spec(yaml.safe_load(text), patterns_by_contract=True)
         except SpecError as exc:
             return json.dumps(exc.to_dict()), True
         submit = partial(design_jobs.submit, self.state.jobs, DesignRequest(spec=spec), "rules",
@@ -138,7 +138,7 @@ class RulesResponder:
 
 
 def _context(state: ServiceState) -> ToolContext:
-    return ToolContext(workspace=state.settings.home, pg=state.pg())
+    return state.settings.tool_context(state.settings.home, state.pg())
 
 
 def _tool_use(call_id: str, name: str, args: dict[str, Any]) -> Message:

@@ -11,10 +11,13 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agent.config import Settings
+from agent.mode_inputs import schema_from_spec
 from agent.package import Mode
 from agent.spec import Requirements, load_spec, parse_spec
 from agent.state import DesignRequest, NamedQuery
 from tools.errors import SpecError
+from tools.sql import pgparse
+from tools.sql.source import preprocess
 
 MAX_TEXT = 2_000_000
 BrainName = Literal["rules", "anthropic"]
@@ -65,10 +68,16 @@ class DesignInput(BaseModel):
         return self
 
     def request(self) -> DesignRequest:
-        """The engine's request; raises `SpecError` (with problems) for a spec that is wrong."""
+        """The engine's request; raises `SpecError` (with problems) for a spec that is wrong.
+
+        SQL the caller sent is parsed here, before a job exists: a query PostgreSQL's grammar
+        rejects (or that nests too deeply to parse safely) is a 422 naming it, not a job that
+        fails later.
+        """
+        self._check_sql()
         return DesignRequest(
             mode=self.mode,
-            spec=_spec(self.spec) if self.spec is not None else None,
+            spec=_spec(self.spec, schema_from_spec(self.mode, False)) if self.spec else None,
             text=self.text,
             current_schema=self.current_schema,
             workload=self.workload,
@@ -76,19 +85,25 @@ class DesignInput(BaseModel):
             interactive=self.interactive,
         )
 
+    def _check_sql(self) -> None:
+        for index, query in enumerate(self.workload):
+            pgparse.check_sql(query.sql, f"workload[{index}] ({query.name})")
+        if self.current_schema is not None:
+            pgparse.check_sql(preprocess(self.current_schema).text, "current_schema")
+
     def brain_name(self, settings: Settings) -> str:
         if self.brain is not None:
             return self.brain
         return settings.brain if settings.has_model else "rules"
 
 
-def _spec(value: dict[str, Any] | str) -> Requirements:
+def _spec(value: dict[str, Any] | str, by_contract: bool) -> Requirements:
     if isinstance(value, dict):
-        return parse_spec(value)
+        return parse_spec(value, patterns_by_contract=by_contract)
     # Text without ':' cannot be a mapping, and load_spec would take a bare line for a path:
     # never let a request name a file on the server.
     if ":" not in value:
         problem = {"path": "", "file": None, "line": 1, "column": 1,
                    "message": "spec text must be a YAML or JSON mapping"}  # fmt: skip
         raise SpecError("spec: 1 problem in the requirements spec", [problem])
-    return load_spec(value)
+    return load_spec(value, patterns_by_contract=by_contract)

@@ -25,7 +25,7 @@ from agent.service.design_input import DesignInput
 from agent.service.design_tool import DESIGN_DESCRIPTION, design
 from tools.catalog import all_tools
 from tools.errors import ArchitectError
-from tools.registry import Tool, ToolContext, Toolset
+from tools.registry import Tool, Toolset
 from tools.sql.server import PgServer
 
 NAME = "dbarch"
@@ -79,7 +79,7 @@ def build_server(settings: ServiceSettings, pg: Callable[[], PgServer]) -> Serve
 
     def toolset() -> Toolset:
         workspace = Path(settings.home) / "mcp"
-        return Toolset(tools, ToolContext(workspace=workspace, pg=pg()))
+        return Toolset(tools, settings.tool_context(workspace, pg()))
 
     async def list_tools(
         _: ServerRequestContext[Any], __: types.PaginatedRequestParams | None

@@ -6,14 +6,13 @@ from anyio import to_thread
 from fastapi import APIRouter, Request
 
 from agent.service.state import ServiceState
-from tools.registry import ToolContext
 from tools.sql.schema_review import ReviewSchemaInput, SchemaReview, review_schema
 
 router = APIRouter(tags=["review"])
 
 
 def _review(state: ServiceState, body: ReviewSchemaInput) -> SchemaReview:
-    context = ToolContext(workspace=state.settings.home, pg=state.pg())
+    context = state.settings.tool_context(state.settings.home, state.pg())
     return review_schema(body, context)
 
 

@@ -23,7 +23,6 @@ from agent.service.errors import Conflict, NotFound, ServiceUnavailable, error_b
 from agent.service.sessions_store import SessionRecord, TurnUsage
 from agent.service.state import ServiceState
 from tools.errors import ArchitectError
-from tools.registry import ToolContext
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 NO_MODEL = (
@@ -114,7 +113,7 @@ def _responder(state: ServiceState, record: SessionRecord, text: str) -> Respond
     persona = default_library().persona(record.persona)
     workspace = settings.home / "sessions" / record.id
     workspace.mkdir(parents=True, exist_ok=True)
-    toolset = persona.toolset(ToolContext(workspace=workspace, pg=state.pg()))
+    toolset = persona.toolset(settings.tool_context(workspace, state.pg()))
     client = ModelClient(ClientConfig.from_settings(settings, model=persona.model))
     budget = loop_budget(record, settings)
     return ModelResponder(client, persona, toolset, budget, settings.model_max_tokens)

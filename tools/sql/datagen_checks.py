@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pglast
 from pglast import ast, enums
 from pglast.parser import ParseError
 
+from tools.sql import pgparse
 from tools.sql.model import Table
 from tools.sql.queryscope import deparse
 
@@ -55,7 +55,7 @@ def derive_rules(table: Table) -> CheckRules:
 
 
 def _parse_expression(text: str) -> ast.Node:
-    stmt = pglast.parse_sql(f"SELECT {text}")[0].stmt
+    stmt = pgparse.parse_sql(f"SELECT {text}")[0].stmt
     assert isinstance(stmt, ast.SelectStmt) and stmt.targetList
     target = stmt.targetList[0]
     assert isinstance(target, ast.ResTarget) and target.val is not None

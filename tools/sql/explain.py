@@ -15,11 +15,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-import pglast
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import ArchitectError, ToolError, UnsafeSqlError
+from tools.sql import pgparse
 from tools.sql.catalog import Catalog, load_catalog
 from tools.sql.plan_findings import PlanFinding, iter_plan_nodes, plan_findings
 from tools.sql.readonly import check_read_only, session_connection
@@ -101,7 +101,7 @@ def _plan_one(
     result.plan = plan
     result.total_cost = float(plan["Total Cost"])
     result.scans = list(_scans(plan))
-    stmt = pglast.parse_sql(query.sql)[0].stmt
+    stmt = pgparse.parse_sql(query.sql)[0].stmt
     assert stmt is not None
     result.findings = plan_findings(query.name, stmt, plan, catalog, large_rows)
     return result

@@ -7,13 +7,14 @@ from pglast import ast
 from pglast.stream import RawStream
 
 from tools.errors import SqlSyntaxError
+from tools.sql import pgparse
 
 
 def parse_index(ddl: str) -> ast.IndexStmt:
     try:
-        stmt = pglast.parse_sql(ddl)[0].stmt
+        stmt = pgparse.parse_sql(ddl)[0].stmt
     except pglast.parser.ParseError as exc:
-        raise SqlSyntaxError(str(exc)) from exc
+        raise pgparse.syntax_error(exc, ddl) from exc
     if not isinstance(stmt, ast.IndexStmt):
         raise SqlSyntaxError(f"not a CREATE INDEX statement: {ddl[:80]}")
     return stmt

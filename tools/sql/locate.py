@@ -14,8 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from pglast.parser import ParseError, parse_sql_json
+from pglast.parser import ParseError
 
+from tools.sql import pgparse
 from tools.sql.model import Schema, Statement, Table
 from tools.sql.nodes import qualified_name
 
@@ -80,7 +81,7 @@ def _marked(
 def relation_named(statement: Statement) -> str | None:
     """The first table or index target a statement names (`ALTER TABLE x`, `ON x`)."""
     try:
-        tree = json.loads(parse_sql_json(statement.sql))
+        tree = json.loads(pgparse.parse_sql_json(statement.sql))
     except ParseError:
         return None
     found = _first_range_var(tree)

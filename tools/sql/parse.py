@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from tools.errors import InputError
 from tools.sql.builder import SchemaBuilder
 from tools.sql.model import Schema
 from tools.sql.nodes import Json
@@ -56,6 +57,17 @@ def parse_schema(source: str | Path, file: str | None = None) -> Schema:
     if isinstance(source, Path):
         return build_schema(read_sources(source))
     return build_schema([preprocess(source, file)])
+
+
+def require_statements(schema: Schema, where: str | None) -> Schema:
+    """A review of no SQL must not read as a clean bill of health: empty input is bad input."""
+    if not schema.statements:
+        skipped = f"; {len(schema.skipped)} psql-only part(s) skipped" if schema.skipped else ""
+        raise InputError(
+            f"{where or '<input>'}: nothing to review: no SQL statement in it (empty, or only "
+            f"comments){skipped}"
+        )
+    return schema
 
 
 def build_schema(sources: Iterable[SourceFile]) -> Schema:

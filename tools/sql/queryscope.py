@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pglast
 from pglast import ast
 from pglast.stream import RawStream
 
+from tools.sql import pgparse
 from tools.sql.astwalk import column_ref_name, walk, walk_scope
 from tools.sql.catalog import Catalog
 
@@ -105,7 +105,7 @@ def unqualified(node: ast.Node) -> str:
 
     The node is re-parsed from its text first, so the caller's tree is never changed.
     """
-    copy = pglast.parse_sql(f"SELECT {deparse(node)}")[0].stmt
+    copy = pgparse.parse_sql(f"SELECT {deparse(node)}")[0].stmt
     assert isinstance(copy, ast.SelectStmt) and copy.targetList
     target = copy.targetList[0]
     assert isinstance(target, ast.ResTarget) and target.val is not None

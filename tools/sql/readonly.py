@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 
-import pglast
 import psycopg
 from pglast import ast
 from pglast.parser import ParseError
+from psycopg.conninfo import conninfo_to_dict
 
-from tools.errors import DatabaseError, SqlSyntaxError, UnsafeSqlError
+from tools.errors import DatabaseError, UnsafeSqlError
+from tools.sql import pgparse
 from tools.sql.astwalk import func_name, walk
 from tools.sql.server import Conn
 
@@ -61,9 +62,9 @@ def check_read_only(sql: str) -> ast.Node:
 
 def _single_statement(sql: str) -> ast.Node:
     try:
-        stmts = pglast.parse_sql(sql)
+        stmts = pgparse.parse_sql(sql)
     except ParseError as exc:
-        raise SqlSyntaxError(str(exc.args[0])) from exc
+        raise pgparse.syntax_error(exc, sql) from exc
     if len(stmts) != 1:
         raise UnsafeSqlError(f"exactly one statement is allowed, found {len(stmts)}")
     node = stmts[0].stmt
@@ -129,7 +130,10 @@ def session_connection(
     wanted = {"statement_timeout": str(int(timeout_ms)), **(settings or {})}
     if read_only:
         wanted["default_transaction_read_only"] = "on"
-    options = " ".join(f"-c {name}={value}" for name, value in wanted.items())
+    # Added to the DSN's own options (a scratch login's role, a user's search_path), which
+    # an `options=` keyword would otherwise replace.
+    own = str(conninfo_to_dict(dsn).get("options") or "")
+    options = " ".join([own, *(f"-c {name}={value}" for name, value in wanted.items())]).strip()
     try:
         conn = psycopg.connect(dsn, options=options, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:

@@ -23,7 +23,7 @@ from tools.errors import InputError
 from tools.sql.lint import lint_schema, sort_findings
 from tools.sql.locate import LineLocator
 from tools.sql.model import Schema, Skipped
-from tools.sql.parse import build_schema
+from tools.sql.parse import build_schema, require_statements
 from tools.sql.rules import Finding
 from tools.sql.server import PgServer, Scratch, scratch_database
 from tools.sql.source import SourceFile, preprocess, read_sources
@@ -118,7 +118,7 @@ def review(
     say("reading and parsing")
     with timer.step("parse"):
         sources = load_sources(request)
-        schema = build_schema(sources)
+        schema = require_statements(build_schema(sources), request.path or request.name)
     with ThreadPoolExecutor(max_workers=1) as pool:
         analysis = pool.submit(_analyse, schema, sources if request.squawk else None)
         with scratch_database(server) as scratch:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 
-from pglast.parser import ParseError, parse_sql_json
+from pglast.parser import ParseError
 
+from tools.sql import pgparse
 from tools.sql.model import Statement
 from tools.sql.nodes import Json, unwrap
 
@@ -80,7 +81,7 @@ def statement_node(statement: Statement) -> Json:
 
 def _node(statement: Statement) -> Json:
     try:
-        tree = json.loads(parse_sql_json(statement.sql))
+        tree = json.loads(pgparse.parse_sql_json(statement.sql))
     except ParseError:
         return {}
     stmts = tree.get("stmts", [])

@@ -21,6 +21,14 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tools.errors import DatabaseError
+from tools.sql.sandbox_role import (
+    SANDBOX_ROLE,
+    drop_login,
+    login_dsn,
+    login_name,
+    sandbox_login,
+    sweep_logins,
+)
 from tools.sql.scratch_owner import SCRATCH_PREFIX as SCRATCH_PREFIX  # callers match names
 from tools.sql.scratch_owner import scratch_name, sweep_at_start, sweep_orphans
 
@@ -120,7 +128,7 @@ def server_version(server: PgServer) -> int:
 
 @dataclass(frozen=True)
 class Scratch:
-    """A throw-away database. `dsn` logs in as the unprivileged sandbox role.
+    """A throw-away database. `dsn` runs as the unprivileged sandbox role.
 
     All DDL from users and models runs through `dsn`, so PostgreSQL itself refuses what a
     superuser could do (COPY TO PROGRAM, pg_read_file, ALTER SYSTEM, untrusted languages).
@@ -130,10 +138,6 @@ class Scratch:
     name: str
     dsn: str
     admin_dsn: str
-
-
-SANDBOX_ROLE = "dbarch_sandbox"
-_SANDBOX_LIMITS = {"statement_timeout": "120s", "temp_file_limit": "4GB"}
 
 
 @contextlib.contextmanager
@@ -148,51 +152,28 @@ def scratch_database(server: PgServer, template: str | None = None) -> Iterator[
     name = scratch_name(server.dsn())
     with connect(server.dsn(), autocommit=True) as admin:
         sweep_orphans(admin, local_pids=server.embedded)
-        owner = _ensure_sandbox_role(admin)
+        sweep_logins(admin)
+        login = sandbox_login(admin, login_name(name))
         create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if owner:
-            create += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
+        if login:
+            create += sql.SQL(" OWNER {}").format(sql.Identifier(SANDBOX_ROLE))
         if template:
             create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
             if admin.info.server_version >= 150000:  # a plain file copy beats WAL-logging it
                 create += sql.SQL(" STRATEGY FILE_COPY")
-        admin.execute(create)
+        try:
+            admin.execute(create)
+        except BaseException:
+            drop_login(admin, login)
+            raise
     try:
-        user_dsn = _with_user(server.dsn(name), owner) if owner else server.dsn(name)
+        user_dsn = login_dsn(server.dsn(name), login) if login else server.dsn(name)
         yield Scratch(name=name, dsn=user_dsn, admin_dsn=server.dsn(name))
     finally:
         drop_database(server, name)
-
-
-def _ensure_sandbox_role(admin: Conn) -> str | None:
-    """Create the sandbox role once; None when we lack the right (then the URL's user runs DDL)."""
-    if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (SANDBOX_ROLE,)).fetchone():
-        return SANDBOX_ROLE
-    try:
-        admin.execute(
-            sql.SQL(
-                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
-            ).format(sql.Identifier(SANDBOX_ROLE))
-        )
-        for setting, value in _SANDBOX_LIMITS.items():
-            admin.execute(
-                sql.SQL("ALTER ROLE {} SET {} = {}").format(
-                    sql.Identifier(SANDBOX_ROLE), sql.Identifier(setting), sql.Literal(value)
-                )
-            )
-    except psycopg.errors.UniqueViolation:  # another process created it first
-        return SANDBOX_ROLE
-    except psycopg.errors.InsufficientPrivilege:
-        log.warning("no CREATEROLE privilege: scratch DDL runs as the DATABASE_URL user")
-        return None
-    return SANDBOX_ROLE
-
-
-def _with_user(dsn: str, user: str) -> str:
-    params = conninfo_to_dict(dsn)
-    params["user"] = user
-    params.pop("password", None)
-    return _conninfo(params)
+        if login:
+            with connect(server.dsn(), autocommit=True) as admin:
+                drop_login(admin, login)
 
 
 def drop_database(server: PgServer, name: str) -> None:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AnyStr
 
-from pglast.parser import ParseError, parse_sql_json
+from pglast.parser import ParseError
 
 from tools.errors import InputError, SqlSyntaxError
+from tools.sql import pgparse
 from tools.sql.lexer import psql_only_parts, skip_trivia
 from tools.sql.model import Skipped, Statement
 
@@ -179,7 +180,7 @@ def split_statements(source: SourceFile) -> tuple[list[ParsedStatement], Positio
     """
     positions = Positions(source.text)
     try:
-        tree = json.loads(parse_sql_json(source.text))
+        tree = json.loads(pgparse.parse_sql_json(source.text))
     except ParseError as exc:
         raise _syntax_error(exc, source, positions) from exc
     statements: list[ParsedStatement] = []

@@ -15,7 +15,7 @@ from tools.registry import Tool, ToolContext
 from tools.sql.lint import RULE_IDS, lint_schema, sort_findings
 from tools.sql.locate import LineLocator
 from tools.sql.model import Schema, Skipped
-from tools.sql.parse import parse_schema
+from tools.sql.parse import parse_schema, require_statements
 from tools.sql.rules import Finding
 from tools.sql.rules.base import SEVERITY_ORDER, Severity
 from tools.sql.schema_review import ReviewSchemaInput, review_schema
@@ -115,7 +115,7 @@ class RenderErdInput(_Input):
 
 def validate_ddl(args: ValidateDdlInput, ctx: ToolContext) -> DdlValidation:
     """Apply the DDL to a throw-away database: `valid` means PostgreSQL itself accepted it."""
-    schema = parse_schema(args.sql, args.name)
+    schema = require_statements(parse_schema(args.sql, args.name), args.name)
     result = validate_schema(schema, _server(ctx, "validate_ddl"))
     return DdlValidation(
         valid=result.valid,
@@ -130,7 +130,7 @@ def validate_ddl(args: ValidateDdlInput, ctx: ToolContext) -> DdlValidation:
 
 def lint_ddl(args: LintSchemaInput, ctx: ToolContext) -> LintResult:
     """Design rules on the parsed schema; needs no database, so it is cheap to call often."""
-    schema = parse_schema(args.sql, args.name)
+    schema = require_statements(parse_schema(args.sql, args.name), args.name)
     findings = lint_schema(schema, args.rules)
     if args.squawk:
         violations = run_squawk([(args.name, args.sql)])
@@ -145,7 +145,7 @@ def lint_ddl(args: LintSchemaInput, ctx: ToolContext) -> LintResult:
 
 def erd_of(args: RenderErdInput, ctx: ToolContext) -> str:
     """Mermaid `erDiagram` text, ready to paste into a fenced ```mermaid block."""
-    schema = parse_schema(args.sql, args.name)
+    schema = require_statements(parse_schema(args.sql, args.name), args.name)
     return render_erd(_only(schema, args.tables))
 
 

@@ -10,12 +10,12 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import pglast
 from pglast import ast
 from pglast.parser import ParseError, Token, scan
 from pydantic import BaseModel, ConfigDict
 
-from tools.errors import InputError, SqlSyntaxError
+from tools.errors import InputError
+from tools.sql import pgparse
 from tools.sql.astwalk import walk
 
 _NOT_CODE = frozenset({"SQL_COMMENT", "C_COMMENT", "ASCII_59"})
@@ -57,7 +57,7 @@ def parse_workload(text: str, file: str | None = None) -> list[WorkloadQuery]:
         start = raw.stmt_location or 0
         end = start + raw.stmt_len if raw.stmt_len else len(text)
         named = [name for pos, name in comments if previous_end <= pos < start]
-        line, column = line_column(text, start)
+        line, column = pgparse.line_column(text, start)
         queries.append(
             WorkloadQuery(
                 name=named[-1] if named else f"q{number}",
@@ -97,20 +97,11 @@ def param_count(node: ast.Node | None) -> int:
     return max(numbers, default=0)
 
 
-def line_column(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    before = text[:index]
-    line = before.count("\n") + 1
-    return line, index - (before.rfind("\n") + 1) + 1
-
-
 def _parse(text: str, file: str | None) -> Sequence[ast.RawStmt]:
     try:
-        stmts = pglast.parse_sql(text)
+        stmts = pgparse.parse_sql(text)
     except ParseError as exc:
-        message, index = str(exc.args[0]), int(exc.args[1]) if len(exc.args) > 1 else 0
-        line, column = line_column(text, index)
-        raise SqlSyntaxError(message, file=file, line=line, column=column) from exc
+        raise pgparse.syntax_error(exc, text, file) from exc
     if not stmts:
         raise InputError(f"{file or '<input>'}: the workload holds no SQL statement")
     return stmts

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-import pglast
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import InputError
+from tools.sql import pgparse
 from tools.sql.advise import AdviceResult, Baseline, IndexAdvice, advise, plan_candidates
 from tools.sql.catalog import Catalog, load_catalog
 from tools.sql.datagen import DataReport, generate_data
@@ -132,7 +132,7 @@ def advise_on(
 
 
 def _shapes(query: WorkloadQuery, catalog: Catalog) -> list[SelectShape]:
-    stmt = pglast.parse_sql(query.sql)[0].stmt
+    stmt = pgparse.parse_sql(query.sql)[0].stmt
     assert stmt is not None
     return query_shapes(stmt, catalog)
 

@@ -46,7 +46,6 @@ from agent.stages import (
     SchemaDesign,
     TechnologyDecision,
 )
-from tools.registry import ToolContext
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -208,7 +207,7 @@ class ClaudeBrain:
             s = self.settings
             self._setup = StageSetup(
                 library=self.library,
-                tools=ToolContext(workspace=s.home, pg=self.rules.pg()),
+                tools=s.tool_context(s.home, self.rules.pg()),
                 budget=Budget(
                     max_turns=s.stage_max_turns,
                     max_seconds=s.stage_max_seconds,

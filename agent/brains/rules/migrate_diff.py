@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pglast
 from pglast.stream import RawStream
 
+from tools.sql import pgparse
 from tools.sql.model import (
     CheckConstraint,
     Column,
@@ -236,7 +237,7 @@ def _statements(current: Schema, target: Schema, diff: SchemaDiff) -> None:
 def normalise(sql: str) -> str:
     """One spelling per statement (pglast's deparse), so layout and case do not count."""
     try:
-        return str(RawStream()(pglast.parse_sql(sql)))
+        return str(RawStream()(pgparse.parse_sql(sql)))
     except pglast.parser.ParseError:
         return _squeeze(sql)
 

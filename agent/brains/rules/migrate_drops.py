@@ -8,7 +8,6 @@ gone: restore it from the backup taken before the contract phase).
 
 from __future__ import annotations
 
-import pglast
 from pglast import ast
 
 from agent.brains.rules.migrate_builder import PlanBuilder
@@ -17,6 +16,7 @@ from agent.brains.rules.migrate_sql import col, column_definition, describe, tab
 from agent.brains.rules.migrate_swap import index_name, index_sql
 from agent.brains.rules.migrations_names import table_key
 from agent.brains.rules.migrations_sql import StepPlanner
+from tools.sql import pgparse
 from tools.sql.model import CheckConstraint, ForeignKey, Schema, UniqueConstraint
 
 BRIEF = "ACCESS EXCLUSIVE, brief (catalog only)"
@@ -140,7 +140,7 @@ def _drop_table(b: PlanBuilder, current: Schema, table: str) -> None:
 
 
 def _names_table(sql: str, table: str) -> bool:
-    stmt = pglast.parse_sql(sql)[0].stmt
+    stmt = pgparse.parse_sql(sql)[0].stmt
     relation = getattr(stmt, "relation", None)
     return isinstance(relation, ast.RangeVar) and table_key(relation) == table
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pglast
 from pglast import ast
 
 from agent.brains.rules.migrate_builder import Bucket, PlanBuilder
@@ -20,6 +19,7 @@ from agent.brains.rules.migrate_sql import col, describe, table_sql
 from agent.brains.rules.migrations import GROUPS
 from agent.brains.rules.migrations_names import qualified, table_key
 from agent.brains.rules.migrations_sql import Group, Step, StepPlanner
+from tools.sql import pgparse
 from tools.sql.model import Schema, Statement
 
 _BUCKETS: dict[Group, Bucket] = {
@@ -62,7 +62,7 @@ def new_object_steps(b: PlanBuilder, diff: SchemaDiff, target: Schema) -> None:
 
 
 def _added(statement: Statement, diff: SchemaDiff) -> bool:
-    node = pglast.parse_sql(statement.sql)[0].stmt
+    node = pgparse.parse_sql(statement.sql)[0].stmt
     tables = {t.name for t in diff.tables_added}
     if statement.kind in _TYPE_KINDS:
         return _type_name(node) in diff.enums_added

@@ -12,6 +12,7 @@ from pglast import ast
 
 from agent.brains.rules.migrations_names import qualified, table_key
 from agent.naming import object_name, quote_ident
+from tools.sql import pgparse
 from tools.sql.astwalk import walk
 from tools.sql.model import Column, Table
 
@@ -38,7 +39,7 @@ def is_volatile(default: str | None) -> bool:
     if default is None:
         return False
     try:
-        stmt = pglast.parse_sql(f"SELECT {default}")[0].stmt
+        stmt = pgparse.parse_sql(f"SELECT {default}")[0].stmt
     except pglast.parser.ParseError:
         return True
     return any(isinstance(node, _VOLATILE_NODES) for node in walk(stmt))
@@ -132,7 +133,7 @@ def cast_sync_body(source: str, shadow: str, new_type: str) -> str:
 
 def describe(sql: str) -> tuple[str, str]:
     """(kind, name) of a statement the schema model does not describe: `trigger`, `x on t`."""
-    node = pglast.parse_sql(sql)[0].stmt
+    node = pgparse.parse_sql(sql)[0].stmt
     if isinstance(node, ast.CreateFunctionStmt):
         return "function", qualified(node.funcname)
     if isinstance(node, ast.CreateTrigStmt) and node.relation is not None:

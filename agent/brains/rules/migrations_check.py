@@ -18,7 +18,8 @@ import pglast
 import psycopg
 
 from agent.package import Migration
-from tools.errors import DatabaseError, SqlSyntaxError, ToolError
+from tools.errors import DatabaseError, ToolError
+from tools.sql import pgparse
 from tools.sql.server import connect
 from tools.sql.squawk import SquawkViolation, squawk_binary
 
@@ -66,7 +67,7 @@ def migration_statements(text: str) -> list[str]:
     try:
         return [s for s in pglast.split(text) if s.strip()]
     except pglast.parser.ParseError as exc:
-        raise SqlSyntaxError(str(exc)) from exc
+        raise pgparse.syntax_error(exc, text) from exc
 
 
 def apply_migration(dsn: str, text: str) -> None:

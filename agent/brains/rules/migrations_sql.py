@@ -23,7 +23,8 @@ from agent.brains.rules.migrations_names import (
     sql_text,
     table_key,
 )
-from tools.errors import SqlSyntaxError, ToolError
+from tools.errors import ToolError
+from tools.sql import pgparse
 
 Group = Literal[
     "types",
@@ -62,9 +63,9 @@ class StepPlanner:
 
     def plan(self, sql: str) -> list[Step]:
         try:
-            statements = pglast.parse_sql(sql)
+            statements = pgparse.parse_sql(sql)
         except pglast.parser.ParseError as exc:
-            raise SqlSyntaxError(str(exc)) from exc
+            raise pgparse.syntax_error(exc, sql) from exc
         for raw in statements:
             if raw.stmt is not None:
                 self._statement(raw.stmt)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-import pglast
 from pglast import ast
 
 from agent.brains.rules.optimize_keyset import keyset
 from agent.brains.rules.optimize_sql import expand_star, sargable_dates, sql
 from agent.naming import object_name, quote_ident
 from agent.stages import QueryRewrite, RewriteProblem
+from tools.sql import pgparse
 from tools.sql.catalog import Catalog
 from tools.sql.explain import QueryPlan
 from tools.sql.plan_findings import PlanFinding
@@ -80,7 +80,7 @@ def _date_cast_applies(problem: str, rules: set[str]) -> bool:
 
 
 def _select(text: str) -> ast.SelectStmt | None:
-    stmt = pglast.parse_sql(text)[0].stmt
+    stmt = pgparse.parse_sql(text)[0].stmt
     return stmt if isinstance(stmt, ast.SelectStmt) else None
 
 

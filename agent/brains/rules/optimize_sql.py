@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pglast
 from pglast import ast, enums
 from pglast.stream import RawStream
 
+from tools.sql import pgparse
 from tools.sql.astwalk import column_ref_name, func_name, walk
 from tools.sql.catalog import Catalog, TableInfo
 
@@ -116,7 +116,7 @@ def renumber_params(stmt: ast.Node) -> int:
 
 
 def and_where(stmt: ast.SelectStmt, predicate: str) -> None:
-    parsed = pglast.parse_sql(f"SELECT 1 WHERE {predicate}")[0].stmt
+    parsed = pgparse.parse_sql(f"SELECT 1 WHERE {predicate}")[0].stmt
     assert isinstance(parsed, ast.SelectStmt) and parsed.whereClause is not None
     extra = parsed.whereClause
     if stmt.whereClause is None:
@@ -169,7 +169,7 @@ def _date_range(node: ast.Node) -> tuple[ast.Node, str] | None:
         if ref is not None and isinstance(other, ast.Node) and not _has_column(other):
             col, value = sql(ref), sql(other)
             text = f"{col} >= CAST({value} AS date) AND {col} < CAST({value} AS date) + 1"
-            parsed = pglast.parse_sql(f"SELECT 1 WHERE {text}")[0].stmt
+            parsed = pgparse.parse_sql(f"SELECT 1 WHERE {text}")[0].stmt
             assert isinstance(parsed, ast.SelectStmt) and parsed.whereClause is not None
             return parsed.whereClause, col
     return None

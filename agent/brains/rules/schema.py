@@ -18,7 +18,7 @@ from agent.brains.rules.schema_plan import CheckDef, ColumnDef, SchemaPlan, Tabl
 from agent.brains.rules.schema_render import render
 from agent.brains.rules.schema_tables import TableBuilder
 from agent.brains.rules.schema_tenancy import apply_phi_policies, apply_tenancy
-from agent.naming import object_name, table_name
+from agent.naming import VARYING_COLUMN, object_name, table_name
 from agent.spec_contract import resolve_contract
 from agent.spec_model import Requirements
 from agent.stages import (
@@ -28,8 +28,6 @@ from agent.stages import (
     TechnologyDecision,
 )
 from tools.errors import SpecError
-
-VARYING_COLUMN = "attributes"
 
 
 def compile_schema(

@@ -17,7 +17,7 @@ from agent.brains.rules.schema_plan import (
 )
 from agent.brains.rules.schema_tenancy import PEOPLE, phi_tables
 from agent.brains.rules.timeseries import time_series_reason
-from agent.naming import object_name, table_name
+from agent.naming import SOFT_DELETE_COLUMN, object_name, table_name
 from agent.spec_model import Requirements
 from agent.stages import AuditPlan
 
@@ -131,9 +131,9 @@ def apply_soft_delete(spec: Requirements, plan: SchemaPlan) -> list[str]:
         table = plan.tables.get(table_name(entity.name))
         if not wanted or table is None:
             continue
-        if table.column("deleted_at") is None:  # the spec may declare it itself
+        if table.column(SOFT_DELETE_COLUMN) is None:  # the spec may declare it itself
             position = table.column_names.index("updated_at") + 1
-            table.columns.insert(position, ColumnDef("deleted_at", "timestamptz"))
+            table.columns.insert(position, ColumnDef(SOFT_DELETE_COLUMN, "timestamptz"))
         table.soft_delete = True
         found.append(table.name)
     if found:

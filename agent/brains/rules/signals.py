@@ -14,6 +14,7 @@ from pglast import ast
 
 from agent.brains.rules.timeseries import time_series_reason
 from agent.spec_model import AccessPattern, Entity, Requirements
+from tools.sql import pgparse
 
 SECONDS_PER_MONTH = 30 * 86400
 DEFAULT_ROWS = 10_000  # assumed for an entity without a row count (reported as assumption)
@@ -103,7 +104,7 @@ def _rate(patterns: Iterable[AccessPattern]) -> float:
 def query_shape(sql: str) -> QueryShape:
     """Joins, aggregates, recursion, jsonb containment and text search in one statement."""
     try:
-        tree = pglast.parse_sql(sql)
+        tree = pgparse.parse_sql(sql)
     except pglast.parser.ParseError:
         return QueryShape()
     joins = aggregates = 0
