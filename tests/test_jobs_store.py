@@ -34,7 +34,7 @@ def opener(request: pytest.FixtureRequest, pg: PgServer, tmp_path: Path) -> Iter
 def _submit(store: JobStore, count: int) -> list[str]:
     ids = [f"job{i:03d}" for i in range(count)]
     for job_id in ids:
-        store.submit(job_id, "design", {"n": job_id})
+        store.submit(job_id, "design", {"n": job_id}, "token:a")
     return ids
 
 

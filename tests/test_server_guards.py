@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from service_support import LiveServer, live_server, settings_for
+from service_support import LiveServer, live_server, local_client, settings_for
 
 from agent.service import check_bind, create_app
 from tools.errors import InputError
@@ -153,9 +153,8 @@ def test_dbarch_serve_refuses_an_open_bind(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_unknown_ids_are_404(pg: PgServer, tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
 
-    with TestClient(create_app(settings_for(tmp_path, pg, mount_mcp=False))) as client:
+    with local_client(create_app(settings_for(tmp_path, pg, mount_mcp=False))) as client:
         assert client.get("/v1/designs/0123abc").status_code == 404
         assert client.get("/v1/designs/0123abc/events").status_code == 404
         assert client.post("/v1/designs/x/answers", json={"answers": {}}).status_code == 404

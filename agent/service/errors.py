@@ -2,7 +2,9 @@
 
 Every error body has `type` and `message`; positioned errors keep their position (a SQL
 syntax error its file, line and column; a bad spec its problems with key paths), and a
-request that fails validation lists every problem with the key path into the body.
+request that fails validation lists every problem with the key path into the body. A
+database that does not answer is said so without saying where: its address, user and
+database name go to the server log only.
 """
 
 from __future__ import annotations
@@ -77,7 +79,13 @@ def status_for(error: ArchitectError) -> int:
     return 500
 
 
+UNREACHABLE_DATABASE = "a database the service needs did not answer; the server log says which"
+
+
 def error_body(error: ArchitectError) -> dict[str, Any]:
+    if isinstance(error, DatabaseError):
+        log.warning("database error: %s", error)
+        return {"type": type(error).__name__, "message": UNREACHABLE_DATABASE}
     body = error.to_dict()
     if isinstance(error, BudgetExceeded):
         body.update(budget=error.budget, limit=error.limit, used=error.used)

@@ -16,10 +16,11 @@ from sse_starlette import EventSourceResponse
 
 from agent.personas import default_library
 from agent.service import chat
+from agent.service.auth import Principal
 from agent.service.budgets import check_budgets, loop_budget, remaining
 from agent.service.chat import Responder
 from agent.service.chat_responders import ModelResponder, RulesResponder, classify
-from agent.service.errors import Conflict, NotFound, ServiceUnavailable, error_body
+from agent.service.errors import Conflict, InvalidField, NotFound, error_body
 from agent.service.sessions_store import SessionRecord, TurnUsage
 from agent.service.state import ServiceState
 from tools.errors import ArchitectError
@@ -57,28 +58,29 @@ def _state(request: Request) -> ServiceState:
     return state
 
 
-def _session(state: ServiceState, session_id: str) -> SessionRecord:
-    record = state.sessions.get(session_id)
+def _session(state: ServiceState, session_id: str, principal: str) -> SessionRecord:
+    """The session, if `principal` started it: anyone else gets the same 404 as for none."""
+    record = state.sessions.owned(session_id, principal)
     if record is None:
         raise NotFound(f"no chat session with id {session_id!r}")
     return record
 
 
 @router.post("", status_code=201)
-async def create_session(body: NewSession, request: Request) -> dict[str, Any]:
+async def create_session(body: NewSession, request: Request, caller: Principal) -> dict[str, Any]:
     state = _state(request)
     persona = body.persona or state.settings.chat_persona
     session_id = uuid.uuid4().hex
     await chat.start_thread(state.settings, session_id)
-    record = await to_thread.run_sync(state.sessions.create, session_id, persona)
+    record = await to_thread.run_sync(state.sessions.create, session_id, persona, caller)
     return {**record.model_dump(), "messages": f"/v1/sessions/{session_id}/messages"}
 
 
 @router.get("/{session_id}")
-async def get_session(session_id: str, request: Request) -> dict[str, Any]:
+async def get_session(session_id: str, request: Request, caller: Principal) -> dict[str, Any]:
     """The session's accounting, remaining budgets and the whole conversation."""
     state = _state(request)
-    record = await to_thread.run_sync(_session, state, session_id)
+    record = await to_thread.run_sync(_session, state, session_id, caller)
     messages = await chat.history(state.settings, session_id)
     return {
         **record.model_dump(),
@@ -88,10 +90,12 @@ async def get_session(session_id: str, request: Request) -> dict[str, Any]:
 
 
 @router.post("/{session_id}/messages")
-async def post_message(session_id: str, body: UserMessage, request: Request) -> EventSourceResponse:
+async def post_message(
+    session_id: str, body: UserMessage, request: Request, caller: Principal
+) -> EventSourceResponse:
     """Stream the answer: text_delta, tool_call, tool_result, usage... then done (or error)."""
     state = _state(request)
-    record = await to_thread.run_sync(_session, state, session_id)
+    record = await to_thread.run_sync(_session, state, session_id, caller)
     check_budgets(record, state.settings)
     responder = _responder(state, record, body.content)
     # The turn cannot outlast the session's remaining time (the loop's budget), so a process
@@ -107,8 +111,8 @@ def _responder(state: ServiceState, record: SessionRecord, text: str) -> Respond
     if not settings.has_model:
         kind = classify(text)
         if kind is None:
-            raise ServiceUnavailable(NO_MODEL)
-        return RulesResponder(state, kind)
+            raise InvalidField("body.content", NO_MODEL)
+        return RulesResponder(state, kind, record.principal)
     from agent.llm.client import ClientConfig, ModelClient  # the SDK import costs ~2 s
 
     persona = default_library().persona(record.persona)
