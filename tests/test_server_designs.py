@@ -129,7 +129,9 @@ def test_two_servers_sharing_postgresql_run_each_job_once(pg: PgServer, tmp_path
         assert [e.event for e in job_events].count("run_start") == 1
 
 
-def test_the_anthropic_brain_without_a_model_is_422_naming_the_field(pg: PgServer, tmp_path: Path) -> None:
+def test_the_anthropic_brain_without_a_model_is_422_naming_the_field(
+    pg: PgServer, tmp_path: Path
+) -> None:
     with local_client(create_app(settings_for(tmp_path, pg, mount_mcp=False))) as client:
         response = client.post("/v1/designs", json={"spec": NOTES, "brain": "anthropic"})
         evals = client.post("/v1/evals", json={"brain": "anthropic"})
