@@ -14,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from agent.service import (
     errors,
+    openapi,
     routes_designs,
     routes_evals,
     routes_ops,
@@ -85,9 +86,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Requirements in, a checked PostgreSQL design package out.",
         lifespan=lifespan,
+        responses=openapi.guard_responses(settings),
     )
     app.state.service = state
     errors.install(app)
+    openapi.install(app, settings)
     routers = [m.router for m in (routes_designs, routes_review, routes_sessions, routes_evals)]
     routers.append(routes_ops.router)
     for router in routers:

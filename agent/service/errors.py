@@ -10,11 +10,14 @@ database name go to the server log only.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException
 
 from tools.errors import (
     ArchitectError,
@@ -30,6 +33,25 @@ from tools.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    """One thing wrong with the request, at its key path (`body.spec.entities.0.name`)."""
+
+    model_config = ConfigDict(extra="allow")  # a spec problem's file, line and column
+
+    path: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the service answers: what kind, what happened, and where if it can say."""
+
+    model_config = ConfigDict(extra="allow")  # a SQL error's position, a limit's numbers
+
+    type: str
+    message: str
+    problems: list[Problem] | None = None
 
 
 class NotFound(InputError):
@@ -116,6 +138,16 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (no such route, method not allowed, unreadable body) in the
+    same shape as every other error."""
+    assert isinstance(exc, HTTPException)
+    kind = HTTPStatus(exc.status_code).phrase.replace(" ", "").replace("-", "")
+    body = {"type": kind, "message": str(exc.detail)}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ArchitectError, _architect_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -27,7 +27,7 @@ KIND = "eval"
 class EvalInput(BaseModel):
     """Start an eval run: which cases, which brain."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types exactly as documented
 
     cases: list[str] = Field(
         default_factory=list, description="Case ids from the server's suite; empty runs them all."

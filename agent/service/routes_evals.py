@@ -11,6 +11,7 @@ from sse_starlette import EventSourceResponse
 from agent.service import eval_jobs, sse
 from agent.service.auth import Principal
 from agent.service.eval_jobs import EvalInput, EvalView
+from agent.service.openapi import EVENT_STREAM, errors
 from agent.service.routes_designs import Accepted
 from agent.service.state import ServiceState
 
@@ -22,7 +23,7 @@ def _state(request: Request) -> ServiceState:
     return state
 
 
-@router.post("", status_code=202, response_model=Accepted)
+@router.post("", status_code=202, response_model=Accepted, responses=errors(400, 422))
 async def create_eval(
     body: EvalInput, request: Request, response: Response, caller: Principal
 ) -> Accepted:
@@ -37,13 +38,17 @@ async def create_eval(
     return Accepted(id=job_id, status="queued", links=links)
 
 
-@router.get("/{job_id}", response_model=EvalView)
+@router.get("/{job_id}", response_model=EvalView, responses=errors(404))
 async def get_eval(job_id: str, request: Request, caller: Principal) -> EvalView:
     """Status and progress; the whole report (pass_rate, cases, checks) once it is done."""
     return await to_thread.run_sync(eval_jobs.view, _state(request).jobs, job_id, caller)
 
 
-@router.get("/{job_id}/events")
+@router.get(
+    "/{job_id}/events",
+    response_class=EventSourceResponse,
+    responses={**EVENT_STREAM, **errors(404, 422)},
+)
 async def eval_events(
     job_id: str, request: Request, start: sse.ResumePoint, caller: Principal
 ) -> EventSourceResponse:
