@@ -101,16 +101,3 @@ def test_a_job_that_kills_its_server_is_failed_after_its_attempts(
     assert f"gave up after {MAX_ATTEMPTS} attempts" in failed.message
     last = store.events_after(job_id, 0)[-1].event
     assert (last.kind, last.message) == ("run_failed", failed.message)
-
-
-def test_answers_start_the_attempts_again(pg: PgServer, tmp_path: Path) -> None:
-    """An interrupted run that is answered is a new run, not another try of a crashing one."""
-    store = JobStore(open_database(None, tmp_path / "service.sqlite"))
-    store.submit("j1", "design", {}, "local")
-    for _ in range(2):
-        claimed = store.claim("w", lease_s=0)
-        assert claimed is not None
-    assert store.finish("j1", "w", "interrupted", {"questions": []})
-    assert store.requeue("j1", {"answers": {}})
-    job = store.get("j1")
-    assert job is not None and job.attempts == 0
