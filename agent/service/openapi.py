@@ -72,6 +72,7 @@ def install(app: FastAPI, settings: ServiceSettings) -> None:
             return app.openapi_schema
         schema = FastAPI.openapi(app)
         _json_errors(schema)
+        _headers_never_null(schema)
         if settings.tokens:
             _bearer(schema)
         return schema
@@ -89,6 +90,17 @@ def _json_errors(schema: dict[str, Any]) -> None:
         for status, response in operation["responses"].items():
             if int(status) >= 400 and "application/json" not in response.get("content", {}):
                 response["content"] = body
+
+
+def _headers_never_null(schema: dict[str, Any]) -> None:
+    """An optional header is absent or a string, never JSON null (pydantic's `str | None`)."""
+    for _, operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            options = parameter["schema"].get("anyOf", [])
+            if parameter["in"] == "header" and {"type": "null"} in options:
+                kept = [option for option in options if option != {"type": "null"}]
+                del parameter["schema"]["anyOf"]
+                parameter["schema"].update(kept[0] if len(kept) == 1 else {"anyOf": kept})
 
 
 def _bearer(schema: dict[str, Any]) -> None:
