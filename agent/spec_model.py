@@ -34,6 +34,7 @@ from agent.spec_base import (
 )
 from agent.spec_types import TYPE_STRING_HELP, AttributeType, TypeStringError, parse_type
 from agent.spec_values import Count, Duration, Percent, as_list
+from tools.bounds import MAX_LATENCY_MS, Rate
 
 
 class Attribute(SpecModel):
@@ -220,12 +221,14 @@ class AccessPattern(SpecModel):
 
     name: str = Field(description="Short unique name, used in reports and index reasons.")
     sql: str = Field(description="One SQL statement; `$1`, `$2` for parameters.")
-    per_second: float | None = Field(None, ge=0, description="Peak executions per second.")
-    per_minute: float | None = Field(None, ge=0, description="Or: peak executions per minute.")
-    per_hour: float | None = Field(None, ge=0, description="Or: peak executions per hour.")
-    per_day: float | None = Field(None, ge=0, description="Or: executions per day.")
+    per_second: Rate | None = Field(None, description="Peak executions per second.")
+    per_minute: Rate | None = Field(None, description="Or: peak executions per minute.")
+    per_hour: Rate | None = Field(None, description="Or: peak executions per hour.")
+    per_day: Rate | None = Field(None, description="Or: executions per day.")
     kind: Literal["read", "write"] | None = Field(None, description="Default: from the SQL.")
-    latency_ms: float | None = Field(None, gt=0, description="Target latency (p99), ms.")
+    latency_ms: float | None = Field(
+        None, gt=0, le=MAX_LATENCY_MS, description="Target latency (p99), ms."
+    )
     params: list[Any] = Field(
         default_factory=list,
         description="Example values for $1, $2... (shown in reports; plans use generic plans).",

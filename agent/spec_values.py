@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from tools.bounds import MAX_DURATION_DAYS, MAX_ROWS
+
 _COUNT = re.compile(
     r"^\s*(?P<num>\d+(?:[.,_]\d+)*)\s*(?P<suffix>[kmbt]|thousand|million|billion)?\s*$"
 )
@@ -83,7 +85,9 @@ def duration_seconds(text: str) -> float | None:
 
 
 def _check_duration(text: str) -> str:
-    duration_seconds(text)
+    seconds = duration_seconds(text)
+    if seconds is not None and not seconds <= MAX_DURATION_DAYS * 86400:
+        raise ValueError(f"{text!r} is longer than {MAX_DURATION_DAYS} days; say 'forever'")
     return text.strip()
 
 
@@ -110,11 +114,11 @@ def parse_percent(value: Any) -> Any:
 Count = Annotated[
     int,
     BeforeValidator(parse_count),
-    Field(ge=0),
+    Field(ge=0, le=MAX_ROWS),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "integer", "minimum": 0},
+                {"type": "integer", "minimum": 0, "maximum": MAX_ROWS},
                 {"type": "string", "examples": ["2M", "1.5B", "2,000,000", "50k"]},
             ]
         }
@@ -129,7 +133,12 @@ Duration = Annotated[
         {
             "anyOf": [
                 {"type": "string", "examples": ["90 days", "13 months", "7 years", "forever"]},
-                {"type": "number", "description": "days"},
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": MAX_DURATION_DAYS,
+                    "description": "days",
+                },
             ]
         }
     ),
@@ -139,7 +148,14 @@ Percent = Annotated[
     float,
     BeforeValidator(parse_percent),
     Field(gt=0, le=100),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "examples": ["99.95%"]}]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                {"type": "string", "examples": ["99.95%"]},
+            ]
+        }
+    ),
 ]
 
 

@@ -24,6 +24,7 @@ from agent.stages import (
     SchemaDesign,
     TechnologyDecision,
 )
+from tools.bounds import RowCounts
 
 
 class NamedQuery(BaseModel):
@@ -45,7 +46,7 @@ class DesignRequest(BaseModel):
     target_schema: str | None = None  # SQL of the target schema (migrate, instead of a spec)
     schema_name: str | None = None  # names a package derived from a schema file (no spec)
     workload: list[NamedQuery] = Field(default_factory=list)  # queries beyond the spec's
-    rows: dict[str, int] = Field(default_factory=dict)  # table -> rows, overriding the spec
+    rows: RowCounts = Field(default_factory=dict)  # table -> rows, overriding the spec
     interactive: bool = False  # ask questions (interrupt) instead of assuming
 
 

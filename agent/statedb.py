@@ -80,6 +80,15 @@ TABLES = (
     )""",
 )
 
+# Columns added after their table first shipped, as (table, column, definition): added to a
+# state database an older release created, and to a new one the same way. Additive only, so
+# an older process sharing the database keeps working.
+ADDED_COLUMNS = (
+    # Who created the job or session: a hash of the caller's API token, 'local' without tokens.
+    ("jobs", "principal", "TEXT NOT NULL DEFAULT 'local'"),
+    ("chat_sessions", "principal", "TEXT NOT NULL DEFAULT 'local'"),
+)
+
 _CLAIMABLE = "status = 'queued' OR (status = 'running' AND heartbeat_at < ?)"
 
 
@@ -109,6 +118,12 @@ class SqliteDatabase:
             db.execute("PRAGMA journal_mode=WAL")
             for statement in TABLES:
                 db.execute(statement)
+            db.execute("BEGIN IMMEDIATE")  # two processes starting at once add a column once
+            for table, column, definition in ADDED_COLUMNS:
+                present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            db.execute("COMMIT")
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -157,6 +172,8 @@ class PostgresDatabase:
             conn = self._connection()
             for statement in TABLES:
                 conn.execute(statement)
+            for table, column, definition in ADDED_COLUMNS:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
 
     def _connection(self) -> psycopg.Connection[Row]:
         if self._conn is None or self._conn.closed or self._conn.broken:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from psycopg import sql
 
 from agent.service import create_app
@@ -39,6 +40,12 @@ def settings_for(home: Path, pg: PgServer, **overrides: Any) -> ServiceSettings:
     }
     values.update(overrides)
     return ServiceSettings(**values)
+
+
+def local_client(app: FastAPI) -> TestClient:
+    """A TestClient that calls as a local client does: its default Host `testserver` is not a
+    loopback name, and a server without tokens answers only to those (DNS rebinding)."""
+    return TestClient(app, base_url="http://127.0.0.1")
 
 
 def free_port() -> int:

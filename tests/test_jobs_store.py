@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from service_support import state_database
 
 from agent.events import Event
 from agent.service.jobs_store import JobStore
 from agent.service.limits_store import RateStore
-from agent.statedb import Database, open_database
+from agent.service.sessions_store import SessionStore
+from agent.statedb import TABLES, Database, open_database
 from tools.errors import DatabaseError
 from tools.sql.server import PgServer
 
@@ -22,19 +25,25 @@ Opener = Callable[[], Database]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def opener(request: pytest.FixtureRequest, pg: PgServer, tmp_path: Path) -> Iterator[Opener]:
-    """Opens a new connection to one shared state database, as another process would."""
+def state(request: pytest.FixtureRequest, pg: PgServer, tmp_path: Path) -> Iterator[str | None]:
+    """One shared state database: None for the SQLite file under tmp_path, else its URL."""
     if request.param == "sqlite":
-        yield lambda: open_database(None, tmp_path / "service.sqlite")
+        yield None
         return
     with state_database(pg) as url:
-        yield lambda: open_database(url, tmp_path / "unused.sqlite")
+        yield url
+
+
+@pytest.fixture
+def opener(state: str | None, tmp_path: Path) -> Opener:
+    """Opens a new connection to one shared state database, as another process would."""
+    return lambda: open_database(state, tmp_path / "service.sqlite")
 
 
 def _submit(store: JobStore, count: int) -> list[str]:
     ids = [f"job{i:03d}" for i in range(count)]
     for job_id in ids:
-        store.submit(job_id, "design", {"n": job_id})
+        store.submit(job_id, "design", {"n": job_id}, "token:a")
     return ids
 
 
@@ -103,6 +112,19 @@ def test_only_an_interrupted_job_can_be_queued_again(opener: Opener) -> None:
     assert store.claim("w2", lease_s=60) is not None
 
 
+def test_answers_start_a_jobs_attempts_again(opener: Opener) -> None:
+    """An interrupted run that is answered is a new run, not another try of a crashing one."""
+    store = JobStore(opener())
+    _submit(store, 1)
+    for attempt in (1, 2):
+        claimed = store.claim("w", lease_s=0)
+        assert claimed is not None and claimed.attempts == attempt
+    assert store.finish("job000", "w", "interrupted", {"questions": []})
+    assert store.requeue("job000", {"answers": {}})
+    job = JobStore(opener()).get("job000")
+    assert job is not None and (job.status, job.attempts) == ("queued", 0)
+
+
 def test_events_are_numbered_per_job_and_set_the_stage(opener: Opener) -> None:
     store = JobStore(opener())
     _submit(store, 2)
@@ -131,3 +153,34 @@ def test_rate_windows_are_shared_between_connections(opener: Opener) -> None:
 def test_state_url_must_be_postgresql(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="postgresql://"):
         open_database("mysql://somewhere/db", tmp_path / "x.sqlite")
+
+
+def _old_release(state: str | None, tmp_path: Path) -> None:
+    """The state database as the first release left it: its tables, one job, one session."""
+    rows = [
+        "INSERT INTO jobs (id, kind, status, payload, created_at, updated_at) "
+        "VALUES ('old', 'design', 'done', '{}', 1, 1)",
+        "INSERT INTO chat_sessions (id, persona, created_at, updated_at) "
+        "VALUES ('old', 'architect', 1, 1)",
+    ]
+    if state is None:
+        with sqlite3.connect(tmp_path / "service.sqlite") as db:
+            for statement in [*TABLES, *rows]:
+                db.execute(statement)
+        return
+    with psycopg.connect(state, autocommit=True) as conn:
+        for statement in [*TABLES, *rows]:
+            conn.execute(statement)
+
+
+def test_an_older_state_database_gains_owner_columns(state: str | None, tmp_path: Path) -> None:
+    _old_release(state, tmp_path)
+    db = open_database(state, tmp_path / "service.sqlite")
+    open_database(state, tmp_path / "service.sqlite")  # a second process: adds nothing twice
+    jobs, sessions = JobStore(db), SessionStore(db)
+    old_job = jobs.get("old")
+    assert old_job is not None and old_job.principal == "local"  # what a tokenless server was
+    assert jobs.owned("old", "design", "local") is not None
+    assert jobs.owned("old", "design", "token:someone") is None
+    assert sessions.owned("old", "local") is not None
+    assert sessions.owned("old", "token:someone") is None

@@ -24,8 +24,7 @@ import httpx
 import pytest
 import yaml
 from conftest import FIXTURES
-from fastapi.testclient import TestClient
-from service_support import free_port, live_server, settings_for
+from service_support import free_port, live_server, local_client, settings_for
 
 from agent.brains.rules.brain import RulesBrain
 from agent.config import Settings
@@ -178,7 +177,7 @@ def test_another_server_takes_over_jobs_killed_at_each_stage_to_the_same_package
     jobs = queue.state.service.jobs
     spec = yaml.safe_load(MINI.read_text())
     plan: dict[str, str] = {}  # job id -> the stage its first server dies in
-    with TestClient(queue) as client:
+    with local_client(queue) as client:
         for stage in STAGES:
             plan[client.post("/v1/designs", json={"spec": spec}).json()["id"]] = stage
     crashed, _ = server_process(plan, workers=len(plan))

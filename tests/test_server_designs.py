@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import yaml
 from conftest import FIXTURES
-from fastapi.testclient import TestClient
 from service_support import (
     LiveServer,
     SseEvent,
     live_server,
+    local_client,
     read_sse,
     settings_for,
     state_database,
@@ -129,18 +129,23 @@ def test_two_servers_sharing_postgresql_run_each_job_once(pg: PgServer, tmp_path
         assert [e.event for e in job_events].count("run_start") == 1
 
 
-def test_the_anthropic_brain_without_a_model_is_503(pg: PgServer, tmp_path: Path) -> None:
-    with TestClient(create_app(settings_for(tmp_path, pg, mount_mcp=False))) as client:
+def test_the_anthropic_brain_without_a_model_is_422_naming_the_field(
+    pg: PgServer, tmp_path: Path
+) -> None:
+    with local_client(create_app(settings_for(tmp_path, pg, mount_mcp=False))) as client:
         response = client.post("/v1/designs", json={"spec": NOTES, "brain": "anthropic"})
-    assert response.status_code == 503
-    assert "ANTHROPIC_API_KEY" in response.json()["message"]
+        evals = client.post("/v1/evals", json={"brain": "anthropic"})
+    for refused in (response, evals):
+        assert refused.status_code == 422  # a brain this server cannot run: not a 5xx
+        assert refused.json()["problems"][0]["path"] == "body.brain"
+        assert "ANTHROPIC_API_KEY" in refused.json()["message"]
 
 
 def test_a_job_left_by_a_dead_worker_is_claimed_and_finished(pg: PgServer, tmp_path: Path) -> None:
     settings = settings_for(tmp_path, pg, mount_mcp=False, workers=0)
     app = create_app(settings)
     jobs = app.state.service.jobs
-    with TestClient(app) as client:
+    with local_client(app) as client:
         job_id = client.post("/v1/designs", json={"spec": NOTES}).json()["id"]
     dead = jobs.claim("crashed-process", lease_s=60)  # claimed, then its process "died"
     assert dead is not None and dead.id == job_id

@@ -6,8 +6,7 @@ import time
 from pathlib import Path
 
 from conftest import FIXTURES
-from fastapi.testclient import TestClient
-from service_support import read_sse, settings_for
+from service_support import local_client, read_sse, settings_for
 
 from agent.service import create_app
 from tools.sql.server import PgServer
@@ -17,7 +16,7 @@ SUITE = FIXTURES / "evals" / "cases"
 
 def test_an_eval_job_grades_the_chosen_cases(pg: PgServer, tmp_path: Path) -> None:
     settings = settings_for(tmp_path, pg, mount_mcp=False, eval_suite=SUITE)
-    with TestClient(create_app(settings)) as client:
+    with local_client(create_app(settings)) as client:
         accepted = client.post("/v1/evals", json={"cases": ["tiny-wrong"], "jobs": 2})
         assert accepted.status_code == 202
         eval_id = accepted.json()["id"]
@@ -47,7 +46,7 @@ def test_an_eval_job_grades_the_chosen_cases(pg: PgServer, tmp_path: Path) -> No
 
 def test_unknown_case_ids_are_422_with_their_path(pg: PgServer, tmp_path: Path) -> None:
     settings = settings_for(tmp_path, pg, mount_mcp=False, eval_suite=SUITE, workers=0)
-    with TestClient(create_app(settings)) as client:
+    with local_client(create_app(settings)) as client:
         response = client.post("/v1/evals", json={"cases": ["tiny-notes", "../../etc/passwd"]})
         missing = client.get("/v1/evals/nope")
     assert response.status_code == 422

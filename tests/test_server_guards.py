@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from service_support import LiveServer, live_server, settings_for
+from service_support import LiveServer, live_server, local_client, settings_for
 
 from agent.service import check_bind, create_app
 from tools.errors import InputError
@@ -132,6 +133,34 @@ def test_rate_limit_is_429_with_retry_after_and_shared_by_processes(
     assert limited.json()["retry_after"] == retry
 
 
+def _fresh_window(window_s: int = 60, margin_s: float = 15) -> None:
+    """Start a count early in a fixed window, so it cannot roll over halfway through."""
+    left = window_s - time.time() % window_s
+    if left < margin_s:
+        time.sleep(left + 0.1)
+
+
+def test_failed_authentication_is_throttled_per_address_across_processes(
+    pg: PgServer, tmp_path: Path
+) -> None:
+    settings = settings_for(
+        tmp_path, pg, DBARCH_API_TOKENS=TOKEN, auth_failures_per_minute=5, mount_mcp=False
+    )
+    with live_server(settings) as first, live_server(settings) as second:
+        _fresh_window()
+        guesses = [
+            httpx.get(f"{first.url}/metrics", headers={"Authorization": f"Bearer guess-{i}"})
+            for i in range(5)
+        ]
+        missing = httpx.get(f"{second.url}/v1/designs/x")  # same address, another process
+        right = httpx.get(f"{second.url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert [g.status_code for g in guesses] == [401] * 5
+    for throttled in (missing, right):  # even the right token waits: no oracle for guessers
+        assert throttled.status_code == 429
+        assert 1 <= int(throttled.headers["retry-after"]) <= 60
+        assert "failed authentications" in throttled.json()["message"]
+
+
 def test_binding_beyond_loopback_needs_tokens(pg: PgServer, tmp_path: Path) -> None:
     open_settings = settings_for(tmp_path, pg)
     for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
@@ -153,9 +182,8 @@ def test_dbarch_serve_refuses_an_open_bind(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_unknown_ids_are_404(pg: PgServer, tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
 
-    with TestClient(create_app(settings_for(tmp_path, pg, mount_mcp=False))) as client:
+    with local_client(create_app(settings_for(tmp_path, pg, mount_mcp=False))) as client:
         assert client.get("/v1/designs/0123abc").status_code == 404
         assert client.get("/v1/designs/0123abc/events").status_code == 404
         assert client.post("/v1/designs/x/answers", json={"answers": {}}).status_code == 404

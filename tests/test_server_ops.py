@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import ANY
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from conftest import FIXTURES
-from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from service_support import settings_for
+from service_support import live_server, local_client, settings_for
 
 from agent.events import Event
 from agent.service import create_app
@@ -26,36 +28,55 @@ def _families(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
     return found
 
 
-def test_healthz_reports_each_dependency(pg: PgServer, tmp_path: Path) -> None:
-    with TestClient(create_app(settings_for(tmp_path, pg, mount_mcp=False))) as client:
+def test_healthz_reports_each_dependency_but_not_where_it_is(pg: PgServer, tmp_path: Path) -> None:
+    with local_client(create_app(settings_for(tmp_path, pg, mount_mcp=False))) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
     checks = response.json()["checks"]
     assert set(checks) == {"postgres", "state", "checkpointer"}
     assert checks["postgres"]["version"] >= 180000
-    assert "password" not in checks["postgres"]["server"]
     assert checks["state"]["dialect"] == "sqlite"
     assert checks["checkpointer"]["sessions"] == "sqlite"
+    where = urlsplit(pg.url)
+    for secret in ("user=", "dbname=", "host=", parse_qs(where.query)["host"][0], str(tmp_path)):
+        assert secret not in response.text
 
 
-def test_healthz_is_503_when_postgres_is_unreachable(pg: PgServer, tmp_path: Path) -> None:
+def test_healthz_is_503_when_postgres_is_unreachable_and_names_no_address(
+    pg: PgServer, tmp_path: Path
+) -> None:
     settings = settings_for(
-        tmp_path, pg, DATABASE_URL="postgresql://nobody@127.0.0.1:9/none", mount_mcp=False
+        tmp_path, pg, DATABASE_URL="postgresql://nobody@127.0.0.1:9/nowhere", mount_mcp=False
     )
-    with TestClient(create_app(settings)) as client:
+    with local_client(create_app(settings)) as client:
         response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
-    assert body["checks"]["postgres"]["ok"] is False
-    assert "DatabaseError" in body["checks"]["postgres"]["error"]
+    assert body["checks"]["postgres"] == {"ok": False, "error": "DatabaseError", "ms": ANY}
     assert body["checks"]["state"]["ok"] is True
+    for secret in ("127.0.0.1", "nobody", "nowhere", "port", ":9"):
+        assert secret not in response.text
+
+
+def test_healthz_without_a_token_says_only_whether_it_is_healthy(
+    pg: PgServer, tmp_path: Path
+) -> None:
+    settings = settings_for(tmp_path, pg, DBARCH_API_TOKENS="ops-token", mount_mcp=False)
+    with live_server(settings) as server:
+        anonymous = httpx.get(f"{server.url}/healthz", timeout=30)
+        with server.client("ops-token") as client:
+            detailed = client.get("/healthz")
+        wrong = httpx.get(f"{server.url}/healthz", headers={"Authorization": "Bearer nope"})
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
+    assert detailed.status_code == 200 and detailed.json()["checks"]["postgres"]["ok"] is True
+    assert wrong.status_code == 401  # a token is checked wherever one is presented
 
 
 def test_metrics_count_requests_runs_gates_and_queue(pg: PgServer, tmp_path: Path) -> None:
     app = create_app(settings_for(tmp_path, pg, mount_mcp=False, workers=0))
     state: ServiceState = app.state.service
-    with TestClient(app) as client:
+    with local_client(app) as client:
         assert client.post("/v1/review", json={"schema": SYNTAX}).status_code == 422
         for _ in range(2):
             client.get("/v1/designs/missing")

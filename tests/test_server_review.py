@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from conftest import CORPUS, FIXTURES
 from fastapi.testclient import TestClient
-from service_support import settings_for
+from service_support import local_client, settings_for
 
 from agent.service import create_app
 from tools.sql.server import PgServer
@@ -18,7 +18,7 @@ SQL = FIXTURES / "service"
 @pytest.fixture(scope="module")
 def client(pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     home = tmp_path_factory.mktemp("review")
-    with TestClient(create_app(settings_for(home, pg, mount_mcp=False, workers=0))) as client:
+    with local_client(create_app(settings_for(home, pg, mount_mcp=False, workers=0))) as client:
         yield client
 
 

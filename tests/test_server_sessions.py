@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from conftest import FIXTURES
 from fastapi.testclient import TestClient
-from service_support import SseEvent, live_server, read_sse, settings_for, state_database
+from service_support import (
+    SseEvent,
+    live_server,
+    local_client,
+    read_sse,
+    settings_for,
+    state_database,
+)
 
 from agent.llm import Reply
 from agent.llm.fake_server import ScriptedAnthropicServer
@@ -20,7 +27,7 @@ SHOP = (FIXTURES / "service" / "shop.sql").read_text(encoding="utf-8")
 
 
 def _client(home: Path, pg: PgServer, **overrides: Any) -> TestClient:
-    return TestClient(create_app(settings_for(home, pg, mount_mcp=False, **overrides)))
+    return local_client(create_app(settings_for(home, pg, mount_mcp=False, **overrides)))
 
 
 def _say(client: TestClient, session_id: str, text: str) -> list[SseEvent]:
@@ -78,14 +85,15 @@ def test_a_spec_without_a_model_queues_a_design(pg: PgServer, tmp_path: Path) ->
     assert job_id in events[2].data["text"]
 
 
-def test_plain_text_without_a_model_is_503_saying_what_to_set(pg: PgServer, tmp_path: Path) -> None:
+def test_plain_text_without_a_model_is_422_saying_what_to_set(pg: PgServer, tmp_path: Path) -> None:
     with _client(tmp_path, pg) as client:
         session_id = client.post("/v1/sessions", json={}).json()["id"]
         response = client.post(
             f"/v1/sessions/{session_id}/messages", json={"content": "How do I shard a table?"}
         )
         again = client.get(f"/v1/sessions/{session_id}").json()
-    assert response.status_code == 503
+    assert response.status_code == 422  # this server cannot answer that message: not a 5xx
+    assert response.json()["problems"][0]["path"] == "body.content"
     assert "ANTHROPIC_API_KEY" in response.json()["message"]
     assert again["turns"] == 0 and again["messages"] == []
 
@@ -115,7 +123,7 @@ def test_turn_budget_refuses_the_next_message_with_409(pg: PgServer, tmp_path: P
 
 def test_a_busy_session_refuses_a_second_message(pg: PgServer, tmp_path: Path) -> None:
     app = create_app(settings_for(tmp_path, pg, mount_mcp=False))
-    with TestClient(app) as client:
+    with local_client(app) as client:
         session_id = client.post("/v1/sessions", json={}).json()["id"]
         assert app.state.service.sessions.claim(session_id, 60)
         busy = client.post(f"/v1/sessions/{session_id}/messages", json={"content": SHOP})
@@ -162,7 +170,7 @@ def test_token_budget_stops_a_turn_and_then_refuses(pg: PgServer, tmp_path: Path
         settings = settings_for(
             tmp_path, pg, ANTHROPIC_BASE_URL=model.base_url, session_max_tokens=50
         )
-        with TestClient(create_app(settings.model_copy(update={"mount_mcp": False}))) as client:
+        with local_client(create_app(settings.model_copy(update={"mount_mcp": False}))) as client:
             session_id = client.post("/v1/sessions", json={}).json()["id"]
             events = _say(client, session_id, "check my DDL")
             refused = client.post(f"/v1/sessions/{session_id}/messages", json={"content": "more"})

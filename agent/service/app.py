@@ -10,12 +10,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from agent.service import (
     errors,
+    openapi,
     routes_designs,
     routes_evals,
     routes_ops,
@@ -24,6 +24,7 @@ from agent.service import (
 )
 from agent.service.auth import Authenticator, AuthMiddleware
 from agent.service.config import ServiceSettings
+from agent.service.hosts import LoopbackHostMiddleware
 from agent.service.mcp import build_server
 from agent.service.middleware import (
     BodyLimitMiddleware,
@@ -50,20 +51,16 @@ class _McpEndpoint:
 
 
 def _mcp_manager(state: ServiceState) -> StreamableHTTPSessionManager:
-    """Stateless: no MCP session lives in this process, so any process can answer any call."""
-    security = None
-    if not state.settings.tokens:  # loopback without tokens: guard against DNS rebinding
-        security = TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*", "testserver"],
-            allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
-        )
+    """Stateless: no MCP session lives in this process, so any process can answer any call.
+
+    No transport security settings of its own: `LoopbackHostMiddleware` guards /mcp and the
+    REST routes alike.
+    """
     server = build_server(state.settings, state.pg)
     return StreamableHTTPSessionManager(
         app=server,
         stateless=True,
         json_response=True,
-        security_settings=security,
         max_request_body_size=state.settings.max_body_bytes,
     )
 
@@ -101,9 +98,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Requirements in, a checked PostgreSQL design package out.",
         lifespan=lifespan,
+        responses=openapi.guard_responses(settings),
     )
     app.state.service = state
     errors.install(app)
+    openapi.install(app, settings)
     routers = [m.router for m in (routes_designs, routes_review, routes_sessions, routes_evals)]
     routers.append(routes_ops.router)
     for router in routers:
@@ -117,13 +116,21 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
 
 def _guard(app: FastAPI, state: ServiceState, routes: RouteTemplates) -> None:
-    """Outermost first: count, cap the body, authenticate, then rate-limit the caller."""
+    """Outermost first: count, check the Host (without tokens), cap the body, authenticate,
+    then rate-limit the caller."""
     settings = state.settings
+    auth = {
+        "authenticator": Authenticator(settings.tokens),
+        "rates": state.rates,
+        "failures_per_minute": settings.auth_failures_per_minute,
+    }
     middleware: list[tuple[Any, dict[str, Any]]] = [
         (RateLimitMiddleware, {"rates": state.rates, "per_minute": settings.rate_limit_per_minute}),
-        (AuthMiddleware, {"authenticator": Authenticator(settings.tokens)}),
+        (AuthMiddleware, auth),
         (BodyLimitMiddleware, {"max_bytes": settings.max_body_bytes}),
-        (CountingMiddleware, {"metrics": state.metrics, "routes": routes}),
     ]
+    if not settings.tokens:
+        middleware.append((LoopbackHostMiddleware, {}))
+    middleware.append((CountingMiddleware, {"metrics": state.metrics, "routes": routes}))
     for cls, options in middleware:  # add_middleware wraps: the last added runs first
         app.add_middleware(cls, **options)

@@ -1,8 +1,10 @@
-"""Bearer-token authentication for every route but /healthz, as ASGI middleware.
+"""Bearer-token authentication for every route, as ASGI middleware, and who the caller is.
 
 Tokens come from DBARCH_API_TOKENS (comma-separated). Each presented token is compared with
 every configured one in constant time, and only a hash of it is ever kept (as the caller's
-rate-limit key): tokens are never logged, stored or echoed.
+principal and rate-limit key): tokens are never logged, stored or echoed. Failed attempts
+are counted per client address in the shared rate store, so guessing is throttled across
+every server process alike.
 """
 
 from __future__ import annotations
@@ -10,11 +12,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
+from functools import partial
+from typing import Annotated
 
+import anyio
+from fastapi import Depends
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-OPEN_PATHS = frozenset({"/healthz"})
+from agent.service.limits_store import RateStore
+
+OPEN_PATHS = frozenset({"/healthz"})  # answer without a token (with less detail)
 CLIENT_KEY = "dbarch.client"  # scope key: who is calling, for rate limits and logs
+PRINCIPAL_KEY = "dbarch.principal"  # scope key: whose jobs and sessions the caller may see
+LOCAL = "local"  # the one principal of a server without tokens (loopback only)
 
 
 class Authenticator:
@@ -38,9 +50,22 @@ class Authenticator:
 
 
 def token_key(authorization: str) -> str:
-    """A stable, non-reversible name for the caller's token."""
+    """A stable, non-reversible name for the caller's token: its principal."""
     presented = authorization.partition(" ")[2].strip()
-    return "token:" + hashlib.sha256(presented.encode()).hexdigest()[:16]
+    return "token:" + hashlib.sha256(presented.encode()).hexdigest()[:32]
+
+
+def principal(request: Request) -> str:
+    """FastAPI dependency: the authenticated caller, which owns what it creates."""
+    return str(request.scope.get(PRINCIPAL_KEY) or LOCAL)
+
+
+Principal = Annotated[str, Depends(principal)]
+
+
+def authenticated(request: Request) -> bool:
+    """True unless an open path was reached without a token on a server that has tokens."""
+    return request.scope.get(PRINCIPAL_KEY) is not None
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -48,6 +73,11 @@ def header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client") or ("unknown", 0)
+    return str(client[0])
 
 
 async def send_json(
@@ -60,28 +90,64 @@ async def send_json(
     await send({"type": "http.response.body", "body": data})
 
 
-class AuthMiddleware:
-    """401 with `WWW-Authenticate: Bearer` unless the request carries a configured token."""
+async def send_rate_limited(send: Send, limit: int, what: str, reset_s: float) -> None:
+    """429 with Retry-After: the window's limit of `what` (per minute) is used up."""
+    retry = max(1, math.ceil(reset_s))
+    body: dict[str, object] = {
+        "type": "RateLimited",
+        "message": f"more than {limit} {what} a minute; retry in {retry} s",
+        "limit": limit,
+        "retry_after": retry,
+    }
+    await send_json(send, 429, body, {"Retry-After": str(retry)})
 
-    def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
+
+class AuthMiddleware:
+    """401 with `WWW-Authenticate: Bearer` unless the request carries a configured token;
+    429 with Retry-After for an address past `failures_per_minute` refused attempts."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Authenticator,
+        rates: RateStore,
+        failures_per_minute: int,
+    ) -> None:
         self.app = app
         self.auth = authenticator
+        self.rates = rates
+        self.failures_per_minute = failures_per_minute
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         authorization = header(scope, b"authorization")
-        if not self.auth.enabled or scope["path"] in OPEN_PATHS:
-            client = scope.get("client") or ("unknown", 0)
-            scope[CLIENT_KEY] = f"client:{client[0]}"
-            await self.app(scope, receive, send)
+        if not self.auth.enabled:
+            scope[CLIENT_KEY] = f"client:{client_address(scope)}"
+            scope[PRINCIPAL_KEY] = LOCAL
+        elif authorization is None and scope["path"] in OPEN_PATHS:
+            scope[CLIENT_KEY] = f"client:{client_address(scope)}"
+        elif not await self._admitted(scope, send, authorization):
             return
-        if authorization is None or not self.auth.verify(authorization):
-            await self._refuse(send, presented=authorization is not None)
-            return
-        scope[CLIENT_KEY] = token_key(authorization)
         await self.app(scope, receive, send)
+
+    async def _admitted(self, scope: Scope, send: Send, authorization: str | None) -> bool:
+        """Check the token; refuse (and count the failure) or name the caller in the scope."""
+        key = f"auth-failures:{client_address(scope)}"
+        if self.failures_per_minute > 0:
+            failures, reset_s = await anyio.to_thread.run_sync(self.rates.peek, key)
+            if failures >= self.failures_per_minute:
+                what = "failed authentications from this address"
+                await send_rate_limited(send, self.failures_per_minute, what, reset_s)
+                return False
+        if authorization is None or not self.auth.verify(authorization):
+            if self.failures_per_minute > 0:
+                await anyio.to_thread.run_sync(partial(self.rates.hit, key))
+            await self._refuse(send, presented=authorization is not None)
+            return False
+        scope[CLIENT_KEY] = scope[PRINCIPAL_KEY] = token_key(authorization)
+        return True
 
     async def _refuse(self, send: Send, presented: bool) -> None:
         challenge = 'Bearer realm="dbarch"'

@@ -93,8 +93,9 @@ def _unfenced(text: str) -> str:
 class RulesResponder:
     """Deterministic answers without a model: review SQL, or queue a design for a spec."""
 
-    def __init__(self, state: ServiceState, kind: Kind) -> None:
-        self.state, self.kind = state, kind
+    def __init__(self, state: ServiceState, kind: Kind, principal: str) -> None:
+        """`principal` owns the session, and so the design runs it queues."""
+        self.state, self.kind, self.principal = state, kind, principal
         self.usage = Usage()
 
     async def reply(self, history: list[Message], sink: Sink) -> list[Message]:
@@ -131,7 +132,7 @@ class RulesResponder:
         except SpecError as exc:
             return json.dumps(exc.to_dict()), True
         submit = partial(design_jobs.submit, self.state.jobs, DesignRequest(spec=spec), "rules",
-                         self.state.settings)  # fmt: skip
+                         self.state.settings, self.principal)  # fmt: skip
         job_id = await to_thread.run_sync(submit)
         self.state.job_submitted.set()
         return json.dumps({"id": job_id, "events": f"/v1/designs/{job_id}/events"}), False

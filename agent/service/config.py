@@ -16,6 +16,7 @@ class ServiceSettings(Settings):
 
     max_body_bytes: int = 5 * 1024 * 1024
     rate_limit_per_minute: int = 120
+    auth_failures_per_minute: int = 20  # refused tokens per client address, then 429
     # Per chat session: user turns, tokens (all kinds), model cost and model wall time.
     session_max_turns: int = 50
     session_max_tokens: int = 2_000_000
@@ -26,7 +27,9 @@ class ServiceSettings(Settings):
     workers: int = 1  # design-job worker threads in each server process
     worker_poll_s: float = 0.5
     job_lease_s: float = 60.0  # a running job whose heartbeat is older is claimed again
+    job_max_attempts: int = 3  # claims of one job whose worker never finished it, then failed
     sse_poll_s: float = 0.25
+    sse_max_s: float = 900.0  # an event stream ends after this; clients resume (Last-Event-ID)
     mount_mcp: bool = True
     eval_suite: Path | None = None  # folder of eval case files; default the built-in suite
     eval_max_jobs: int = 4  # cases an eval job may run at once

@@ -15,6 +15,7 @@ from agent.mode_inputs import schema_from_spec
 from agent.package import Mode
 from agent.spec import Requirements, load_spec, parse_spec
 from agent.state import DesignRequest, NamedQuery
+from tools.bounds import RowCounts
 from tools.errors import SpecError
 from tools.sql import pgparse
 from tools.sql.source import preprocess
@@ -50,7 +51,7 @@ class DesignInput(BaseModel):
     workload: list[NamedQuery] = Field(
         default_factory=list, description="Queries beyond the spec's access patterns."
     )
-    rows: dict[str, int] = Field(
+    rows: RowCounts = Field(
         default_factory=dict, description="Row counts per table, overriding the spec's."
     )
     interactive: bool = Field(

@@ -18,7 +18,7 @@ from agent.context import RunContext
 from agent.engine import RunOutcome, run_design
 from agent.events import Event
 from agent.service.config import ServiceSettings
-from agent.service.errors import Conflict, NotFound, ServiceUnavailable
+from agent.service.errors import Conflict, InvalidField, NotFound
 from agent.service.jobs_store import JobRecord, JobStore
 from agent.state import DesignRequest
 from tools.errors import ArchitectError
@@ -51,20 +51,26 @@ class DesignView(BaseModel):
     events: str
 
 
-def submit(jobs: JobStore, request: DesignRequest, brain: str, settings: ServiceSettings) -> str:
+def submit(
+    jobs: JobStore, request: DesignRequest, brain: str, settings: ServiceSettings, principal: str
+) -> str:
+    """Queue the run for `principal`, the only caller that will see it."""
     if brain == "anthropic" and not settings.has_model:
-        raise ServiceUnavailable(
+        raise InvalidField(
+            "body.brain",
             "the anthropic brain needs ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL on the server; "
-            "use brain 'rules' (no model needed)"
+            "use brain 'rules' (no model needed)",
         )
     job_id = uuid.uuid4().hex
-    jobs.submit(job_id, KIND, DesignPayload(request=request, brain=brain).model_dump(mode="json"))
+    payload = DesignPayload(request=request, brain=brain).model_dump(mode="json")
+    jobs.submit(job_id, KIND, payload, principal)
     return job_id
 
 
-def get(jobs: JobStore, job_id: str) -> JobRecord:
-    job = jobs.get(job_id)
-    if job is None or job.kind != KIND:
+def get(jobs: JobStore, job_id: str, principal: str) -> JobRecord:
+    """The run, if `principal` queued it: anyone else gets the same 404 as for no run."""
+    job = jobs.owned(job_id, KIND, principal)
+    if job is None:
         raise NotFound(f"no design run with id {job_id!r}")
     return job
 
@@ -87,9 +93,9 @@ def view(job: JobRecord) -> DesignView:
     )
 
 
-def answer(jobs: JobStore, job_id: str, answers: dict[str, Any]) -> None:
+def answer(jobs: JobStore, job_id: str, answers: dict[str, Any], principal: str) -> None:
     """Queue an interrupted run again with the caller's answers."""
-    job = get(jobs, job_id)
+    job = get(jobs, job_id, principal)
     payload = DesignPayload.model_validate(job.payload)
     payload.answers = answers
     if not jobs.requeue(job_id, payload.model_dump(mode="json")):

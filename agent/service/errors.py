@@ -2,17 +2,22 @@
 
 Every error body has `type` and `message`; positioned errors keep their position (a SQL
 syntax error its file, line and column; a bad spec its problems with key paths), and a
-request that fails validation lists every problem with the key path into the body.
+request that fails validation lists every problem with the key path into the body. A
+database that does not answer is said so without saying where: its address, user and
+database name go to the server log only.
 """
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException
 
 from tools.errors import (
     ArchitectError,
@@ -28,6 +33,25 @@ from tools.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    """One thing wrong with the request, at its key path (`body.spec.entities.0.name`)."""
+
+    model_config = ConfigDict(extra="allow")  # a spec problem's file, line and column
+
+    path: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the service answers: what kind, what happened, and where if it can say."""
+
+    model_config = ConfigDict(extra="allow")  # a SQL error's position, a limit's numbers
+
+    type: str
+    message: str
+    problems: list[Problem] | None = None
 
 
 class NotFound(InputError):
@@ -77,7 +101,13 @@ def status_for(error: ArchitectError) -> int:
     return 500
 
 
+UNREACHABLE_DATABASE = "a database the service needs did not answer; the server log says which"
+
+
 def error_body(error: ArchitectError) -> dict[str, Any]:
+    if isinstance(error, DatabaseError):
+        log.warning("database error: %s", error)
+        return {"type": type(error).__name__, "message": UNREACHABLE_DATABASE}
     body = error.to_dict()
     if isinstance(error, BudgetExceeded):
         body.update(budget=error.budget, limit=error.limit, used=error.used)
@@ -108,6 +138,16 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (no such route, method not allowed, unreadable body) in the
+    same shape as every other error."""
+    assert isinstance(exc, HTTPException)
+    kind = HTTPStatus(exc.status_code).phrase.replace(" ", "").replace("-", "")
+    body = {"type": kind, "message": str(exc.detail)}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ArchitectError, _architect_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

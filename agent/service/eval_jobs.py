@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.events import Event
 from agent.service.config import ServiceSettings
-from agent.service.errors import InvalidField, NotFound, ServiceUnavailable
+from agent.service.errors import InvalidField, NotFound
 from agent.service.jobs_store import JobRecord, JobStore
 from evals.cases import EvalCase, load_cases
 from evals.results import CaseResult
@@ -27,14 +27,16 @@ KIND = "eval"
 class EvalInput(BaseModel):
     """Start an eval run: which cases, which brain."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types exactly as documented
 
     cases: list[str] = Field(
         default_factory=list, description="Case ids from the server's suite; empty runs them all."
     )
     brain: Literal["rules", "anthropic"] = "rules"
     model: str | None = Field(default=None, description="Model alias or id (anthropic brain).")
-    jobs: int = Field(default=1, ge=1, description="Cases run at once (capped by the server).")
+    jobs: int = Field(
+        default=1, ge=1, le=64, description="Cases run at once (capped by the server)."
+    )
 
 
 class EvalView(BaseModel):
@@ -63,23 +65,25 @@ def select(cases: list[EvalCase], wanted: list[str]) -> list[EvalCase]:
     return [by_id[case_id] for case_id in wanted] if wanted else cases
 
 
-def submit(jobs: JobStore, body: EvalInput, settings: ServiceSettings) -> str:
+def submit(jobs: JobStore, body: EvalInput, settings: ServiceSettings, principal: str) -> str:
+    """Queue the run for `principal`, the only caller that will see it."""
     if body.brain == "anthropic" and not settings.has_model:
-        raise ServiceUnavailable(
-            "the anthropic brain needs ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL"
+        raise InvalidField(
+            "body.brain", "the anthropic brain needs ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL"
         )
     chosen = [case.id for case in select(_suite(settings), body.cases)]
     payload = body.model_copy(
         update={"cases": chosen, "jobs": min(body.jobs, settings.eval_max_jobs)}
     )
     job_id = uuid.uuid4().hex
-    jobs.submit(job_id, KIND, payload.model_dump(mode="json"))
+    jobs.submit(job_id, KIND, payload.model_dump(mode="json"), principal)
     return job_id
 
 
-def view(jobs: JobStore, job_id: str) -> EvalView:
-    job = jobs.get(job_id)
-    if job is None or job.kind != KIND:
+def view(jobs: JobStore, job_id: str, principal: str) -> EvalView:
+    """The run, if `principal` queued it: anyone else gets the same 404 as for no run."""
+    job = jobs.owned(job_id, KIND, principal)
+    if job is None:
         raise NotFound(f"no eval run with id {job_id!r}")
     body = EvalInput.model_validate(job.payload)
     report = (job.result or {}).get("report")

@@ -20,7 +20,8 @@ from agent.statedb import Database, Row
 JobStatus = Literal["queued", "running", "interrupted", "done", "failed"]
 TERMINAL: frozenset[str] = frozenset({"interrupted", "done", "failed"})
 _COLUMNS = (
-    "id, kind, status, payload, result, stage, message, owner, attempts, created_at, updated_at"
+    "id, kind, status, payload, result, stage, message, owner, attempts, principal, created_at, "
+    "updated_at"
 )
 
 
@@ -32,8 +33,9 @@ class JobRecord(BaseModel):
     result: dict[str, Any] | None = None
     stage: str | None = None
     message: str | None = None
-    owner: str | None = None
-    attempts: int = 0
+    owner: str | None = None  # the worker holding the job, while it runs
+    attempts: int = 0  # claims since it was queued: a job that kills its worker is not retried
+    principal: str  # who submitted it (see `agent.service.auth.principal`)
     created_at: float
     updated_at: float
 
@@ -55,12 +57,12 @@ class JobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def submit(self, job_id: str, kind: str, payload: dict[str, Any]) -> JobRecord:
+    def submit(self, job_id: str, kind: str, payload: dict[str, Any], principal: str) -> JobRecord:
         now = time.time()
         self.db.execute(
-            "INSERT INTO jobs (id, kind, status, payload, created_at, updated_at) "
-            "VALUES (?, ?, 'queued', ?, ?, ?)",
-            (job_id, kind, json.dumps(payload), now, now),
+            "INSERT INTO jobs (id, kind, status, payload, principal, created_at, updated_at) "
+            "VALUES (?, ?, 'queued', ?, ?, ?, ?)",
+            (job_id, kind, json.dumps(payload), principal, now, now),
         )
         job = self.get(job_id)
         assert job is not None
@@ -68,6 +70,14 @@ class JobStore:
 
     def get(self, job_id: str) -> JobRecord | None:
         rows = self.db.query(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        return JobRecord.from_row(rows[0]) if rows else None
+
+    def owned(self, job_id: str, kind: str, principal: str) -> JobRecord | None:
+        """The job if it is of `kind` and `principal` submitted it; None for anyone else."""
+        rows = self.db.query(
+            f"SELECT {_COLUMNS} FROM jobs WHERE id = ? AND kind = ? AND principal = ?",
+            (job_id, kind, principal),
+        )
         return JobRecord.from_row(rows[0]) if rows else None
 
     def claim(self, owner: str, lease_s: float) -> JobRecord | None:
@@ -107,9 +117,13 @@ class JobStore:
         return changed == 1
 
     def requeue(self, job_id: str, payload: dict[str, Any]) -> bool:
-        """Queue an interrupted job again with a new payload (its answers); False otherwise."""
+        """Queue an interrupted job again with a new payload (its answers); False otherwise.
+
+        Its attempts start again from zero: the last run ended, it did not crash.
+        """
         changed = self.db.execute(
-            "UPDATE jobs SET status = 'queued', payload = ?, owner = NULL, updated_at = ? "
+            "UPDATE jobs SET status = 'queued', payload = ?, owner = NULL, attempts = 0, "
+            "updated_at = ? "
             "WHERE id = ? AND status = 'interrupted'",
             (json.dumps(payload), time.time(), job_id),
         )

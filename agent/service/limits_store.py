@@ -27,3 +27,12 @@ class RateStore:
         if hits == 1:  # the first hit of a window: forget windows long past
             self.db.execute("DELETE FROM rate_windows WHERE window_start < ?", (start - window_s,))
         return hits, start + window_s - now
+
+    def peek(self, key: str, window_s: int = 60) -> tuple[int, float]:
+        """Hits for `key` in this window so far, without counting one; and seconds left."""
+        now = time.time()
+        start = int(now // window_s) * window_s
+        rows = self.db.query(
+            "SELECT hits FROM rate_windows WHERE key = ? AND window_start = ?", (key, start)
+        )
+        return (int(rows[0][0]) if rows else 0), start + window_s - now

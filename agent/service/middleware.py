@@ -5,7 +5,6 @@ Pure ASGI (not BaseHTTPMiddleware) so SSE and the MCP transport stream through u
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from functools import partial
 
@@ -13,7 +12,7 @@ import anyio
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent.service.auth import CLIENT_KEY, OPEN_PATHS, header, send_json
+from agent.service.auth import CLIENT_KEY, OPEN_PATHS, header, send_json, send_rate_limited
 from agent.service.limits_store import RateStore
 from agent.service.metrics import RequestMetrics
 
@@ -132,13 +131,6 @@ class RateLimitMiddleware:
         key = str(scope.get(CLIENT_KEY, "anonymous"))
         hits, reset_s = await anyio.to_thread.run_sync(partial(self.rates.hit, key))
         if hits > self.per_minute:
-            retry = max(1, math.ceil(reset_s))
-            body: dict[str, object] = {
-                "type": "RateLimited",
-                "message": f"more than {self.per_minute} requests a minute; retry in {retry} s",
-                "limit": self.per_minute,
-                "retry_after": retry,
-            }
-            await send_json(send, 429, body, {"Retry-After": str(retry)})
+            await send_rate_limited(send, self.per_minute, "requests", reset_s)
             return
         await self.app(scope, receive, send)

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse
 
 from agent.service import eval_jobs, sse
+from agent.service.auth import Principal
 from agent.service.eval_jobs import EvalInput, EvalView
+from agent.service.openapi import EVENT_STREAM, errors
 from agent.service.routes_designs import Accepted
 from agent.service.state import ServiceState
 
@@ -21,11 +23,14 @@ def _state(request: Request) -> ServiceState:
     return state
 
 
-@router.post("", status_code=202, response_model=Accepted)
-async def create_eval(body: EvalInput, request: Request, response: Response) -> Accepted:
-    """Queue the run; 422 naming an unknown case id, 503 for a brain the server cannot run."""
+@router.post("", status_code=202, response_model=Accepted, responses=errors(400, 422))
+async def create_eval(
+    body: EvalInput, request: Request, response: Response, caller: Principal
+) -> Accepted:
+    """Queue the run; 422 naming an unknown case id or a brain the server cannot run."""
     state = _state(request)
-    job_id = await to_thread.run_sync(partial(eval_jobs.submit, state.jobs, body, state.settings))
+    submit = partial(eval_jobs.submit, state.jobs, body, state.settings, caller)
+    job_id = await to_thread.run_sync(submit)
     state.job_submitted.set()
     location = f"/v1/evals/{job_id}"
     response.headers["Location"] = location
@@ -33,15 +38,22 @@ async def create_eval(body: EvalInput, request: Request, response: Response) -> 
     return Accepted(id=job_id, status="queued", links=links)
 
 
-@router.get("/{job_id}", response_model=EvalView)
-async def get_eval(job_id: str, request: Request) -> EvalView:
+@router.get("/{job_id}", response_model=EvalView, responses=errors(404))
+async def get_eval(job_id: str, request: Request, caller: Principal) -> EvalView:
     """Status and progress; the whole report (pass_rate, cases, checks) once it is done."""
-    return await to_thread.run_sync(eval_jobs.view, _state(request).jobs, job_id)
+    return await to_thread.run_sync(eval_jobs.view, _state(request).jobs, job_id, caller)
 
 
-@router.get("/{job_id}/events")
-async def eval_events(job_id: str, request: Request, start: sse.ResumePoint) -> EventSourceResponse:
+@router.get(
+    "/{job_id}/events",
+    response_class=EventSourceResponse,
+    responses={**EVENT_STREAM, **errors(404, 422)},
+)
+async def eval_events(
+    job_id: str, request: Request, start: sse.ResumePoint, caller: Principal
+) -> EventSourceResponse:
     """One event per finished case, then run_done."""
     state = _state(request)
-    await to_thread.run_sync(eval_jobs.view, state.jobs, job_id)
-    return sse.job_events(state.jobs, job_id, start, state.settings.sse_poll_s)
+    await to_thread.run_sync(eval_jobs.view, state.jobs, job_id, caller)
+    settings = state.settings
+    return sse.job_events(state.jobs, job_id, start, settings.sse_poll_s, settings.sse_max_s)

@@ -16,10 +16,12 @@ from sse_starlette import EventSourceResponse
 
 from agent.personas import default_library
 from agent.service import chat
+from agent.service.auth import Principal
 from agent.service.budgets import check_budgets, loop_budget, remaining
 from agent.service.chat import Responder
 from agent.service.chat_responders import ModelResponder, RulesResponder, classify
-from agent.service.errors import Conflict, NotFound, ServiceUnavailable, error_body
+from agent.service.errors import Conflict, InvalidField, NotFound, error_body
+from agent.service.openapi import EVENT_STREAM, errors
 from agent.service.sessions_store import SessionRecord, TurnUsage
 from agent.service.state import ServiceState
 from tools.errors import ArchitectError
@@ -33,7 +35,7 @@ NO_MODEL = (
 
 
 class NewSession(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types exactly as documented
 
     persona: str | None = Field(default=None, description="Persona name; default architect.")
 
@@ -46,7 +48,7 @@ class NewSession(BaseModel):
 
 
 class UserMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types exactly as documented
 
     content: str = Field(min_length=1, max_length=1_000_000)
 
@@ -56,41 +58,74 @@ def _state(request: Request) -> ServiceState:
     return state
 
 
-def _session(state: ServiceState, session_id: str) -> SessionRecord:
-    record = state.sessions.get(session_id)
+def _session(state: ServiceState, session_id: str, principal: str) -> SessionRecord:
+    """The session, if `principal` started it: anyone else gets the same 404 as for none."""
+    record = state.sessions.owned(session_id, principal)
     if record is None:
         raise NotFound(f"no chat session with id {session_id!r}")
     return record
 
 
-@router.post("", status_code=201)
-async def create_session(body: NewSession, request: Request) -> dict[str, Any]:
+class SessionView(BaseModel):
+    """A session's accounting: what it has spent so far."""
+
+    id: str
+    persona: str
+    created_at: float
+    updated_at: float
+    turns: int
+    tokens: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    seconds: float
+
+    @classmethod
+    def of(cls, record: SessionRecord) -> Self:
+        return cls.model_validate(record.model_dump(exclude={"principal"}))
+
+
+class NewSessionView(SessionView):
+    messages: str = Field(description="Where to POST the session's messages.")
+
+
+class SessionHistory(SessionView):
+    remaining: dict[str, float] = Field(description="What is left of each budget.")
+    messages: list[dict[str, Any]] = Field(description="The conversation, oldest first.")
+
+
+@router.post("", status_code=201, response_model=NewSessionView, responses=errors(400, 422))
+async def create_session(body: NewSession, request: Request, caller: Principal) -> NewSessionView:
     state = _state(request)
     persona = body.persona or state.settings.chat_persona
     session_id = uuid.uuid4().hex
     await chat.start_thread(state.settings, session_id)
-    record = await to_thread.run_sync(state.sessions.create, session_id, persona)
-    return {**record.model_dump(), "messages": f"/v1/sessions/{session_id}/messages"}
+    record = await to_thread.run_sync(state.sessions.create, session_id, persona, caller)
+    link = f"/v1/sessions/{session_id}/messages"
+    return NewSessionView(**SessionView.of(record).model_dump(), messages=link)
 
 
-@router.get("/{session_id}")
-async def get_session(session_id: str, request: Request) -> dict[str, Any]:
+@router.get("/{session_id}", response_model=SessionHistory, responses=errors(404))
+async def get_session(session_id: str, request: Request, caller: Principal) -> SessionHistory:
     """The session's accounting, remaining budgets and the whole conversation."""
     state = _state(request)
-    record = await to_thread.run_sync(_session, state, session_id)
+    record = await to_thread.run_sync(_session, state, session_id, caller)
     messages = await chat.history(state.settings, session_id)
-    return {
-        **record.model_dump(),
-        "remaining": remaining(record, state.settings),
-        "messages": messages,
-    }
+    left = remaining(record, state.settings)
+    return SessionHistory(**SessionView.of(record).model_dump(), remaining=left, messages=messages)
 
 
-@router.post("/{session_id}/messages")
-async def post_message(session_id: str, body: UserMessage, request: Request) -> EventSourceResponse:
+@router.post(
+    "/{session_id}/messages",
+    response_class=EventSourceResponse,
+    responses={**EVENT_STREAM, **errors(400, 404, 409, 422)},
+)
+async def post_message(
+    session_id: str, body: UserMessage, request: Request, caller: Principal
+) -> EventSourceResponse:
     """Stream the answer: text_delta, tool_call, tool_result, usage... then done (or error)."""
     state = _state(request)
-    record = await to_thread.run_sync(_session, state, session_id)
+    record = await to_thread.run_sync(_session, state, session_id, caller)
     check_budgets(record, state.settings)
     responder = _responder(state, record, body.content)
     # The turn cannot outlast the session's remaining time (the loop's budget), so a process
@@ -106,8 +141,8 @@ def _responder(state: ServiceState, record: SessionRecord, text: str) -> Respond
     if not settings.has_model:
         kind = classify(text)
         if kind is None:
-            raise ServiceUnavailable(NO_MODEL)
-        return RulesResponder(state, kind)
+            raise InvalidField("body.content", NO_MODEL)
+        return RulesResponder(state, kind, record.principal)
     from agent.llm.client import ClientConfig, ModelClient  # the SDK import costs ~2 s
 
     persona = default_library().persona(record.persona)

@@ -14,14 +14,15 @@ from pydantic import BaseModel
 from agent.statedb import Database, Row
 
 _COLUMNS = (
-    "id, persona, created_at, updated_at, turns, tokens, input_tokens, output_tokens, "
-    "cost_usd, seconds"
+    "id, persona, principal, created_at, updated_at, turns, tokens, input_tokens, "
+    "output_tokens, cost_usd, seconds"
 )
 
 
 class SessionRecord(BaseModel):
     id: str
     persona: str
+    principal: str  # who started it (see `agent.service.auth.principal`)
     created_at: float
     updated_at: float
     turns: int = 0
@@ -51,18 +52,23 @@ class SessionStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def create(self, session_id: str, persona: str) -> SessionRecord:
+    def create(self, session_id: str, persona: str, principal: str) -> SessionRecord:
         now = time.time()
         self.db.execute(
-            "INSERT INTO chat_sessions (id, persona, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            (session_id, persona, now, now),
+            "INSERT INTO chat_sessions (id, persona, principal, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (session_id, persona, principal, now, now),
         )
-        record = self.get(session_id)
+        record = self.owned(session_id, principal)
         assert record is not None
         return record
 
-    def get(self, session_id: str) -> SessionRecord | None:
-        rows = self.db.query(f"SELECT {_COLUMNS} FROM chat_sessions WHERE id = ?", (session_id,))
+    def owned(self, session_id: str, principal: str) -> SessionRecord | None:
+        """The session if `principal` started it; None for anyone else."""
+        rows = self.db.query(
+            f"SELECT {_COLUMNS} FROM chat_sessions WHERE id = ? AND principal = ?",
+            (session_id, principal),
+        )
         return SessionRecord.from_row(rows[0]) if rows else None
 
     def claim(self, session_id: str, hold_s: float) -> bool:

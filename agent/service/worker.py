@@ -3,6 +3,8 @@
 Runs happen on the worker's own event loop, away from the HTTP loop, so a long design run
 (PostgreSQL gates, data loads) never delays a request. While a job runs, a heartbeat keeps
 its lease; a process that dies stops beating and another process claims the job again.
+A job claimed more than `job_max_attempts` times never finished any of them: it may be what
+kills its worker, so it is failed instead of being run again (and again, after each restart).
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ class Worker:
 
     def run(self, job: JobRecord) -> None:
         """Run one claimed job to its end, beating its lease meanwhile."""
+        if job.attempts > self.state.settings.job_max_attempts:
+            self._give_up(job)
+            return
         done = threading.Event()
         beat = threading.Thread(target=self._beat, args=(job.id, done), daemon=True)
         beat.start()
@@ -83,6 +88,17 @@ class Worker:
         finally:
             done.set()
             beat.join()
+
+    def _give_up(self, job: JobRecord) -> None:
+        tries = job.attempts - 1
+        message = (
+            f"gave up after {tries} attempts: each time, the worker running this job stopped "
+            "before it finished (the server process died or was killed; the job's input may "
+            "crash it)"
+        )
+        log.error("job %s: %s", job.id, message)
+        self.state.jobs.append_event(job.id, Event(kind="run_failed", message=message))
+        self.state.jobs.finish(job.id, self.name, "failed", None, message)
 
     async def _dispatch(self, job: JobRecord) -> None:
         runner = self.runners.get(job.kind)

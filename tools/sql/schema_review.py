@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.bounds import RowCounts
 from tools.errors import ToolError
 from tools.registry import ToolContext
 from tools.sql.advise import IndexAdvice
@@ -16,7 +17,7 @@ from tools.sql.explain import QueryPlan
 from tools.sql.parse import parse_schema
 from tools.sql.review import ReviewReport, ReviewRequest, review
 from tools.sql.workload import parse_workload
-from tools.sql.workload_report import analyze_workload, parse_size
+from tools.sql.workload_report import SizeText, analyze_workload, parse_size
 
 MAX_SQL_CHARS = 5_000_000
 
@@ -40,11 +41,11 @@ class ReviewSchemaInput(BaseModel):
         description="Queries the schema must serve, ';'-separated, each optionally preceded by "
         "'-- name: <name>'; $1-style parameters are allowed. Enables index advice.",
     )
-    rows: dict[str, int] = Field(
+    rows: RowCounts = Field(
         default_factory=dict,
         description="Expected rows per table (table -> count) for the workload analysis.",
     )
-    budget: str | None = Field(
+    budget: SizeText | None = Field(
         default=None,
         description="Size budget for advised indexes, e.g. '256MB' (default: half the data).",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.bounds import RowCounts
 from tools.errors import ToolError
 from tools.registry import Tool, ToolContext
 from tools.sql.advise import Baseline, IndexAdvice
@@ -19,7 +20,7 @@ from tools.sql.parse import parse_schema
 from tools.sql.server import PgServer, Scratch, scratch_database
 from tools.sql.validate import apply_statements
 from tools.sql.workload import parse_workload
-from tools.sql.workload_report import analyze_applied, analyze_workload, parse_size
+from tools.sql.workload_report import SizeText, analyze_applied, analyze_workload, parse_size
 
 MAX_CHARS = 5_000_000
 QUERIES = Field(
@@ -28,7 +29,7 @@ QUERIES = Field(
     description="SQL queries separated by ';', each optionally preceded by '-- name: <name>'; "
     "$1-style parameters are allowed (planned as generic plans).",
 )
-ROWS: dict[str, int] = Field(
+ROWS: RowCounts = Field(
     default_factory=dict,
     description="Rows per table for the sample data (table -> count); default 1000 each. "
     "Volumes past the sample cap are scaled down together, ratios kept.",
@@ -46,7 +47,7 @@ class ExplainQueriesInput(BaseModel):
         description="PostgreSQL DDL to plan against on generated sample data. Omit to EXPLAIN "
         "(never run) the queries on the configured DATABASE_URL server, read-only.",
     )
-    rows: dict[str, int] = ROWS
+    rows: RowCounts = ROWS
     include_plan: bool = Field(default=False, description="Return each raw JSON plan tree too.")
 
 
@@ -61,8 +62,8 @@ class AdviseIndexesInput(BaseModel):
 
     schema_sql: str = Field(alias="schema", min_length=1, max_length=MAX_CHARS)
     queries: str = QUERIES
-    rows: dict[str, int] = ROWS
-    budget: str | None = Field(
+    rows: RowCounts = ROWS
+    budget: SizeText | None = Field(
         default=None,
         description="Size budget for the advised indexes, e.g. '64MB' "
         "(default: half the sample data's size).",

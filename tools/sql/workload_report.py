@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from tools.bounds import MAX_SIZE_BYTES
 from tools.errors import InputError
 from tools.sql import pgparse
 from tools.sql.advise import AdviceResult, Baseline, IndexAdvice, advise, plan_candidates
@@ -53,7 +55,22 @@ def parse_size(text: str) -> int:
     if not match:
         raise InputError(f"cannot read size '{text}': use a number with a unit, e.g. 64MB")
     unit = (match[2] or "").lower()[:1]
-    return int(float(match[1]) * _UNITS[unit])
+    size = float(match[1]) * _UNITS[unit]
+    if not size <= MAX_SIZE_BYTES:  # a float's `inf` too
+        raise InputError(f"size '{text}' is over the limit of {MAX_SIZE_BYTES} bytes (1 PiB)")
+    return int(size)
+
+
+def _checked_size(text: str) -> str:
+    try:
+        parse_size(text)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    return text
+
+
+# A size budget in an input model: a bad one is refused with the field's name.
+SizeText = Annotated[str, AfterValidator(_checked_size), Field(max_length=32)]
 
 
 def analyze_workload(
