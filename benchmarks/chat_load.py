@@ -100,9 +100,11 @@ def _common_env(args: argparse.Namespace, pg: PgServer) -> dict[str, str]:
 def run_sqlite(args: argparse.Namespace, pg: PgServer, model_url: str, folder: Path) -> Outcome:
     home = folder / "sqlite-home"
     env = server_env(home, model_url, **_common_env(args, pg))
-    with serve(env, folder, "sqlite-server") as server:
-        with PeakSampler(sqlite_connections([server.pid], home)) as sampler:
-            result = run(_spec(args, [server.url]))
+    with (
+        serve(env, folder, "sqlite-server") as server,
+        PeakSampler(sqlite_connections([server.pid], home)) as sampler,
+    ):
+        result = run(_spec(args, [server.url]))
     # one store connection and one checkpointer connection per SQLite file in use
     return Outcome("sqlite", 1, result, sampler.peak, 3)
 
@@ -119,9 +121,7 @@ def _state_database(pg: PgServer) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_postgresql(
-    args: argparse.Namespace, pg: PgServer, model_url: str, folder: Path
-) -> Outcome:
+def run_postgresql(args: argparse.Namespace, pg: PgServer, model_url: str, folder: Path) -> Outcome:
     with _state_database(pg) as dbname, ExitStack() as stack:
         url = urlunsplit(urlsplit(pg.url)._replace(path=f"/{dbname}"))
         extra = {**_common_env(args, pg), "DBARCH_STATE_URL": url}

@@ -94,8 +94,8 @@ async def _message(
     final: str | None = None
     problem: str | None = None
     try:
-        body = {"content": text}
-        async with client.stream("POST", f"{url}/v1/sessions/{session_id}/messages", json=body) as r:
+        path = f"{url}/v1/sessions/{session_id}/messages"
+        async with client.stream("POST", path, json={"content": text}) as r:
             if r.status_code != 200:
                 await r.aread()
                 problem = _status(r)
@@ -152,9 +152,7 @@ def _status(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}: {response.text[:200]}"
 
 
-async def _user(
-    client: httpx.AsyncClient, spec: LoadSpec, index: int, result: LoadResult
-) -> None:
+async def _user(client: httpx.AsyncClient, spec: LoadSpec, index: int, result: LoadResult) -> None:
     rng = random.Random(spec.seed * 100_003 + index)
     await asyncio.sleep(spec.ramp_s * index / max(1, spec.sessions))
     urls = spec.urls

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
+
 from agent.config import Settings
 
 
@@ -26,6 +28,9 @@ class ServiceSettings(Settings):
     workers: int = 1  # design-job worker threads in each server process
     worker_poll_s: float = 0.5
     job_lease_s: float = 60.0  # a running job whose heartbeat is older is claimed again
+    # A chat turn holds its session for this long and renews it while it runs (every third of
+    # it), so a session whose server died takes its next message after at most this long.
+    session_lease_s: float = Field(default=15.0, gt=0.5, le=600)
     sse_poll_s: float = 0.25
     mount_mcp: bool = True
     eval_suite: Path | None = None  # folder of eval case files; default the built-in suite
