@@ -57,6 +57,7 @@ class Outcome:
     result: LoadResult
     peak_connections: int
     connection_bound: int
+    server_cpu_s: float
 
     def report(self) -> dict[str, object]:
         return {
@@ -65,6 +66,7 @@ class Outcome:
             **summary(self.result),
             "peak_state_connections": self.peak_connections,
             "state_connection_bound": self.connection_bound,
+            "server_cpu_s": round(self.server_cpu_s, 2),
         }
 
 
@@ -104,9 +106,11 @@ def run_sqlite(args: argparse.Namespace, pg: PgServer, model_url: str, folder: P
         serve(env, folder, "sqlite-server") as server,
         PeakSampler(sqlite_connections([server.pid], home)) as sampler,
     ):
+        cpu = server.cpu_seconds()
         result = run(_spec(args, [server.url]))
+        cpu = server.cpu_seconds() - cpu
     # one store connection and one checkpointer connection per SQLite file in use
-    return Outcome("sqlite", 1, result, sampler.peak, 3)
+    return Outcome("sqlite", 1, result, sampler.peak, 3, cpu)
 
 
 @contextmanager
@@ -132,8 +136,10 @@ def run_postgresql(args: argparse.Namespace, pg: PgServer, model_url: str, folde
             for i in range(2)
         ]
         with PeakSampler(pg_connections(pg.dsn(), dbname)) as sampler:
+            cpu = sum(s.cpu_seconds() for s in servers)
             result = run(_spec(args, [s.url for s in servers]))
-    return Outcome("postgresql", 2, result, sampler.peak, 2 * args.pool_size)
+            cpu = sum(s.cpu_seconds() for s in servers) - cpu
+    return Outcome("postgresql", 2, result, sampler.peak, 2 * args.pool_size, cpu)
 
 
 def _missed(outcome: Outcome, target_ms: float) -> list[str]:
@@ -165,7 +171,7 @@ def _print(outcome: Outcome) -> None:
         f"  create ms: p50 {c['p50']}  p99 {c['p99']};  history ms: p50 {h['p50']}  "
         f"p99 {h['p99']}\n"
         f"  state connections: peak {outcome.peak_connections} "
-        f"(bound {outcome.connection_bound})"
+        f"(bound {outcome.connection_bound}); server CPU {rep['server_cpu_s']} s"
     )
     for failure in rep["failures"] if isinstance(rep["failures"], list) else []:
         print(f"  failure: {failure}")

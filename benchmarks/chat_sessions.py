@@ -40,6 +40,7 @@ class Request:
     seconds: float
     problem: str | None = None  # None when the request did what it should
     final: str | None = None  # a message stream's last event
+    started: float = 0.0  # perf_counter when the request was sent
 
 
 @dataclass
@@ -83,7 +84,7 @@ async def _create(client: httpx.AsyncClient, url: str, result: LoadResult) -> st
         session_id = str(response.json()["id"]) if problem is None else None
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         problem, session_id = f"{type(exc).__name__}: {exc}", None
-    result.requests.append(Request("create", time.perf_counter() - started, problem))
+    result.requests.append(Request("create", time.perf_counter() - started, problem, None, started))
     return session_id
 
 
@@ -105,7 +106,9 @@ async def _message(
         problem = f"{type(exc).__name__}: {exc}"
     if problem is None and final != "done":
         problem = f"stream ended with {final or 'no final event'}"
-    result.requests.append(Request("message", time.perf_counter() - started, problem, final))
+    result.requests.append(
+        Request("message", time.perf_counter() - started, problem, final, started)
+    )
     return problem is None
 
 
@@ -133,7 +136,7 @@ async def _history(
     except (httpx.HTTPError, ValueError) as exc:
         problem = f"{type(exc).__name__}: {exc}"
     result.turns_in_history += turns
-    result.requests.append(Request("history", time.perf_counter() - started, problem))
+    result.requests.append(Request("history", time.perf_counter() - started, problem, None, started))
 
 
 def _turns_recorded(session: dict[str, object], sent: int) -> tuple[int, str | None]:

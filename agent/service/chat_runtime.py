@@ -49,6 +49,9 @@ def _build(settings: ServiceSettings, db: Database) -> ChatRuntime:
     default_library()
     for tool in all_tools().values():
         tool.schema()
+    from agent.service.chat_warmup import warm_up  # imports the SDK (about a second)
+
+    warm_up(settings)
     if settings.has_model:
         from agent.llm.client import ClientConfig, make_sdk
 

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from anyio import to_thread
+from sse_starlette import ServerSentEvent
 
 from agent.service.chat import ChatContext, Message, Responder, Sink
 from agent.service.errors import Conflict, error_body
@@ -31,6 +32,7 @@ from agent.service.state import ServiceState
 from tools.errors import ArchitectError, DatabaseError
 
 log = logging.getLogger(__name__)
+SSE_SEPARATOR = "\r\n"  # sse_starlette's own, so every event on the wire looks alike
 T = TypeVar("T")
 Final = tuple[str, dict[str, Any]]
 
@@ -48,16 +50,32 @@ class Turn:
     lease: float  # the lease this turn holds; renewed as the turn runs
 
 
-async def stream(turn: Turn) -> AsyncIterator[dict[str, str]]:
-    """The turn's events as SSE items; the last is always `done` or `error`."""
+async def stream(turn: Turn) -> AsyncIterator[bytes]:
+    """The turn's events, SSE-encoded; the last is always `done` or `error`.
+
+    Events that are ready together (a model's burst of text deltas) go out in one write: a
+    write per event cost a send() and the whole ASGI send chain each.
+    """
     queue: asyncio.Queue[Final | None] = asyncio.Queue()
     task = asyncio.create_task(_run(turn, queue))
     try:
-        while (item := await queue.get()) is not None:
-            yield {"event": item[0], "data": json.dumps(item[1], default=str)}
+        ended = False
+        while not ended:
+            ready = [await queue.get()]
+            while not queue.empty():
+                ready.append(queue.get_nowait())
+            ended = ready[-1] is None
+            events = [_encoded(item) for item in ready if item is not None]
+            if events:
+                yield b"".join(events)
     finally:
         if not task.done():
             task.cancel()  # the client went away: stop spending on an answer nobody reads
+
+
+def _encoded(item: Final) -> bytes:
+    data = json.dumps(item[1], default=str)
+    return ServerSentEvent(data, event=item[0], sep=SSE_SEPARATOR).encode()
 
 
 async def _run(turn: Turn, queue: asyncio.Queue[Final | None]) -> None:
