@@ -86,16 +86,20 @@ async def get_session(session_id: str, request: Request) -> dict[str, Any]:
 async def post_message(session_id: str, body: UserMessage, request: Request) -> EventSourceResponse:
     """Stream the answer: text_delta, tool_call, tool_result, usage... then done (or error)."""
     state = _state(request)
-    record = await to_thread.run_sync(_session, state, session_id)
-    check_budgets(record, state.settings)
-    responder = await to_thread.run_sync(_responder, state, record, body.content)
-    lease = await to_thread.run_sync(
-        state.sessions.claim, session_id, state.settings.session_lease_s
-    )
-    if lease is None:
-        raise Conflict(f"session {session_id} is still answering a message; wait for it")
+    responder, lease = await to_thread.run_sync(_admit, state, session_id, body.content)
     turn = chat_turns.Turn(state, session_id, body.content, responder, lease)
     return EventSourceResponse(chat_turns.stream(turn), ping=15)
+
+
+def _admit(state: ServiceState, session_id: str, text: str) -> tuple[Responder, float]:
+    """Who answers, and the session's lease: one trip to a worker thread for all of it."""
+    record = _session(state, session_id)
+    check_budgets(record, state.settings)
+    responder = _responder(state, record, text)
+    lease = state.sessions.claim(session_id, state.settings.session_lease_s)
+    if lease is None:
+        raise Conflict(f"session {session_id} is still answering a message; wait for it")
+    return responder, lease
 
 
 def _responder(state: ServiceState, record: SessionRecord, text: str) -> Responder:
