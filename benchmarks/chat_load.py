@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.chat_sessions import LoadResult, LoadSpec, run, summary  # noqa: E402
 from benchmarks.service_procs import (  # noqa: E402
     PeakSampler,
+    PgConnections,
     model_server,
-    pg_connections,
     scratch_folder,
     serve,
     server_env,
@@ -135,7 +135,7 @@ def run_postgresql(args: argparse.Namespace, pg: PgServer, model_url: str, folde
             )
             for i in range(2)
         ]
-        with PeakSampler(pg_connections(pg.dsn(), dbname)) as sampler:
+        with PeakSampler(PgConnections(pg.dsn(), dbname)) as sampler:
             cpu = sum(s.cpu_seconds() for s in servers)
             result = run(_spec(args, [s.url for s in servers]))
             cpu = sum(s.cpu_seconds() for s in servers) - cpu

@@ -84,7 +84,8 @@ async def _create(client: httpx.AsyncClient, url: str, result: LoadResult) -> st
         session_id = str(response.json()["id"]) if problem is None else None
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         problem, session_id = f"{type(exc).__name__}: {exc}", None
-    result.requests.append(Request("create", time.perf_counter() - started, problem, None, started))
+    elapsed = time.perf_counter() - started
+    result.requests.append(Request("create", elapsed, problem, None, started))
     return session_id
 
 
@@ -136,7 +137,8 @@ async def _history(
     except (httpx.HTTPError, ValueError) as exc:
         problem = f"{type(exc).__name__}: {exc}"
     result.turns_in_history += turns
-    result.requests.append(Request("history", time.perf_counter() - started, problem, None, started))
+    elapsed = time.perf_counter() - started
+    result.requests.append(Request("history", elapsed, problem, None, started))
 
 
 def _turns_recorded(session: dict[str, object], sent: int) -> tuple[int, str | None]:

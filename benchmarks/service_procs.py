@@ -145,6 +145,9 @@ class PeakSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        close = getattr(self.count, "close", None)
+        if close is not None:
+            close()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -152,17 +155,21 @@ class PeakSampler:
             self.samples += 1
 
 
-def pg_connections(admin_dsn: str, dbname: str) -> Callable[[], int]:
-    """Connections to `dbname` other than the sampler's own (it sits in another database)."""
-    conn = psycopg.connect(admin_dsn, autocommit=True)
+class PgConnections:
+    """Connections to `dbname` (the sampler's own sits in another database)."""
 
-    def count() -> int:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (dbname,)
+    def __init__(self, admin_dsn: str, dbname: str) -> None:
+        self.conn = psycopg.connect(admin_dsn, autocommit=True)
+        self.dbname = dbname
+
+    def __call__(self) -> int:
+        row = self.conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (self.dbname,)
         ).fetchone()
         return int(row[0]) if row else 0
 
-    return count
+    def close(self) -> None:
+        self.conn.close()
 
 
 def sqlite_connections(pids: list[int], home: Path) -> Callable[[], int]:

@@ -5,30 +5,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from service_support import state_database
+from service_support import Opener, opener
 
 from agent.events import Event
 from agent.service.jobs_store import JobStore
 from agent.service.limits_store import RateStore
-from agent.statedb import Database, open_database
+from agent.statedb import open_database
 from tools.errors import DatabaseError
-from tools.sql.server import PgServer
 
-Opener = Callable[[], Database]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def opener(request: pytest.FixtureRequest, pg: PgServer, tmp_path: Path) -> Iterator[Opener]:
-    """Opens a new connection to one shared state database, as another process would."""
-    if request.param == "sqlite":
-        yield lambda: open_database(None, tmp_path / "service.sqlite")
-        return
-    with state_database(pg) as url:
-        yield lambda: open_database(url, tmp_path / "unused.sqlite")
+__all__ = ["opener"]  # the fixture, imported so pytest finds it
 
 
 def _submit(store: JobStore, count: int) -> list[str]:

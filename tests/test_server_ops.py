@@ -7,7 +7,7 @@ from pathlib import Path
 from conftest import FIXTURES
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from service_support import settings_for
+from service_support import settings_for, state_database
 
 from agent.events import Event
 from agent.service import create_app
@@ -36,6 +36,17 @@ def test_healthz_reports_each_dependency(pg: PgServer, tmp_path: Path) -> None:
     assert "password" not in checks["postgres"]["server"]
     assert checks["state"]["dialect"] == "sqlite"
     assert checks["checkpointer"]["sessions"] == "sqlite"
+
+
+def test_healthz_on_postgresql_state_opens_no_sqlite_checkpointer(
+    pg: PgServer, tmp_path: Path
+) -> None:
+    with state_database(pg) as url:
+        settings = settings_for(tmp_path, pg, DBARCH_STATE_URL=url, mount_mcp=False)
+        with TestClient(create_app(settings)) as client:
+            response = client.get("/healthz")
+    assert response.status_code == 200
+    assert sorted(p.name for p in tmp_path.glob("*.sqlite")) == []
 
 
 def test_healthz_is_503_when_postgres_is_unreachable(pg: PgServer, tmp_path: Path) -> None:
