@@ -93,12 +93,14 @@ class ChatThreads:
     async def run_turn(self, session_id: str, text: str, ctx: ChatContext) -> list[Message]:
         """Add the user's message and the responder's answer to the thread; returns the answer.
 
-        Both are checkpointed by the one graph run: the user's message when the run starts,
-        the answer when the node returns, so a finished turn is in the history before the
-        caller hears it is done.
+        Both are checkpointed together when the run ends (durability "exit": one write a turn
+        instead of one per step), so a finished turn is in the history before the caller hears
+        it is done; a failed one keeps the user's message; a killed process keeps nothing of
+        the turn it was answering.
         """
         user: Message = {"role": "user", "content": text}
-        await self.graph.ainvoke({"messages": [user]}, _config(session_id), context=ctx)
+        config = _config(session_id)
+        await self.graph.ainvoke({"messages": [user]}, config, context=ctx, durability="exit")
         return ctx.added
 
     def close(self) -> None:
