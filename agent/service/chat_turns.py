@@ -16,9 +16,10 @@ import asyncio
 import json
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import psycopg
@@ -48,6 +49,25 @@ class Turn:
     text: str
     responder: Responder
     lease: float  # the lease this turn holds; renewed as the turn runs
+    # Renewing and finishing take turns: a renewal still running in its thread when the turn
+    # ends would otherwise move the lease after `finish` read it, and the session would stay
+    # locked until that renewal ran out.
+    _lease_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def renew(self) -> float | None:
+        """Blocking: extend the lease; None when it was lost."""
+        with self._lease_lock:
+            renewed = self.state.sessions.renew(
+                self.session_id, self.lease, self.state.settings.session_lease_s
+            )
+            if renewed is not None:
+                self.lease = renewed
+            return renewed
+
+    def finish(self, usage: TurnUsage, completed: bool) -> None:
+        """Blocking: record the turn and release the lease it holds now."""
+        with self._lease_lock:
+            self.state.sessions.finish(self.session_id, self.lease, usage, completed)
 
 
 async def stream(turn: Turn) -> AsyncIterator[bytes]:
@@ -124,11 +144,10 @@ async def _leased(turn: Turn, work: Coroutine[Any, Any, list[Message]]) -> list[
 
 async def _keep_lease(turn: Turn) -> None:
     """Renew every third of the lease; returns only by raising LeaseLost."""
-    sessions, lease_s = turn.state.sessions, turn.state.settings.session_lease_s
     while True:
-        await asyncio.sleep(lease_s / 3)
+        await asyncio.sleep(turn.state.settings.session_lease_s / 3)
         try:
-            renewed = await to_thread.run_sync(sessions.renew, turn.session_id, turn.lease, lease_s)
+            renewed = await to_thread.run_sync(turn.renew)
         except DatabaseError as exc:
             log.warning("session %s: lease not renewed: %s", turn.session_id, exc)
             if time.time() < turn.lease:
@@ -139,7 +158,6 @@ async def _keep_lease(turn: Turn) -> None:
                 f"session {turn.session_id} was taken over by another server while this turn "
                 "ran; its answer was not kept: send the message again"
             )
-        turn.lease = renewed
 
 
 def _on_users_behalf(exc: Exception) -> bool:
@@ -169,9 +187,8 @@ async def _settle(turn: Turn, started: float, *, completed: bool, billable: bool
             output_tokens=usage.output_tokens, cost_usd=usage.cost_usd,
             seconds=time.monotonic() - started,
         )  # fmt: skip
-    sessions = turn.state.sessions
     try:
-        await to_thread.run_sync(sessions.finish, turn.session_id, turn.lease, spent, completed)
+        await to_thread.run_sync(turn.finish, spent, completed)
     except ArchitectError as exc:
         log.error("session %s: turn not recorded: %s", turn.session_id, exc)
     close = getattr(getattr(turn.responder, "model", None), "aclose", None)
