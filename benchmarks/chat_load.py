@@ -3,7 +3,9 @@
 Two set-ups, each with real processes on 127.0.0.1: the default SQLite state with one server
 process, and PostgreSQL state (a fresh database on the embedded server) shared by two server
 processes, every session's messages alternating between them. The model is
-`agent.llm.fake_server` in its own process, answering every call after --model-delay seconds.
+`agent.llm.fake_server` in its own process, answering every call after --model-delay seconds
+(a short answer's time); a user reads for up to --think seconds before the next message, and
+sessions start spread over --ramp seconds: about 30 messages a second at 200 sessions.
 
 Printed per set-up: failed requests, streams without a final event, turns answered against
 turns found in history, p50/p99 *added* latency (time to a message's final event less the
@@ -75,9 +77,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--messages", type=int, default=3)
     parser.add_argument("--state", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--model-delay", type=float, default=1.0, help="seconds per model call")
-    parser.add_argument("--think", type=float, default=1.0, help="max seconds between messages")
-    parser.add_argument("--ramp", type=float, default=2.0, help="seconds over which sessions start")
+    parser.add_argument("--model-delay", type=float, default=2.0, help="seconds per model call")
+    parser.add_argument("--think", type=float, default=4.0, help="max seconds between messages")
+    parser.add_argument("--ramp", type=float, default=10.0, help="seconds to start all sessions")
     parser.add_argument("--pool-size", type=int, default=4, help="DBARCH_STATE_POOL_SIZE")
     parser.add_argument("--p99-target", type=float, default=100.0, help="ms")
     parser.add_argument("--json", action="store_true", help="print JSON only")
