@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -21,6 +23,7 @@ from pydantic import BaseModel
 
 from tools.errors import InputError
 
+_SETUP_LOCK = "hashtext('dbarch_checkpoint_setup')"
 _THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
@@ -60,29 +63,34 @@ async def open_checkpointer(
         return
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
+    await asyncio.to_thread(setup_postgres_checkpoints, state_url)
     async with AsyncPostgresSaver.from_conn_string(state_url, serde=serializer()) as pg_saver:
-        await _setup_once(pg_saver)
         yield pg_saver
 
 
-async def _setup_once(saver: Any) -> None:
-    """Processes starting together would race to create the checkpoint tables (PostgreSQL's
-    `IF NOT EXISTS` is not atomic against a concurrent creator): take turns on a lock.
+def setup_postgres_checkpoints(url: str) -> None:
+    """Create or migrate the checkpoint tables, one process at a time.
 
-    The lock is polled, not waited for: a session blocked in `pg_advisory_lock` holds a
-    snapshot, and the setup's `CREATE INDEX CONCURRENTLY` would wait for it: a deadlock.
+    Processes starting together would race on `CREATE ... IF NOT EXISTS` (not atomic against
+    a concurrent creator), so they take turns on an advisory lock. The lock is polled, not
+    waited for: a session blocked in `pg_advisory_lock` holds a snapshot, and the setup's
+    `CREATE INDEX CONCURRENTLY` would wait for it: a deadlock. The setup runs on the very
+    connection that holds the lock, so it needs no second connection.
     """
-    key = "hashtext('dbarch_checkpoint_setup')"
-    while True:
-        cursor = await saver.conn.execute(f"SELECT pg_try_advisory_lock({key}) AS locked")
-        row = await cursor.fetchone()  # the saver's connection returns dict rows
-        if row and (row["locked"] if isinstance(row, dict) else row[0]):
-            break
-        await asyncio.sleep(0.05)
-    try:
-        await saver.setup()
-    finally:
-        await saver.conn.execute(f"SELECT pg_advisory_unlock({key})")
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        while not _locked(conn.execute(f"SELECT pg_try_advisory_lock({_SETUP_LOCK})")):
+            time.sleep(0.05)
+        try:
+            PostgresSaver(cast(Any, conn)).setup()
+        finally:
+            conn.execute(f"SELECT pg_advisory_unlock({_SETUP_LOCK})")
+
+
+def _locked(cursor: psycopg.Cursor[Any]) -> bool:
+    row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 @contextlib.asynccontextmanager

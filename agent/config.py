@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     # Shared state (runs, jobs, sessions, design checkpoints) for several processes or
     # machines: a postgresql:// URL; unset means SQLite files under `home`.
     state_url: str | None = Field(default=None, validation_alias="DBARCH_STATE_URL")
+    # Connections each process may hold to that PostgreSQL (stores and chat checkpoints).
+    state_pool_size: int = Field(default=4, ge=1, le=100)
 
     anthropic_api_key: str | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")

@@ -38,7 +38,7 @@ class RunStore:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> RunStore:
-        return cls(open_database(settings.state_url, settings.state_path))
+        return cls(open_database(settings.state_url, settings.state_path, settings.state_pool_size))
 
     def start(self, thread_id: str, request: DesignRequest, brain: str) -> None:
         now = _now()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from tools.errors import DatabaseError
 
@@ -89,6 +90,7 @@ ADDED_COLUMNS = (
     ("chat_sessions", "principal", "TEXT NOT NULL DEFAULT 'local'"),
 )
 
+SQLITE_BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's transaction
 _CLAIMABLE = "status = 'queued' OR (status = 'running' AND heartbeat_at < ?)"
 
 
@@ -105,46 +107,57 @@ class Database(Protocol):
 
     def ping(self) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class SqliteDatabase:
-    """A file every process on this machine opens; WAL lets readers run beside the writer."""
+    """One connection per process, its statements serialised by a lock, in short transactions.
+
+    A connection per call made every request open, lock and close the file; under load the
+    writers queued for the lock past SQLite's busy timeout ("database is locked"). Now the
+    process has one connection, so its writers take turns on a lock instead, each holding the
+    database for one statement; the busy timeout only covers other processes (a CLI run
+    beside the server). WAL lets readers of other processes read while one writes, and
+    `synchronous=NORMAL` (safe in WAL: a process crash loses nothing committed) keeps a
+    commit from waiting for a disk flush.
+    """
 
     dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
+        self._lock = threading.Lock()
+        self._db = sqlite_connection(path)
+        with self._lock, self._guard():
             for statement in TABLES:
-                db.execute(statement)
-            db.execute("BEGIN IMMEDIATE")  # two processes starting at once add a column once
+                self._db.execute(statement)
+            self._db.execute("BEGIN IMMEDIATE")  # two processes starting at once add a column once
             for table, column, definition in ADDED_COLUMNS:
-                present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
                 if column not in present:
-                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-            db.execute("COMMIT")
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            self._db.execute("COMMIT")
 
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    def _guard(self) -> Iterator[None]:
         try:
-            yield db
+            yield
         except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.rollback()
             raise DatabaseError(f"service state {self.path}: {exc}") from exc
-        finally:
-            db.close()
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE" if _writes(sql) else "BEGIN")
-            rows = db.execute(sql, tuple(params)).fetchall()
-            db.execute("COMMIT")
+        with self._lock, self._guard():
+            self._db.execute("BEGIN IMMEDIATE" if _writes(sql) else "BEGIN")
+            rows = self._db.execute(sql, tuple(params)).fetchall()
+            self._db.execute("COMMIT")
             return rows
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        with self._connect() as db:
-            return db.execute(sql, tuple(params)).rowcount
+        with self._lock, self._guard():
+            return self._db.execute(sql, tuple(params)).rowcount
 
     def claim_sql(self, columns: str) -> str:
         # BEGIN IMMEDIATE (see `query`) takes the write lock before the subquery reads, so
@@ -158,44 +171,64 @@ class SqliteDatabase:
     def ping(self) -> None:
         self.query("SELECT 1")
 
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def sqlite_connection(path: Path) -> sqlite3.Connection:
+    """A connection any thread may use (callers serialise), in WAL with a busy timeout."""
+    db = sqlite3.connect(
+        path, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
 
 class PostgresDatabase:
-    """One connection per server process (guarded by a lock), autocommit, to a shared server."""
+    """A bounded pool of autocommit connections per process, to a server every process shares.
+
+    The same pool serves the process's chat checkpoints (`agent.service.chat_threads`), so
+    `pool_size` bounds every state connection the process opens.
+    """
 
     dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._lock = threading.Lock()
-        self._conn: psycopg.Connection[Row] | None = None
-        with self._lock:
-            conn = self._connection()
+    def __init__(self, url: str, pool_size: int = 4) -> None:
+        self.url = url
+        self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+            url, min_size=1, max_size=pool_size, open=False, name="dbarch-state",
+            kwargs={"autocommit": True, "connect_timeout": 10}, num_workers=1,
+        )  # fmt: skip
+        try:
+            self.pool.open(wait=True, timeout=30)
+        except PoolTimeout as exc:
+            self.pool.close()
+            raise DatabaseError(f"cannot reach the service state database: {exc}") from exc
+        with self._connection() as conn, conn.transaction():
+            # Processes starting together would race on CREATE ... IF NOT EXISTS.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('dbarch_state_tables'))")
             for statement in TABLES:
                 conn.execute(statement)
             for table, column, definition in ADDED_COLUMNS:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
 
-    def _connection(self) -> psycopg.Connection[Row]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            try:
-                self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10)
-            except psycopg.Error as exc:
-                raise DatabaseError(f"cannot reach the service state database: {exc}") from exc
-        return self._conn
-
-    def _run(self, sql: str, params: Params) -> psycopg.Cursor[Row]:
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Row]]:
         try:
-            return self._connection().execute(sql.replace("?", "%s"), tuple(params))
-        except psycopg.Error as exc:
+            with self.pool.connection() as conn:
+                yield conn
+        except (psycopg.Error, PoolTimeout) as exc:
             raise DatabaseError(f"service state database: {exc}") from exc
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
-        with self._lock:
-            return self._run(sql, params).fetchall()
+        with self._connection() as conn:
+            return conn.execute(sql.replace("?", "%s"), tuple(params)).fetchall()
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        with self._lock:
-            return self._run(sql, params).rowcount
+        with self._connection() as conn:
+            return conn.execute(sql.replace("?", "%s"), tuple(params)).rowcount
 
     def claim_sql(self, columns: str) -> str:
         return (
@@ -209,19 +242,17 @@ class PostgresDatabase:
         self.query("SELECT 1")
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
+        self.pool.close()
 
 
 def _writes(sql: str) -> bool:
     return sql.lstrip().split(None, 1)[0].upper() in {"UPDATE", "INSERT", "DELETE"}
 
 
-def open_database(state_url: str | None, sqlite_path: Path) -> Database:
-    """PostgreSQL when `state_url` names one, else the SQLite file."""
+def open_database(state_url: str | None, sqlite_path: Path, pool_size: int = 4) -> Database:
+    """PostgreSQL when `state_url` names one (with a pool of `pool_size`), else the SQLite file."""
     if state_url:
         if not state_url.startswith(("postgresql://", "postgres://")):
             raise DatabaseError("DBARCH_STATE_URL must be a postgresql:// URL")
-        return PostgresDatabase(state_url)
+        return PostgresDatabase(state_url, pool_size)
     return SqliteDatabase(sqlite_path)

@@ -3,12 +3,13 @@ and an SSE reader that parses the wire format itself (so the tests check what cl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -23,6 +25,7 @@ from psycopg import sql
 
 from agent.service import create_app
 from agent.service.config import ServiceSettings
+from agent.statedb import Database, open_database
 from tools.sql.server import PgServer, connect
 
 
@@ -132,3 +135,21 @@ def state_database(pg: PgServer) -> Iterator[str]:
         with connect(pg.dsn(), autocommit=True) as admin:
             drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
             admin.execute(drop.format(sql.Identifier(name)))
+
+
+Opener = Callable[[], Database]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def opener(request: pytest.FixtureRequest, pg: PgServer, tmp_path: Path) -> Iterator[Opener]:
+    """Opens a new connection to one shared state database, as another process would."""
+    with contextlib.ExitStack() as stack:
+        url = None if request.param == "sqlite" else stack.enter_context(state_database(pg))
+        opened: list[Database] = []
+        stack.callback(lambda: [db.close() for db in opened])  # before the database is dropped
+
+        def open_one() -> Database:
+            opened.append(open_database(url, tmp_path / "service.sqlite"))
+            return opened[-1]
+
+        yield open_one

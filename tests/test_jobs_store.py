@@ -6,38 +6,20 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from service_support import state_database
+from service_support import Opener, opener
 
 from agent.events import Event
 from agent.service.jobs_store import JobStore
 from agent.service.limits_store import RateStore
 from agent.service.sessions_store import SessionStore
-from agent.statedb import TABLES, Database, open_database
+from agent.statedb import TABLES, open_database
 from tools.errors import DatabaseError
-from tools.sql.server import PgServer
 
-Opener = Callable[[], Database]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def state(request: pytest.FixtureRequest, pg: PgServer, tmp_path: Path) -> Iterator[str | None]:
-    """One shared state database: None for the SQLite file under tmp_path, else its URL."""
-    if request.param == "sqlite":
-        yield None
-        return
-    with state_database(pg) as url:
-        yield url
-
-
-@pytest.fixture
-def opener(state: str | None, tmp_path: Path) -> Opener:
-    """Opens a new connection to one shared state database, as another process would."""
-    return lambda: open_database(state, tmp_path / "service.sqlite")
+__all__ = ["opener"]  # the fixture, imported so pytest finds it
 
 
 def _submit(store: JobStore, count: int) -> list[str]:

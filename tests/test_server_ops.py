@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from conftest import FIXTURES
 from prometheus_client.parser import text_string_to_metric_families
-from service_support import live_server, local_client, settings_for
+from service_support import live_server, local_client, settings_for, state_database
 
 from agent.events import Event
 from agent.service import create_app
@@ -40,6 +40,17 @@ def test_healthz_reports_each_dependency_but_not_where_it_is(pg: PgServer, tmp_p
     where = urlsplit(pg.url)
     for secret in ("user=", "dbname=", "host=", parse_qs(where.query)["host"][0], str(tmp_path)):
         assert secret not in response.text
+
+
+def test_healthz_on_postgresql_state_opens_no_sqlite_checkpointer(
+    pg: PgServer, tmp_path: Path
+) -> None:
+    with state_database(pg) as url:
+        settings = settings_for(tmp_path, pg, DBARCH_STATE_URL=url, mount_mcp=False)
+        with local_client(create_app(settings)) as client:
+            response = client.get("/healthz")
+    assert response.status_code == 200
+    assert sorted(p.name for p in tmp_path.glob("*.sqlite")) == []
 
 
 def test_healthz_is_503_when_postgres_is_unreachable_and_names_no_address(

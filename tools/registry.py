@@ -6,6 +6,7 @@ same function with the same validated input model. Nothing here is hand-written 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -42,10 +43,17 @@ class Tool:
     func: ToolFunc
 
     def schema(self) -> dict[str, Any]:
-        """The Messages API tool definition, generated from the input model."""
-        input_schema = self.input_model.model_json_schema()
-        input_schema.pop("title", None)
-        return {"name": self.name, "description": self.description, "input_schema": input_schema}
+        """The Messages API tool definition, generated from the input model (once: pydantic
+        builds the JSON schema anew on every call, milliseconds per tool and per model turn).
+        Callers copy before they change it."""
+        return _schema(self.name, self.description, self.input_model)
+
+
+@functools.cache
+def _schema(name: str, description: str, input_model: type[BaseModel]) -> dict[str, Any]:
+    input_schema = input_model.model_json_schema()
+    input_schema.pop("title", None)
+    return {"name": name, "description": description, "input_schema": input_schema}
 
 
 @dataclass(frozen=True)

@@ -67,25 +67,32 @@ async def _loop(
     from agent.personas import default_library
     from agent.service import chat
     from agent.service.chat_responders import ModelResponder
+    from agent.statedb import open_database
     from tools.sql.server import resolve_server
 
     persona = default_library().persona(persona_name)
     pg = resolve_server(settings.database_url, settings.pg_data_dir)
     context = settings.tool_context(workspace, pg, bash=bash)
     budget = Budget(max_turns=settings.stage_max_turns, max_seconds=settings.stage_max_seconds)
-    async with ModelClient(ClientConfig.from_settings(settings, model=persona.model)) as client:
-        while True:
-            stdout.write("you> ")
-            stdout.flush()
-            line = await asyncio.to_thread(stdin.readline)
-            if not line.strip():
-                return
-            responder = ModelResponder(
-                client, persona, persona.toolset(context), budget, settings.model_max_tokens
-            )
-            sink = _printer(stdout)
-            await chat.run_turn(settings, thread, line.strip(), chat.ChatContext(responder, sink))
-            stdout.write("\n")
+    db = open_database(settings.state_url, settings.state_path, settings.state_pool_size)
+    threads = await asyncio.to_thread(chat.open_threads, settings, db)
+    try:
+        async with ModelClient(ClientConfig.from_settings(settings, model=persona.model)) as client:
+            while True:
+                stdout.write("you> ")
+                stdout.flush()
+                line = await asyncio.to_thread(stdin.readline)
+                if not line.strip():
+                    return
+                responder = ModelResponder(
+                    client, persona, persona.toolset(context), budget, settings.model_max_tokens
+                )
+                ctx = chat.ChatContext(responder, _printer(stdout))
+                await threads.run_turn(thread, line.strip(), ctx)
+                stdout.write("\n")
+    finally:
+        threads.close()
+        db.close()
 
 
 def _printer(stdout: TextIO) -> Any:

@@ -64,8 +64,26 @@ class ClientConfig:
         )
 
 
+def make_sdk(
+    config: ClientConfig, http_client: httpx2.AsyncClient | None = None
+) -> anthropic.AsyncAnthropic:
+    """The SDK client: its HTTP client and TLS context cost milliseconds, so a server builds
+    one per process and shares it (`ModelClient(config, sdk=...)`)."""
+    return anthropic.AsyncAnthropic(
+        api_key=config.api_key or _NO_KEY,
+        base_url=config.base_url,
+        max_retries=0,
+        timeout=anthropic.Timeout(config.timeout_s, connect=config.connect_timeout_s),
+        http_client=http_client,
+    )
+
+
 class ModelClient:
-    """Async Messages API client; `ledger` accumulates this client's usage and cost."""
+    """Async Messages API client; `ledger` accumulates this client's usage and cost.
+
+    Given an `sdk`, the client borrows it (and leaves it open on `aclose`); otherwise it
+    builds and owns its own.
+    """
 
     def __init__(
         self,
@@ -73,18 +91,14 @@ class ModelClient:
         *,
         sleep: Sleep = asyncio.sleep,
         http_client: httpx2.AsyncClient | None = None,
+        sdk: anthropic.AsyncAnthropic | None = None,
     ) -> None:
         self.config = config
         self.info: ModelInfo = resolve_model(config.model, config.pricing)
         self.ledger = UsageLedger()
         self._sleep = sleep
-        self._sdk = anthropic.AsyncAnthropic(
-            api_key=config.api_key or _NO_KEY,
-            base_url=config.base_url,
-            max_retries=0,
-            timeout=anthropic.Timeout(config.timeout_s, connect=config.connect_timeout_s),
-            http_client=http_client,
-        )
+        self._owns_sdk = sdk is None
+        self._sdk = sdk if sdk is not None else make_sdk(config, http_client)
 
     @property
     def model_id(self) -> str:
@@ -102,7 +116,8 @@ class ModelClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._sdk.close()
+        if self._owns_sdk:
+            await self._sdk.close()
 
     async def complete(
         self, request: ModelRequest, on_event: EventSink | None = None

@@ -14,6 +14,7 @@ import ipaddress
 import itertools
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -135,6 +136,12 @@ def _make_handler(server: ScriptedAnthropicServer) -> type[BaseHTTPRequestHandle
     class MessagesHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def setup(self) -> None:
+            super().setup()
+            # Streamed events are small writes; without this, Nagle holds each one back until
+            # the client's delayed ACK (40 ms) on a kept-alive connection.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, format: str, *args: Any) -> None:
             log.debug("fake server: " + format, *args)
 
@@ -188,20 +195,24 @@ def _stream(
     stall_s: float,
     stopping: threading.Event,
 ) -> None:
-    """SSE without a length: the body ends when the connection closes, as HTTP/1.1 allows."""
+    """SSE in chunked transfer encoding, as the real API sends it: the connection stays open
+    for the client's next request (a client that pools connections reuses it)."""
     handler.send_response(200)
     handler.send_header("content-type", "text/event-stream")
     handler.send_header("cache-control", "no-cache")
-    handler.send_header("connection", "close")
+    handler.send_header("transfer-encoding", "chunked")
     for name, value in headers.items():
         handler.send_header(name, value)
     handler.end_headers()
-    handler.close_connection = True
     for index, chunk in enumerate(events):
-        handler.wfile.write(chunk.encode())
+        data = chunk.encode()
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         handler.wfile.flush()
         if index == 0 and stall_s and stopping.wait(stall_s):
+            handler.close_connection = True
             return
+    handler.wfile.write(b"0\r\n\r\n")
+    handler.wfile.flush()
 
 
 def main(argv: list[str] | None = None) -> None:

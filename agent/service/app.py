@@ -23,6 +23,7 @@ from agent.service import (
     routes_sessions,
 )
 from agent.service.auth import Authenticator, AuthMiddleware
+from agent.service.chat_runtime import open_runtime
 from agent.service.config import ServiceSettings
 from agent.service.hosts import LoopbackHostMiddleware
 from agent.service.mcp import build_server
@@ -83,13 +84,15 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         threading.Thread(target=_resolve_server, args=(state,), daemon=True).start()
         workers = [Worker(state).start() for _ in range(settings.workers)]
         try:
-            if settings.mount_mcp:
-                app.state.mcp_manager = _mcp_manager(state)
-                async with app.state.mcp_manager.run():
+            async with open_runtime(settings, state.db) as state.chat:
+                if settings.mount_mcp:
+                    app.state.mcp_manager = _mcp_manager(state)
+                    async with app.state.mcp_manager.run():
+                        yield
+                else:
                     yield
-            else:
-                yield
         finally:
+            state.chat = None
             for worker in workers:
                 worker.stop()
 

@@ -9,19 +9,20 @@ the Messages API's own shapes, streaming what happens through the turn's event s
 from __future__ import annotations
 
 import operator
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol, TypedDict
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from agent.checkpoint import open_checkpointer
 from agent.llm.usage import Usage
 from agent.service.config import ServiceSettings
+from agent.shared_savers import postgres_saver, sqlite_saver
+from agent.statedb import Database, PostgresDatabase
 
 Message = dict[str, Any]
 Sink = Callable[[str, dict[str, Any]], None]  # (SSE event name, data)
@@ -47,12 +48,13 @@ class Responder(Protocol):
 class ChatContext:
     responder: Responder
     sink: Sink
+    added: list[Message] = field(default_factory=list)  # the answer, once the node returns
 
 
 async def respond(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
     ctx = runtime.context
-    added = await ctx.responder.reply(list(state["messages"]), ctx.sink)
-    return {"messages": added}
+    ctx.added = await ctx.responder.reply(list(state["messages"]), ctx.sink)
+    return {"messages": ctx.added}
 
 
 def build_chat_graph() -> StateGraph[ChatState, ChatContext, Any, Any]:
@@ -69,42 +71,53 @@ def _config(session_id: str) -> Any:
     return {"configurable": {"thread_id": session_id}}
 
 
-@asynccontextmanager
-async def checkpointer(settings: ServiceSettings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
-    """The design runs' checkpointer choice: PostgreSQL with DBARCH_STATE_URL, else SQLite."""
-    async with open_checkpointer(settings.state_url, settings.chat_checkpoints) as saver:
-        yield saver
+class ChatThreads:
+    """Every session's thread, through one compiled graph over the process's one checkpointer.
+
+    Built once per process (the graph compiles once, the checkpointer opens once), so a
+    request costs only its own reads and writes.
+    """
+
+    def __init__(self, saver: BaseCheckpointSaver[Any]) -> None:
+        self.saver = saver
+        self.graph: CompiledStateGraph[ChatState, ChatContext] = build_chat_graph().compile(
+            checkpointer=saver
+        )
+
+    async def history(self, session_id: str) -> list[Message]:
+        """The conversation so far; a session with no turn yet has no thread and no messages."""
+        snapshot = await self.graph.aget_state(_config(session_id))
+        messages: list[Message] = list(snapshot.values.get("messages", []))
+        return messages
+
+    async def run_turn(self, session_id: str, text: str, ctx: ChatContext) -> list[Message]:
+        """Add the user's message and the responder's answer to the thread; returns the answer.
+
+        Both are checkpointed together when the run ends (durability "exit": one write a turn
+        instead of one per step), so a finished turn is in the history before the caller hears
+        it is done; a failed one keeps the user's message; a killed process keeps nothing of
+        the turn it was answering.
+        """
+        user: Message = {"role": "user", "content": text}
+        config = _config(session_id)
+        await self.graph.ainvoke({"messages": [user]}, config, context=ctx, durability="exit")
+        return ctx.added
+
+    def close(self) -> None:
+        """Close what the threads own: the SQLite connection (a pool is the store's)."""
+        if isinstance(self.saver, SqliteSaver):
+            self.saver.conn.close()
+
+    async def probe(self) -> None:
+        """Read a thread that never exists: the checkpointer answers, or raises."""
+        await self.saver.aget_tuple({"configurable": {"thread_id": "healthz", "checkpoint_ns": ""}})
 
 
-@asynccontextmanager
-async def chat_graph(
-    settings: ServiceSettings,
-) -> AsyncIterator[CompiledStateGraph[ChatState, ChatContext]]:
-    async with checkpointer(settings) as saver:
-        yield build_chat_graph().compile(checkpointer=saver)
+def open_threads(settings: ServiceSettings, db: Database) -> ChatThreads:
+    """The process's chat threads: on the state pool with PostgreSQL, else one SQLite file.
 
-
-async def start_thread(settings: ServiceSettings, session_id: str) -> None:
-    """Write the thread's first (empty) checkpoint, so the session exists in the checkpointer."""
-    async with chat_graph(settings) as graph:
-        await graph.aupdate_state(_config(session_id), {"messages": []}, as_node="respond")
-
-
-async def history(settings: ServiceSettings, session_id: str) -> list[Message]:
-    async with chat_graph(settings) as graph:
-        snapshot = await graph.aget_state(_config(session_id))
-    messages: list[Message] = list(snapshot.values.get("messages", []))
-    return messages
-
-
-async def run_turn(
-    settings: ServiceSettings, session_id: str, text: str, ctx: ChatContext
-) -> list[Message]:
-    """Add the user's message and the responder's answer to the thread; returns the answer."""
-    user: Message = {"role": "user", "content": text}
-    async with chat_graph(settings) as graph:
-        before = await graph.aget_state(_config(session_id))
-        count = len(before.values.get("messages", [])) + 1
-        state = await graph.ainvoke({"messages": [user]}, _config(session_id), context=ctx)
-    added: list[Message] = list(state["messages"][count:])
-    return added
+    Blocking (it connects, and creates or migrates the tables): call it off the event loop.
+    """
+    if isinstance(db, PostgresDatabase):
+        return ChatThreads(postgres_saver(db.pool, db.url))
+    return ChatThreads(sqlite_saver(settings.chat_checkpoints))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
+
 from agent.config import Settings
 
 
@@ -28,6 +30,9 @@ class ServiceSettings(Settings):
     worker_poll_s: float = 0.5
     job_lease_s: float = 60.0  # a running job whose heartbeat is older is claimed again
     job_max_attempts: int = 3  # claims of one job whose worker never finished it, then failed
+    # A chat turn holds its session for this long and renews it while it runs (every third of
+    # it), so a session whose server died takes its next message after at most this long.
+    session_lease_s: float = Field(default=15.0, gt=0.5, le=600)
     sse_poll_s: float = 0.25
     sse_max_s: float = 900.0  # an event stream ends after this; clients resume (Last-Event-ID)
     mount_mcp: bool = True

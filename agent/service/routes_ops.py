@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.checkpoint import checkpoint_path, sqlite_checkpointer
-from agent.service import chat, metrics
+from agent.service import metrics
 from agent.service.auth import authenticated
 from agent.service.state import ServiceState
 from tools.errors import ArchitectError
@@ -79,14 +79,15 @@ def _store(state: ServiceState) -> dict[str, Any]:
 
 
 async def _checkpointer(state: ServiceState) -> dict[str, Any]:
-    """Open both checkpointers (design runs, chat sessions) and read a thread that never exists."""
+    """Read a thread that never exists from the chat checkpointer, and from the design runs'
+    when that is a separate SQLite file (with PostgreSQL state both are the same tables)."""
+    await state.chat_runtime().threads.probe()
+    if state.settings.state_url:
+        return {"designs": "postgresql", "sessions": "postgresql"}
     probe: Any = {"configurable": {"thread_id": "healthz", "checkpoint_ns": ""}}
     async with sqlite_checkpointer(checkpoint_path(state.settings.home)) as designs:
         await designs.aget_tuple(probe)
-    async with chat.checkpointer(state.settings) as sessions:
-        await sessions.aget_tuple(probe)
-    chat_store = "postgresql" if state.settings.state_url else "sqlite"
-    return {"designs": "sqlite", "sessions": chat_store}
+    return {"designs": "sqlite", "sessions": "sqlite"}
 
 
 @router.get(

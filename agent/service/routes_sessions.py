@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any, Self
 
 from anyio import to_thread
@@ -15,16 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sse_starlette import EventSourceResponse
 
 from agent.personas import default_library
-from agent.service import chat
+from agent.service import chat_turns
 from agent.service.auth import Principal
 from agent.service.budgets import check_budgets, loop_budget, remaining
 from agent.service.chat import Responder
 from agent.service.chat_responders import ModelResponder, RulesResponder, classify
-from agent.service.errors import Conflict, InvalidField, NotFound, error_body
+from agent.service.errors import Conflict, InvalidField, NotFound
 from agent.service.openapi import EVENT_STREAM, errors
-from agent.service.sessions_store import SessionRecord, TurnUsage
+from agent.service.sessions_store import SessionRecord
 from agent.service.state import ServiceState
-from tools.errors import ArchitectError
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 NO_MODEL = (
@@ -96,10 +91,10 @@ class SessionHistory(SessionView):
 
 @router.post("", status_code=201, response_model=NewSessionView, responses=errors(400, 422))
 async def create_session(body: NewSession, request: Request, caller: Principal) -> NewSessionView:
+    """A session row; its LangGraph thread starts with its first message."""
     state = _state(request)
     persona = body.persona or state.settings.chat_persona
     session_id = uuid.uuid4().hex
-    await chat.start_thread(state.settings, session_id)
     record = await to_thread.run_sync(state.sessions.create, session_id, persona, caller)
     link = f"/v1/sessions/{session_id}/messages"
     return NewSessionView(**SessionView.of(record).model_dump(), messages=link)
@@ -110,7 +105,7 @@ async def get_session(session_id: str, request: Request, caller: Principal) -> S
     """The session's accounting, remaining budgets and the whole conversation."""
     state = _state(request)
     record = await to_thread.run_sync(_session, state, session_id, caller)
-    messages = await chat.history(state.settings, session_id)
+    messages = await state.chat_runtime().threads.history(session_id)
     left = remaining(record, state.settings)
     return SessionHistory(**SessionView.of(record).model_dump(), remaining=left, messages=messages)
 
@@ -125,74 +120,34 @@ async def post_message(
 ) -> EventSourceResponse:
     """Stream the answer: text_delta, tool_call, tool_result, usage... then done (or error)."""
     state = _state(request)
-    record = await to_thread.run_sync(_session, state, session_id, caller)
+    responder, lease = await to_thread.run_sync(_admit, state, session_id, caller, body.content)
+    turn = chat_turns.Turn(state, session_id, body.content, responder, lease)
+    return EventSourceResponse(chat_turns.stream(turn), ping=15)
+
+
+def _admit(state: ServiceState, session_id: str, caller: str, text: str) -> tuple[Responder, float]:
+    """Who answers, and the session's lease: one trip to a worker thread for all of it."""
+    record = _session(state, session_id, caller)
     check_budgets(record, state.settings)
-    responder = _responder(state, record, body.content)
-    # The turn cannot outlast the session's remaining time (the loop's budget), so a process
-    # that dies mid-turn leaves the session locked no longer than that.
-    hold = remaining(record, state.settings)["seconds"] + 30
-    if not await to_thread.run_sync(state.sessions.claim, session_id, hold):
+    responder = _responder(state, record, text)
+    lease = state.sessions.claim(session_id, state.settings.session_lease_s)
+    if lease is None:
         raise Conflict(f"session {session_id} is still answering a message; wait for it")
-    return EventSourceResponse(_turn(state, session_id, body.content, responder), ping=15)
+    return responder, lease
 
 
 def _responder(state: ServiceState, record: SessionRecord, text: str) -> Responder:
+    """Who answers this turn (blocking: it may parse the message and makes the workspace)."""
     settings = state.settings
     if not settings.has_model:
         kind = classify(text)
         if kind is None:
             raise InvalidField("body.content", NO_MODEL)
         return RulesResponder(state, kind, record.principal)
-    from agent.llm.client import ClientConfig, ModelClient  # the SDK import costs ~2 s
-
     persona = default_library().persona(record.persona)
     workspace = settings.home / "sessions" / record.id
     workspace.mkdir(parents=True, exist_ok=True)
     toolset = persona.toolset(settings.tool_context(workspace, state.pg()))
-    client = ModelClient(ClientConfig.from_settings(settings, model=persona.model))
+    client = state.chat_runtime().model_client(persona.model)
     budget = loop_budget(record, settings)
     return ModelResponder(client, persona, toolset, budget, settings.model_max_tokens)
-
-
-async def _turn(
-    state: ServiceState, session_id: str, text: str, responder: Responder
-) -> AsyncIterator[dict[str, str]]:
-    """Run the turn in a task, forwarding its events; the session is released however it ends."""
-    queue: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue()
-    started = time.monotonic()
-
-    async def work() -> None:
-        ctx = chat.ChatContext(responder, lambda kind, data: queue.put_nowait((kind, data)))
-        try:
-            added = await chat.run_turn(state.settings, session_id, text, ctx)
-            queue.put_nowait(("done", {"messages": added, "usage": responder.usage.to_dict()}))
-        except ArchitectError as exc:
-            queue.put_nowait(("error", error_body(exc)))
-        finally:
-            await _release(state, session_id, responder, time.monotonic() - started)
-            queue.put_nowait(None)
-
-    task = asyncio.create_task(work())
-    try:
-        while (item := await queue.get()) is not None:
-            yield {"event": item[0], "data": json.dumps(item[1], default=str)}
-    finally:
-        if not task.done():
-            task.cancel()  # the client went away: stop spending on an answer nobody reads
-
-
-async def _release(
-    state: ServiceState, session_id: str, responder: Responder, seconds: float
-) -> None:
-    usage = responder.usage
-    spent = TurnUsage(
-        tokens=usage.total_tokens,
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cost_usd=usage.cost_usd,
-        seconds=seconds,
-    )
-    await to_thread.run_sync(state.sessions.release, session_id, spent)
-    close = getattr(getattr(responder, "model", None), "aclose", None)
-    if close is not None:
-        await close()

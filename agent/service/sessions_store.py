@@ -2,7 +2,8 @@
 
 The conversation itself is a LangGraph thread in the checkpointer; this table holds what
 budgets and metrics need, shared by every server process. A session takes one message at a
-time: `claim` marks it busy until a deadline, so a crashed process cannot wedge it forever.
+time: `claim` leases it for a short time, the turn renews the lease while it runs, so a
+session whose server died takes messages again as soon as the lease runs out.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class SessionRecord(BaseModel):
 
 
 class TurnUsage(BaseModel):
-    """What one user turn spent; added to the session when the turn ends (or fails)."""
+    """What one user turn spent on the model; added to the session when the turn ends."""
 
     tokens: int = 0
     input_tokens: int = 0
@@ -71,25 +72,42 @@ class SessionStore:
         )
         return SessionRecord.from_row(rows[0]) if rows else None
 
-    def claim(self, session_id: str, hold_s: float) -> bool:
-        """Mark the session busy for at most `hold_s`; False when another turn holds it."""
+    def claim(self, session_id: str, lease_s: float) -> float | None:
+        """Hold the session for `lease_s` seconds; None when another turn holds it.
+
+        Returns the lease: the time it runs out, which is also the holder's token (only the
+        holder knows the exact value), so renewing and releasing need no extra column.
+        """
         now = time.time()
+        lease = now + lease_s
         changed = self.db.execute(
             "UPDATE chat_sessions SET busy_until = ? "
             "WHERE id = ? AND (busy_until IS NULL OR busy_until < ?)",
-            (now + hold_s, session_id, now),
+            (lease, session_id, now),
         )
-        return changed == 1
+        return lease if changed == 1 else None
 
-    def release(self, session_id: str, usage: TurnUsage) -> None:
-        """Count the turn and what it spent, and let the next message in."""
+    def renew(self, session_id: str, lease: float, lease_s: float) -> float | None:
+        """Extend a lease this turn still holds; None when it was lost (it ran out and another
+        server claimed the session)."""
+        renewed = max(time.time() + lease_s, lease)
+        changed = self.db.execute(
+            "UPDATE chat_sessions SET busy_until = ? WHERE id = ? AND busy_until = ?",
+            (renewed, session_id, lease),
+        )
+        return renewed if changed == 1 else None
+
+    def finish(self, session_id: str, lease: float, usage: TurnUsage, completed: bool) -> None:
+        """Add what the turn spent, count the turn only if it `completed`, and let the next
+        message in (unless the lease was lost: then it is another turn's to release)."""
         self.db.execute(
-            "UPDATE chat_sessions SET busy_until = NULL, updated_at = ?, turns = turns + 1, "
-            "tokens = tokens + ?, input_tokens = input_tokens + ?, "
-            "output_tokens = output_tokens + ?, cost_usd = cost_usd + ?, seconds = seconds + ? "
-            "WHERE id = ?",
-            (time.time(), usage.tokens, usage.input_tokens, usage.output_tokens,
-             usage.cost_usd, usage.seconds, session_id),
+            "UPDATE chat_sessions SET "
+            "busy_until = CASE WHEN busy_until = ? THEN NULL ELSE busy_until END, "
+            "updated_at = ?, turns = turns + ?, tokens = tokens + ?, "
+            "input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, "
+            "cost_usd = cost_usd + ?, seconds = seconds + ? WHERE id = ?",
+            (lease, time.time(), int(completed), usage.tokens, usage.input_tokens,
+             usage.output_tokens, usage.cost_usd, usage.seconds, session_id),
         )  # fmt: skip
 
     def totals(self) -> TurnUsage:

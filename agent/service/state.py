@@ -9,7 +9,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from agent.service.chat_runtime import ChatRuntime
 from agent.service.config import ServiceSettings
+from agent.service.errors import ServiceUnavailable
 from agent.service.jobs_store import JobStore
 from agent.service.limits_store import RateStore
 from agent.service.metrics import RequestMetrics
@@ -27,13 +29,19 @@ class ServiceState:
     rates: RateStore
     metrics: RequestMetrics = field(default_factory=lambda: RequestMetrics())
     job_submitted: threading.Event = field(default_factory=threading.Event)
+    chat: ChatRuntime | None = None  # set for the app's lifespan (it is built off the loop)
     _pg: PgServer | None = None
     _pg_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: ServiceSettings) -> ServiceState:
-        db = open_database(settings.state_url, settings.state_path)
+        db = open_database(settings.state_url, settings.state_path, settings.state_pool_size)
         return cls(settings, db, JobStore(db), SessionStore(db), RateStore(db))
+
+    def chat_runtime(self) -> ChatRuntime:
+        if self.chat is None:
+            raise ServiceUnavailable("chat is not ready: the server is starting or stopping")
+        return self.chat
 
     def pg(self) -> PgServer:
         """The PostgreSQL the SQL tools use (embedded unless DATABASE_URL), started once."""
