@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from service_support import SseEvent, read_sse, settings_for
+from service_support import SseEvent, local_client, read_sse, settings_for
 
 from agent.llm import Reply
 from agent.llm.fake_server import ScriptedAnthropicServer
@@ -33,7 +33,7 @@ def test_a_failed_model_call_ends_the_stream_and_is_not_counted(
     script = [Reply.error(400, error_message="bad request"), Reply.text("Now it works.")]
     with (
         ScriptedAnthropicServer(script) as model,
-        TestClient(create_app(_chat(tmp_path, pg, model))) as client,
+        local_client(create_app(_chat(tmp_path, pg, model))) as client,
     ):
         session_id = client.post("/v1/sessions", json={}).json()["id"]
         failed = _say(client, session_id, "first")
@@ -63,10 +63,10 @@ def test_a_turn_the_state_store_loses_ends_with_an_error_and_is_not_billed(
         settings = _chat(tmp_path, pg, model)
         settings_holder.append(settings)
         app = create_app(settings)
-        with TestClient(app) as client:
+        with local_client(app) as client:
             session_id = client.post("/v1/sessions", json={}).json()["id"]
             events = _say(client, session_id, "hello")
-            record = app.state.service.sessions.get(session_id)
+            record = app.state.service.sessions.owned(session_id, "local")
             released = app.state.service.sessions.claim(session_id, 10)
     assert events[-1].event == "error"
     assert events[-1].data["type"] == "DatabaseError"
@@ -88,7 +88,7 @@ def test_a_turn_whose_lease_is_taken_over_stops_with_an_error(pg: PgServer, tmp_
         settings = _chat(tmp_path, pg, model, session_lease_s=0.9)
         settings_holder.append(settings)
         app = create_app(settings)
-        with TestClient(app) as client:
+        with local_client(app) as client:
             session_id = client.post("/v1/sessions", json={}).json()["id"]
             events = _say(client, session_id, "hello")
             session = client.get(f"/v1/sessions/{session_id}").json()

@@ -6,11 +6,12 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from service_support import Opener, opener
+from service_support import Opener, opener, state_database
 
 from agent.events import Event
 from agent.service.jobs_store import JobStore
@@ -18,6 +19,7 @@ from agent.service.limits_store import RateStore
 from agent.service.sessions_store import SessionStore
 from agent.statedb import TABLES, open_database
 from tools.errors import DatabaseError
+from tools.sql.server import PgServer
 
 __all__ = ["opener"]  # the fixture, imported so pytest finds it
 
@@ -137,6 +139,16 @@ def test_state_url_must_be_postgresql(tmp_path: Path) -> None:
         open_database("mysql://somewhere/db", tmp_path / "x.sqlite")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state(request: pytest.FixtureRequest, pg: PgServer, tmp_path: Path) -> Iterator[str | None]:
+    """One shared state database: None for the SQLite file under tmp_path, else its URL."""
+    if request.param == "sqlite":
+        yield None
+        return
+    with state_database(pg) as url:
+        yield url
+
+
 def _old_release(state: str | None, tmp_path: Path) -> None:
     """The state database as the first release left it: its tables, one job, one session."""
     rows = [
@@ -158,7 +170,8 @@ def _old_release(state: str | None, tmp_path: Path) -> None:
 def test_an_older_state_database_gains_owner_columns(state: str | None, tmp_path: Path) -> None:
     _old_release(state, tmp_path)
     db = open_database(state, tmp_path / "service.sqlite")
-    open_database(state, tmp_path / "service.sqlite")  # a second process: adds nothing twice
+    # a second process: adds nothing twice
+    open_database(state, tmp_path / "service.sqlite").close()
     jobs, sessions = JobStore(db), SessionStore(db)
     old_job = jobs.get("old")
     assert old_job is not None and old_job.principal == "local"  # what a tokenless server was
@@ -166,3 +179,4 @@ def test_an_older_state_database_gains_owner_columns(state: str | None, tmp_path
     assert jobs.owned("old", "design", "token:someone") is None
     assert sessions.owned("old", "local") is not None
     assert sessions.owned("old", "token:someone") is None
+    db.close()  # before the state database is dropped

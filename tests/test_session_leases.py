@@ -20,7 +20,7 @@ __all__ = ["opener"]  # the fixture, imported so pytest finds it
 
 def _session(opener: Opener) -> SessionStore:
     store = SessionStore(opener())
-    store.create("s1", "architect")
+    store.create("s1", "architect", "local")
     return store
 
 
@@ -34,7 +34,7 @@ def test_a_lease_is_renewed_and_released_only_by_its_holder(opener: Opener) -> N
     if renewed != lease:
         assert store.renew("s1", lease, 30) is None  # the old value no longer names the lease
     store.finish("s1", renewed, TurnUsage(tokens=12, cost_usd=0.5, seconds=2.0), completed=True)
-    record = store.get("s1")
+    record = store.owned("s1", "local")
     assert record is not None
     assert (record.turns, record.tokens, record.cost_usd, record.seconds) == (1, 12, 0.5, 2.0)
     assert store.claim("s1", 30) is not None  # released
@@ -51,7 +51,7 @@ def test_a_lapsed_lease_passes_on_and_its_old_holder_cannot_release_it(opener: O
     assert store.renew("s1", stale, 30) is None
     store.finish("s1", stale, TurnUsage(tokens=7), completed=False)  # the stalled turn ends late
     assert other.claim("s1", 30) is None  # still the new holder's
-    record = store.get("s1")
+    record = store.owned("s1", "local")
     assert record is not None and (record.turns, record.tokens) == (0, 7)
     other.finish("s1", taken, TurnUsage(), completed=True)
     assert store.claim("s1", 30) is not None
@@ -62,7 +62,7 @@ def test_a_failed_turn_is_not_counted(opener: Opener) -> None:
     lease = store.claim("s1", 30)
     assert lease is not None
     store.finish("s1", lease, TurnUsage(), completed=False)
-    record = store.get("s1")
+    record = store.owned("s1", "local")
     assert record is not None and (record.turns, record.tokens, record.seconds) == (0, 0, 0.0)
     assert store.claim("s1", 30) is not None
 
@@ -88,10 +88,10 @@ def test_a_turn_ending_during_a_renewal_still_releases_its_session(
     state = ServiceState.open(settings_for(tmp_path, pg))
     store = _SlowRenewals(state.db)
     state.sessions = store
-    store.create("s1", "architect")
+    store.create("s1", "architect", "local")
     lease = store.claim("s1", state.settings.session_lease_s)
     assert lease is not None
-    turn = Turn(state, "s1", "hello", RulesResponder(state, "sql"), lease)
+    turn = Turn(state, "s1", "hello", RulesResponder(state, "sql", "local"), lease)
     renewal = threading.Thread(target=turn.renew)
     renewal.start()
     assert store.written.wait(10)  # the lease moved in the database, not yet in the turn
