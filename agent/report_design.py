@@ -52,7 +52,8 @@ def _scalability(pkg: DesignPackage) -> str:
     text = "Vertical: one primary"
     if plan.replicas.read_replicas:
         text += f" + {plan.replicas.read_replicas} replica(s)"
-    return text + (", time partitions" if plan.partitioning else "") + ", PgBouncer pooling"
+    text += ", time partitions" if plan.partitioning else ""
+    return text + (f", {plan.pooling.pooler} pooling" if plan.pooling.pool_size else "")
 
 
 def _focus(spec: Requirements | None) -> str:

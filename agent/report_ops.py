@@ -84,7 +84,9 @@ def scaling(pkg: DesignPackage) -> list[str]:
         "### Connection pooling",
         "",
         f"{pool.pooler}, {pool.mode} mode, pool_size {pool.pool_size}, max_client_conn "
-        f"{pool.max_client_connections}. {pool.reason}",
+        f"{pool.max_client_connections}. {pool.reason}"
+        if pool.pool_size
+        else f"No pool sized. {pool.reason}",
         "",
         "### Sharding",
         "",

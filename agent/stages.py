@@ -207,8 +207,29 @@ class IndexRecommendation(StageModel):
     serves: list[str] = Field(default_factory=list)  # access-pattern names
     cost_before: float | None = None
     cost_after: float | None = None
-    size_bytes: int | None = None
+    size_bytes: int | None = Field(None, description="Size at the stated volume of its table.")
+    sample_size_bytes: int | None = None  # measured on the sample data
+    sample_rows: int | None = None  # rows of `table` in the sample
+    stated_rows: int | None = None  # rows of `table` the spec states (what size_bytes is at)
+    size_method: Literal["measured", "scaled", "estimated"] | None = Field(
+        None,
+        description="measured: built at the stated volume; scaled: built on the sample and "
+        "scaled by stated/sample rows; estimated: from key widths.",
+    )
     reason: str = ""
+
+    @property
+    def size_basis(self) -> str:
+        """How `size_bytes` was obtained, from the typed fields (the report prints this)."""
+        if self.size_method == "scaled" and self.sample_rows and self.stated_rows:
+            return (
+                f"measured on {self.sample_rows:,} sample rows, scaled x"
+                f"{self.stated_rows / self.sample_rows:,.4g} to {self.stated_rows:,} rows"
+            )
+        if self.size_method == "measured":
+            rows = f" ({self.stated_rows:,} rows)" if self.stated_rows else ""
+            return f"measured at the stated volume{rows}"
+        return "estimated from key widths"
 
 
 class RejectedIndex(StageModel):
@@ -219,7 +240,7 @@ class RejectedIndex(StageModel):
 class IndexPlan(StageModel):
     indexes: list[IndexRecommendation] = Field(default_factory=list)
     rejected: list[RejectedIndex] = Field(default_factory=list)
-    budget_bytes: int | None = None
+    budget_bytes: int | None = None  # at the stated volume, like each index's size_bytes
     sampling_note: str | None = None  # how the sample data relates to the stated volumes
     notes: list[str] = Field(default_factory=list)
 

@@ -18,7 +18,7 @@ from agent.brains.rules.scaling_capacity import (
     workload_rates,
 )
 from agent.brains.rules.scaling_ops import monitoring_checks, plan_backup, security_measures
-from agent.brains.rules.scaling_sizes import SizedTable, estimate_sizes, sample_factor
+from agent.brains.rules.scaling_sizes import SizedTable, estimate_sizes
 from agent.brains.rules.scaling_widths import WIDTHS_NOTE
 from agent.brains.rules.timeseries import retention_for
 from agent.naming import table_name
@@ -43,12 +43,11 @@ def plan_scaling(
     indexes: IndexPlan,
 ) -> ScalingPlan:
     """The scaling plan for a compiled design (sizes, capacity, operations), all explained."""
-    factor = sample_factor(indexes.sampling_note) if indexes.indexes else None
-    sized = estimate_sizes(spec, schema, indexes, factor)
+    sized = estimate_sizes(spec, schema, indexes)
     sizes = [s.size for s in sized]
     rates = workload_rates(spec)
     replicas = plan_replicas(spec, rates)
-    pooling = plan_pooling(rates)
+    pooling = plan_pooling(rates, schema)
     return ScalingPlan(
         sizes=sizes,
         partitioning=[partition_plan(spec, part, schema.ddl) for part in schema.partitioning],
@@ -105,15 +104,13 @@ def _entity_retention(spec: Requirements, table: str) -> str | None:
 def _notes(sized: list[SizedTable], schema: SchemaDesign) -> list[str]:
     notes = [WIDTHS_NOTE]
     for item in sized:
-        how = (
-            f"advisor's sizes measured on {item.sample:,} sample rows, scaled"
-            if item.sample
-            else "estimated from key widths"
-        )
+        how = "estimated from key widths"
+        if item.measured:
+            how = f"the schema's {how}, the advisor's {'; '.join(item.measured)}"
         notes.append(
             f"{item.size.table}: {item.volume.source}; {item.size.row_bytes} B/row; at 36 "
-            f"months heap {human_bytes(item.heap_36m)} + indexes {human_bytes(item.index_36m)} "
-            f"(primary key and recommended indexes, {how})."
+            f"months heap {human_bytes(item.heap_36m)} + {item.indexes} index(es) "
+            f"{human_bytes(item.index_36m)} ({how})."
         )
     notes.append(
         f"Capacity assumptions per node (replace with a pgbench run on the target hardware): "

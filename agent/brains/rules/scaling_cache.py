@@ -7,7 +7,8 @@ that must invalidate it, so staleness is bounded by the TTL and usually by less.
 
 from __future__ import annotations
 
-from agent.brains.rules.signals import pattern_rate, query_shape
+from agent.brains.rules.scaling_volumes import pattern_rate
+from agent.brains.rules.signals import query_shape
 from agent.spec_model import AccessPattern, Requirements
 from agent.spec_questions import referenced_tables
 from agent.stages import CachingPlan, SchemaDesign, TableSize, TechnologyDecision
