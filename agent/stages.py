@@ -291,6 +291,34 @@ class CachingPlan(StageModel):
     ttl_seconds: int | None = None
     invalidation: str = ""
     reason: str = ""
+    ddl: str | None = None  # the view or summary table it needs, when the layer is SQL
+    caveat: str | None = None  # what the layer does not do (a materialized view ignores RLS)
+
+
+class ReadService(StageModel):
+    """Whether PostgreSQL serves one read pattern at its stated rate and latency, and how."""
+
+    pattern: str
+    per_second: float
+    cost: float  # planner cost at the stated volume
+    cost_source: Literal["planned", "assumed"]  # from the index gate's plan, or a lookup
+    ms_per_call: float  # estimated time one call takes on the database
+    latency_ms: float | None = None  # the stated target
+    served_by: str  # "primary", "primary and replicas", "cache", "materialized view", ...
+    reason: str
+
+
+class RegionPlan(StageModel):
+    """Where the stated regions put the primary, the replicas and each pattern."""
+
+    primary: str
+    replicas: list[str] = Field(default_factory=list)  # other regions with a read replica
+    local_reads: list[str] = Field(default_factory=list)  # patterns read in the user's region
+    primary_reads: list[str] = Field(default_factory=list)  # patterns that read the primary
+    write_path: str = ""
+    write_round_trip_ms: float | None = None  # added to a write from another region
+    distributed_when: str = ""
+    reason: str = ""
 
 
 class ShardingPlan(StageModel):
@@ -316,6 +344,8 @@ class ScalingPlan(StageModel):
     replicas: ReplicaPlan = Field(default_factory=ReplicaPlan)
     pooling: PoolingPlan = Field(default_factory=PoolingPlan)
     caching: list[CachingPlan] = Field(default_factory=list)
+    reads: list[ReadService] = Field(default_factory=list)
+    regions: RegionPlan | None = None
     sharding: ShardingPlan = Field(default_factory=ShardingPlan)
     backup: BackupPlan | None = None
     security: list[str] = Field(default_factory=list)

@@ -20,6 +20,7 @@ from agent.brains.rules.scaling_capacity import (
 from agent.brains.rules.scaling_sizes import index_bytes
 from agent.brains.rules.scaling_widths import btree_bytes, column_bytes, heap_row_bytes
 from agent.naming import table_name
+from agent.package import PatternPlan
 from agent.stages import IndexPlan, IndexRecommendation, ScalingPlan
 
 
@@ -84,6 +85,7 @@ def test_telemetry_partitions_with_retention_dropped_never_deleted() -> None:
 
 def test_read_heavy_rates_get_read_replicas_on_top_of_the_standby() -> None:
     data = example_data("product-catalog")
+    data["consistency"] = "eventual"  # reads may lag: replicas can serve them
     for pattern in data["access_patterns"]:
         if not pattern["sql"].lstrip().lower().startswith(("insert", "update", "delete")):
             pattern["per_second"] = 4_000
@@ -94,6 +96,9 @@ def test_read_heavy_rates_get_read_replicas_on_top_of_the_standby() -> None:
     assert for_reads >= 2
     assert result.replicas.read_replicas == 1 + for_reads  # one standby for 99.95%
     assert f"{rates.reads:,.0f} reads/s" in result.replicas.reason
+    data["consistency"] = "strong"  # reads stay on the primary: replicas are standbys only
+    strong = plan(from_dict(data)).replicas
+    assert strong.read_replicas == 1 and "strong consistency keeps reads" in strong.reason
 
 
 def test_four_nines_and_zero_rpo_make_replication_synchronous() -> None:
@@ -165,14 +170,21 @@ def test_write_rate_past_one_primary_shards_by_the_series_key() -> None:
 
 
 def test_caching_names_its_invalidation_and_rolls_up_series() -> None:
-    telemetry = {c.target: c for c in plan(example("iot-telemetry")).caching}
+    """Reads the database cannot serve at the stated volume: a rollup for the series
+    aggregate, a cache invalidated by the stated ingest for the hot lookup."""
+    costly = [
+        PatternPlan(pattern="hourly averages of a device metric", total_cost=1, stated_cost=5e6),
+        PatternPlan(pattern="last hour of a device", total_cost=1, stated_cost=2e5),
+    ]
+    compiled = example("iot-telemetry")
+    result = plan_scaling(compiled.spec, compiled.tech, compiled.schema, NO_INDEXES, costly)
+    telemetry = {c.target: c for c in result.caching}
     rollup = telemetry["hourly averages of a device metric"]
     assert "rollup" in rollup.layer and "partition" in rollup.invalidation
     hot = telemetry["last hour of a device"]  # 300 reads/s of a table the ingest writes
     assert "Redis" in hot.layer and hot.ttl_seconds == 60
     assert "ingest a reading" in hot.invalidation
-    tenants = plan(example("task-tracker")).caching
-    assert tenants and all("tenant id" in c.invalidation for c in tenants if "Redis" in c.layer)
+    assert set(telemetry) == {"hourly averages of a device metric", "last hour of a device"}
 
 
 def test_backup_uses_stated_objectives_or_the_documented_defaults() -> None:

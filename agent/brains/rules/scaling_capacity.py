@@ -23,6 +23,7 @@ LARGE_TABLE_BYTES = 100 * 1024**3  # a table this large is distributed, never co
 DEFAULT_AVAILABILITY = 99.9  # percent, when the spec does not state one
 DEFAULT_SERVICE_MS = 10.0  # time a query holds a connection when no latency target is given
 BASE_CORES = 8  # the node size the plan starts from
+MAX_READ_REPLICAS = 5  # past this, WAL fan-out and operations cost more than a cache
 MAX_CORES = 64
 EFFECTIVE_SPINDLES = 1  # SSD/NVMe storage counts as one spindle in the pool formula
 CLIENTS_PER_POOL_SLOT = 10  # idle app connections PgBouncer multiplexes onto one server slot
@@ -49,25 +50,46 @@ def _service_seconds(pattern: AccessPattern) -> float:
 
 
 def plan_replicas(spec: Requirements, rates: Rates) -> ReplicaPlan:
-    """Standbys for availability plus replicas for read load beyond what the primary serves."""
+    """Standbys for availability, plus replicas for reads beyond the primary's share (only
+    where reads may lag: eventual consistency) or for each stated region beyond the first."""
     availability = spec.availability or DEFAULT_AVAILABILITY
     ha = 2 if availability >= 99.99 else 1 if availability >= 99.9 else 0
-    for_reads = max(0, math.ceil(rates.reads / READS_PER_NODE) - 1)
+    strong = (spec.consistency or "strong") == "strong"
+    wanted = max(0, math.ceil(rates.reads / READS_PER_NODE) - 1)
+    for_reads = 0 if strong else min(wanted, MAX_READ_REPLICAS)
+    for_regions = max(0, len(spec.regions) - 1)
     synchronous = _rpo_zero(spec) or availability >= 99.99
     stated = "stated" if spec.availability else "assumed"
+    reads = (
+        f"no read replica for the {rates.reads:,.0f} reads/s at peak: strong consistency "
+        "keeps reads on the primary (an asynchronous replica lags), which is sized for them"
+        if strong
+        else f"{for_reads} read replica(s) for {rates.reads:,.0f} reads/s at peak (ceil(reads "
+        f"/ {READS_PER_NODE:,.0f} per node) - 1, the primary serving one share"
+        + (
+            f"; capped at {MAX_READ_REPLICAS}: past that a cache carries the rest more cheaply)"
+            if wanted > MAX_READ_REPLICAS
+            else ")"
+        )
+    )
     reason = (
         f"{ha} hot standby(s) for {availability:g}% availability ({stated}; >= 99.9% -> 1, "
-        f">= 99.99% -> 2) + {for_reads} read replica(s) for {rates.reads:,.0f} reads/s at peak "
-        f"(ceil(reads / {READS_PER_NODE:,.0f} per node) - 1, the primary serving one share). "
-        f"Standbys also serve reads; reads that must see their own writes stay on the primary."
+        f">= 99.99% -> 2) + {reads}."
     )
+    if for_regions:
+        reason += f" {for_regions} replica(s) in the other stated region(s)"
+        reason += f" (counted with the read replicas: {max(for_reads, for_regions)})."
+    if not strong:
+        reason += " Standbys also serve reads; reads that must see their own writes stay on "
+        reason += "the primary."
     if synchronous:
         reason += " Synchronous commit to one standby: " + (
             "RPO 0 allows no lost commits."
             if _rpo_zero(spec)
             else "99.99% needs failover without data loss."
         )
-    return ReplicaPlan(read_replicas=ha + for_reads, synchronous=synchronous, reason=reason)
+    count = ha + max(for_reads, for_regions)
+    return ReplicaPlan(read_replicas=count, synchronous=synchronous, reason=reason)
 
 
 def _rpo_zero(spec: Requirements) -> bool:

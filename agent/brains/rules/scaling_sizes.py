@@ -36,11 +36,11 @@ from agent.brains.rules.scaling_widths import (
     heap_bytes,
     heap_row_bytes,
 )
+from agent.schema_indexes import BuiltIndex, schema_indexes
 from agent.spec_contract import resolve_contract
 from agent.spec_model import Requirements
 from agent.spec_values import duration_seconds
 from agent.stages import IndexPlan, IndexRecommendation, SchemaDesign, TableSize, TableSummary
-from tools.sql.parse import parse_schema
 
 HORIZONS = (0, 12, 36)  # months
 GIN_SHARE = 0.4  # a jsonb GIN index (jsonb_path_ops) is ~30-50% of the indexed data
@@ -58,18 +58,14 @@ class SizedTable:
     measured: tuple[str, ...] = ()  # how each advised index's size was obtained
 
 
-@dataclass(frozen=True)
-class IndexKeys:
-    columns: tuple[str, ...]
-    method: str = "btree"
-
-
 def estimate_sizes(
     spec: Requirements, schema: SchemaDesign, indexes: IndexPlan
 ) -> list[SizedTable]:
     """One estimate per table of the design (partitions are counted in their parent)."""
     volumes = table_volumes(spec, schema)
-    built = schema_indexes(schema)
+    built: dict[str, list[BuiltIndex]] = {}
+    for index in schema_indexes(schema.ddl):
+        built.setdefault(index.table, []).append(index)
     enums = frozenset(schema.enum_types)
     return [
         _sized(table, volumes[table.name], indexes, built.get(table.name, []), enums)
@@ -187,7 +183,7 @@ def _sized(
     table: TableSummary,
     volume: Volume,
     indexes: IndexPlan,
-    built: Sequence[IndexKeys],
+    built: Sequence[BuiltIndex],
     enums: frozenset[str],
 ) -> SizedTable:
     widths = {c.name: column_bytes(c.type, enums) for c in table.columns}
@@ -215,21 +211,7 @@ def _sized(
     return SizedTable(size, volume, heaps[2], idx[2], len(built) + len(mine), measured)
 
 
-def schema_indexes(schema: SchemaDesign) -> dict[str, list[IndexKeys]]:
-    """The indexes the schema's DDL itself builds (primary keys, uniques, CREATE INDEX)."""
-    parsed = parse_schema(schema.ddl, file="schema.sql")
-    found: dict[str, list[IndexKeys]] = {}
-    for table in parsed.tables.values():
-        if table.partition_of is not None:
-            continue  # sized in its parent, whose indexes it inherits
-        keys = [IndexKeys(tuple(table.primary_key))] if table.primary_key else []
-        keys += [IndexKeys(tuple(u.columns)) for u in table.uniques]
-        keys += [IndexKeys(tuple(i.keys), i.method) for i in table.indexes]
-        found[table.name] = keys
-    return found
-
-
-def key_bytes(keys: IndexKeys, widths: Mapping[str, int], rows: int) -> int:
+def key_bytes(keys: BuiltIndex, widths: Mapping[str, int], rows: int) -> int:
     """A btree (or GIN) index estimated from its key widths, as if it covered every row."""
     sizes = [widths.get(_column_of(c), UNKNOWN_BYTES) for c in keys.columns]
     if keys.method == "gin":
@@ -247,8 +229,8 @@ def index_bytes(rec: IndexRecommendation, widths: Mapping[str, int], rows: int, 
         return math.ceil(rec.size_bytes * rows / rec.stated_rows)
     if rec.kind == "brin":
         return (math.ceil(heap / PAGE_BYTES / 128 * 32 / PAGE_BYTES) + 3) * PAGE_BYTES
-    return key_bytes(IndexKeys(tuple(rec.columns), "gin" if rec.kind == "gin" else "btree"),
-                     widths, rows)  # fmt: skip
+    method = "gin" if rec.kind == "gin" else "btree"
+    return key_bytes(BuiltIndex(rec.table, tuple(rec.columns), "secondary", method), widths, rows)
 
 
 def _column_of(key: str) -> str:
