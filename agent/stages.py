@@ -229,7 +229,9 @@ class IndexRecommendation(StageModel):
         if self.size_method == "measured":
             rows = f" ({self.stated_rows:,} rows)" if self.stated_rows else ""
             return f"measured at the stated volume{rows}"
-        return "estimated from key widths"
+        if self.size_method == "estimated":
+            return "estimated from key widths"
+        return "how it was obtained is not stated"
 
 
 class RejectedIndex(StageModel):
