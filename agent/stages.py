@@ -496,6 +496,14 @@ class MigrationStep(StageModel):
     online: bool = True  # safe while the application keeps serving traffic
     why: str
     accepted_lint: list[AcceptedLint] = Field(default_factory=list)
+    on_purpose: bool = Field(
+        False,
+        description="Destroys data: refuses to run unless the session allows data loss, so "
+        "a runner applying every file stops before it.",
+    )
+    rollback_loses: str | None = Field(
+        None, description="What the down file cannot bring back once this step ran."
+    )
 
 
 class MigrationPlan(StageModel):
