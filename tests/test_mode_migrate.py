@@ -167,9 +167,7 @@ def test_files_wrap_each_step_as_a_runner_applies_it(tracker_plan: MigrationPlan
 
 def test_default_changes_read_as_sentences() -> None:
     """No 'default None -> now()': a default added, dropped or changed says which."""
-    details = {
-        c.detail for c in plan_migration(SHOP_V1, SHOP_V2).changes if "default" in c.detail
-    }
+    details = {c.detail for c in plan_migration(SHOP_V1, SHOP_V2).changes if "default" in c.detail}
     assert details == {"default added: now()", "default 'open' -> 'paid'"}
     back = {c.detail for c in plan_migration(SHOP_V2, SHOP_V1).changes if "default" in c.detail}
     assert "default dropped (was now())" in back
