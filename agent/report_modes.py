@@ -39,10 +39,12 @@ def mode_summary(pkg: DesignPackage) -> str:
         return f"{tech.primary.product} chosen over {len(tech.alternatives)} alternatives"
     tables = len(pkg.schema_design.tables) if pkg.schema_design else 0
     counted = count_indexes(pkg.schema_design, pkg.indexes)
-    return (
-        f"{tables} tables, {counted.secondary} indexes ({counted.foreign_keys} on foreign "
-        f"keys, {counted.other + counted.advised} for the access patterns)"
-    )
+    parts = [
+        f"{counted.foreign_keys} on foreign keys",
+        f"{counted.advised} for the access patterns",
+    ]
+    parts += [f"{counted.other} other"] if counted.other else []
+    return f"{tables} tables, {counted.secondary} indexes ({', '.join(parts)})"
 
 
 def summary(pkg: DesignPackage) -> list[str]:

@@ -138,21 +138,13 @@ def _drop_column(b: PlanBuilder, current: Schema, table: str, name: str) -> None
         },
     )
     kept = column.model_copy(update={"name": aside, "nullable": True})
-    b.add(
-        "purge",
+    _purge(
+        b,
         f"purge_column_{table}_{aside}",
-        [
-            data_loss_guard(f"the values of {table}.{name}"),
-            f"ALTER TABLE {t} DROP COLUMN IF EXISTS {col(aside)}",
-        ],
+        f"the values of {table}.{name}",
+        f"ALTER TABLE {t} DROP COLUMN IF EXISTS {col(aside)}",
         [f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {column_definition(kept)}"],
-        lock=BRIEF,
-        risk="high",
-        why=f"destroys the retired values of {table}.{name}: run it on purpose once no "
-        "rollback past the contract phase can be needed",
-        accepted={"ban-drop-column": f"run on purpose; {LOST}"},
-        on_purpose=True,
-        rollback_loses=f"the values of {table}.{name}: the down file re-adds the column empty",
+        ("ban-drop-column", "re-adds the column empty"),
     )
 
 
@@ -177,18 +169,38 @@ def _drop_table(b: PlanBuilder, current: Schema, table: str) -> None:
         "a release that still uses it fails loudly and a rollback loses nothing",
         accepted={"renaming-table": f"{table} leaves the schema; renaming keeps its rows"},
     )
+    _purge(
+        b,
+        f"purge_table_{table}",
+        f"every row of {table}",
+        f"DROP TABLE IF EXISTS {retired}",
+        [*recreate, f"ALTER TABLE {table_sql(table)} RENAME TO {col(aside)}"],
+        ("ban-drop-table", "re-creates the table empty"),
+    )
+
+
+def _purge(
+    b: PlanBuilder,
+    name: str,
+    what: str,
+    drop: str,
+    restore: list[str],
+    rule_and_undo: tuple[str, str],
+) -> None:
+    """The last step for retired data: guarded, high risk, and honest about its rollback."""
+    rule, undo = rule_and_undo
     b.add(
         "purge",
-        f"purge_table_{table}",
-        [data_loss_guard(f"every row of {table}"), f"DROP TABLE IF EXISTS {retired}"],
-        [*recreate, f"ALTER TABLE {table_sql(table)} RENAME TO {col(aside)}"],
-        lock="ACCESS EXCLUSIVE on the retired table",
+        name,
+        [data_loss_guard(what), drop],
+        restore,
+        lock="ACCESS EXCLUSIVE on the retired object, brief",
         risk="high",
-        why=f"destroys the retired rows of {table}: run it on purpose once no rollback past "
-        "the contract phase can be needed",
-        accepted={"ban-drop-table": f"run on purpose; {LOST}"},
+        why=f"destroys {what} (retired): run it on purpose once no rollback past the contract "
+        "phase can be needed",
+        accepted={rule: f"run on purpose; {LOST}"},
         on_purpose=True,
-        rollback_loses=f"every row of {table}: the down file re-creates the table empty",
+        rollback_loses=f"{what}: the down file {undo}",
     )
 
 
