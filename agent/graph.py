@@ -24,6 +24,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import RunContext
 from agent.gates import Gate, Verdict
+from agent.gates.caching import check_caching_ddl
 from agent.gates.current import check_current
 from agent.gates.indexes import check_indexes
 from agent.gates.migrate import check_migrate, check_target
@@ -58,8 +59,8 @@ STAGE_GATES: dict[str, Sequence[Gate]] = {
     "schema": (check_schema,),
     "indexes": (check_indexes,),
     "optimize": (check_optimize,),
-    "scaling": (check_scaling,),
-    "scale": (check_scale,),
+    "scaling": (check_scaling, check_caching_ddl),
+    "scale": (check_scale, check_caching_ddl),
     "target": (check_target,),
     "migrate": (check_migrate,),
     "adr": (check_adrs,),

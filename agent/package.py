@@ -49,6 +49,10 @@ class PatternPlan(_Model):
     uses_index: bool = False
     large_tables: list[str] = Field(default_factory=list)
     seq_scanned_large: list[str] = Field(default_factory=list)
+    # The cost at the stated volume: the sample's cost times the sampling ratio of the
+    # largest table the plan reads most of (`reads_whole`), since that work grows with it.
+    stated_cost: float | None = None
+    reads_whole: list[str] = Field(default_factory=list)
 
 
 class Migration(_Model):

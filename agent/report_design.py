@@ -6,6 +6,8 @@ stage did not run says so in one line instead of disappearing silently.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from agent.brains.rules.scaling_capacity import workload_rates
 from agent.package import DesignPackage
 from agent.report_md import bullets, code, count, section, table
@@ -29,17 +31,28 @@ def summary(pkg: DesignPackage) -> list[str]:
 
 
 def _approach(pkg: DesignPackage) -> str:
+    """What the schema is made of, counted from its tables: no sentence it does not bear out."""
     schema = pkg.schema_design
     if schema is None:
         return "not designed yet"
-    jsonb = any(c.type == "jsonb" for t in schema.tables for c in t.columns)
-    text = "Normalized (3NF): one table per entity"
-    if schema.join_tables:
-        text += ", join tables for many-to-many"
-    if jsonb:
-        text = "Hybrid: normalized tables, jsonb for attributes that vary per row"
+    kinds = Counter(t.kind for t in schema.tables)
+    varying = [
+        f"{t.name}.{c.name}"
+        for t in schema.tables
+        if t.kind == "entity"
+        for c in t.columns
+        if c.type == "jsonb"
+    ]
+    text = "Hybrid: normalized tables" if varying else "Normalized (3NF)"
+    text += f"; {kinds['entity']} entity tables"
+    if kinds["join"]:
+        text += f", {kinds['join']} join tables for many-to-many"
+    if varying:
+        text += f", jsonb for attributes that vary per row ({', '.join(varying)})"
+    if kinds["audit"]:
+        text += f", {kinds['audit']} audit table"
     if schema.partitioning:
-        text += "; time-partitioned series tables"
+        text += "; time-partitioned: " + ", ".join(p.table for p in schema.partitioning)
     return text
 
 
@@ -52,7 +65,8 @@ def _scalability(pkg: DesignPackage) -> str:
     text = "Vertical: one primary"
     if plan.replicas.read_replicas:
         text += f" + {plan.replicas.read_replicas} replica(s)"
-    return text + (", time partitions" if plan.partitioning else "") + ", PgBouncer pooling"
+    text += ", time partitions" if plan.partitioning else ""
+    return text + (f", {plan.pooling.pooler} pooling" if plan.pooling.pool_size else "")
 
 
 def _focus(spec: Requirements | None) -> str:

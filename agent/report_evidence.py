@@ -5,6 +5,7 @@ from __future__ import annotations
 from agent.package import DesignPackage
 from agent.report_design import NOT_RUN
 from agent.report_md import bullets, count, human_bytes, section, table
+from agent.stages import IndexPlan
 
 
 def indexes(pkg: DesignPackage) -> list[str]:
@@ -18,16 +19,17 @@ def indexes(pkg: DesignPackage) -> list[str]:
             f"{i.cost_before:,.0f} -> {i.cost_after:,.0f}"
             if i.cost_before is not None and i.cost_after is not None
             else None,
-            human_bytes(i.size_bytes) if i.size_bytes else None,
+            f"{human_bytes(i.size_bytes)} ({i.size_basis})" if i.size_bytes else None,
             i.reason,
         )
         for i in plan.indexes
     ]
     body = (
-        [*table(["Index", "Serves", "Cost before -> after", "Size", "Why"], rows), ""]
+        [*table(["Index", "Serves", "Cost before -> after", "Size at stated rows", "Why"], rows)]
         if rows
-        else ["No secondary index beyond keys: no candidate lowered a stated query.", ""]
+        else ["No secondary index beyond keys: no candidate lowered a stated query."]
     )
+    body += ["", *_budget(plan)]
     if plan.sampling_note:
         body += [f"Evidence: {plan.sampling_note}", ""]
     if plan.rejected:
@@ -38,6 +40,18 @@ def indexes(pkg: DesignPackage) -> list[str]:
         ]
     body += bullets(plan.notes)
     return section("Index strategy", body)
+
+
+def _budget(plan: IndexPlan) -> list[str]:
+    """The budget and what the advised indexes spend of it, both at the stated volume."""
+    if not plan.budget_bytes:
+        return []
+    used = sum(i.size_bytes or 0 for i in plan.indexes)
+    return [
+        f"Index budget {human_bytes(plan.budget_bytes)} at the stated volume; the advised "
+        f"indexes take {human_bytes(used)} of it.",
+        "",
+    ]
 
 
 def query_patterns(pkg: DesignPackage) -> list[str]:

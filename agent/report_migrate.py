@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 from agent import report_design as design
+from agent.brains.rules.migrate_sql import RUN_ON_PURPOSE
 from agent.package import DesignPackage
 from agent.report_design import NOT_RUN
 from agent.report_md import bullets, section, table
+from agent.stages import MigrationPlan
 
 
 def target_schema(pkg: DesignPackage) -> list[str]:
     """The schema section of a design, titled for what it is here."""
     lines = design.schema(pkg)
     return ["## Target schema", *lines[1:]] if lines else lines
+
+
+def _losses(plan: MigrationPlan, names: dict[str, str]) -> list[str]:
+    """What a rollback cannot bring back, step by step, and how the purges are run."""
+    lossy = [s for s in plan.steps if s.rollback_loses]
+    if not lossy:
+        return []
+    body = ["### What a rollback cannot bring back", ""]
+    body += bullets(
+        f"`{names.get(s.name, s.name)}` (risk {s.risk}"
+        + (", run on purpose" if s.on_purpose else "")
+        + f"): {s.rollback_loses}"
+        for s in lossy
+    )
+    if any(s.on_purpose for s in lossy):
+        body += [
+            "",
+            "Steps run on purpose stop with an error unless the session allows data loss "
+            f"(`{RUN_ON_PURPOSE}`): a runner that applies every file halts before them. Until "
+            "they run, the retired columns and tables keep their data and every rollback is "
+            "lossless; take a backup before running them.",
+        ]
+    return [*body, ""]
 
 
 def migration_plan(pkg: DesignPackage) -> list[str]:
@@ -46,6 +71,7 @@ def migration_plan(pkg: DesignPackage) -> list[str]:
         "down to the current schema again.",
         "",
     ]
+    body += _losses(plan, names)
     if plan.notes:
         body += ["### Before you start", "", *bullets(plan.notes), ""]
     body += ["### Assumptions", "", *bullets(plan.assumptions)]

@@ -12,6 +12,7 @@ from collections import Counter
 from agent.package import DesignPackage
 from agent.report_design import NOT_RUN
 from agent.report_md import bullets, code, count, human_bytes, section, table
+from agent.schema_indexes import count_indexes
 from agent.stages import OptimizationReport
 
 
@@ -37,7 +38,13 @@ def mode_summary(pkg: DesignPackage) -> str:
         tech = pkg.technology
         return f"{tech.primary.product} chosen over {len(tech.alternatives)} alternatives"
     tables = len(pkg.schema_design.tables) if pkg.schema_design else 0
-    return f"{tables} tables, {len(pkg.indexes.indexes) if pkg.indexes else 0} indexes"
+    counted = count_indexes(pkg.schema_design, pkg.indexes)
+    parts = [
+        f"{counted.foreign_keys} on foreign keys",
+        f"{counted.advised} for the access patterns",
+    ]
+    parts += [f"{counted.other} other"] if counted.other else []
+    return f"{tables} tables, {counted.secondary} indexes ({', '.join(parts)})"
 
 
 def summary(pkg: DesignPackage) -> list[str]:

@@ -5,33 +5,80 @@ from __future__ import annotations
 
 from agent.package import DesignPackage
 from agent.report_design import NOT_RUN
-from agent.report_md import bullets, count, human_bytes, section, table
+from agent.report_md import bullets, code, count, human_bytes, section, table
 from agent.spec_questions import missing_information
+from agent.stages import ScalingPlan
 
 
 def caching(pkg: DesignPackage) -> list[str]:
     plan = pkg.scaling
     if plan is None:
         return section("Caching", [NOT_RUN.format(stage="scaling")])
-    if not plan.caching:
-        return section(
-            "Caching",
-            [
-                "Not applicable: no read pattern is hot enough (100/s) and no aggregate reads a "
-                "large table; PostgreSQL's shared buffers serve the reads."
-            ],
+    body = _reads(plan) if plan.reads else ["Not applicable: the spec states no read pattern.", ""]
+    if plan.caching:
+        rows = [
+            (
+                c.target,
+                c.layer,
+                f"{c.ttl_seconds} s" if c.ttl_seconds else None,
+                c.invalidation,
+                c.reason,
+            )
+            for c in plan.caching
+        ]
+        body += table(["Pattern", "Layer", "TTL", "Invalidation", "Why"], rows)
+        for c in plan.caching:
+            if c.ddl:
+                body += ["", f"{c.layer.capitalize()} for {c.target}:", "", *code(c.ddl, "sql")]
+            if c.caveat:
+                body += ["", f"Caveat ({c.target}): {c.caveat}"]
+    elif plan.reads:
+        body.append(
+            "No cache: the database serves every read pattern at its stated rate and latency "
+            "(above), and PostgreSQL stays the only copy of the data."
         )
+    return section("Caching", body)
+
+
+def _reads(plan: ScalingPlan) -> list[str]:
     rows = [
         (
-            c.target,
-            c.layer,
-            f"{c.ttl_seconds} s" if c.ttl_seconds else None,
-            c.invalidation,
-            c.reason,
+            r.pattern,
+            count(r.per_second),
+            f"{r.cost:,.0f} ({r.cost_source})",
+            f"{r.ms_per_call:,.1f}",
+            f"{r.latency_ms:g} ms" if r.latency_ms else None,
+            r.served_by,
+            r.reason,
         )
-        for c in plan.caching
+        for r in plan.reads
     ]
-    return section("Caching", table(["Pattern", "Layer", "TTL", "Invalidation", "Why"], rows))
+    header = ["Pattern", "Peak / s", "Cost", "ms / call", "Target", "Served by", "Why"]
+    return [
+        "Where each read is served (planner cost at the stated volume; time per call on the "
+        "database):",
+        "",
+        *table(header, rows),
+        "",
+    ]
+
+
+def _regions(plan: ScalingPlan) -> list[str]:
+    regions = plan.regions
+    if regions is None:
+        return []
+    facts = [f"Primary: {regions.primary}."]
+    if regions.replicas:
+        facts.append(f"Read replicas: {', '.join(regions.replicas)}.")
+    if regions.local_reads:
+        facts.append(f"Read in each region: {', '.join(regions.local_reads)}.")
+    if regions.primary_reads and regions.replicas:
+        facts.append(f"Read on the primary: {', '.join(regions.primary_reads)}.")
+    if regions.write_path:
+        facts.append(f"Writes: {regions.write_path}.")
+    if regions.distributed_when:
+        facts.append(f"When to distribute: {regions.distributed_when}")
+    return ["", "### Regions", "", regions.reason, "", *bullets(facts)]
 
 
 def scaling(pkg: DesignPackage) -> list[str]:
@@ -80,11 +127,14 @@ def scaling(pkg: DesignPackage) -> list[str]:
         f"{plan.replicas.read_replicas} replica(s), "
         f"{'synchronous' if plan.replicas.synchronous else 'asynchronous'} replication. "
         f"{plan.replicas.reason}",
+        *_regions(plan),
         "",
         "### Connection pooling",
         "",
         f"{pool.pooler}, {pool.mode} mode, pool_size {pool.pool_size}, max_client_conn "
-        f"{pool.max_client_connections}. {pool.reason}",
+        f"{pool.max_client_connections}. {pool.reason}"
+        if pool.pool_size
+        else f"No pool sized. {pool.reason}",
         "",
         "### Sharding",
         "",

@@ -207,8 +207,31 @@ class IndexRecommendation(StageModel):
     serves: list[str] = Field(default_factory=list)  # access-pattern names
     cost_before: float | None = None
     cost_after: float | None = None
-    size_bytes: int | None = None
+    size_bytes: int | None = Field(None, description="Size at the stated volume of its table.")
+    sample_size_bytes: int | None = None  # measured on the sample data
+    sample_rows: int | None = None  # rows of `table` in the sample
+    stated_rows: int | None = None  # rows of `table` the spec states (what size_bytes is at)
+    size_method: Literal["measured", "scaled", "estimated"] | None = Field(
+        None,
+        description="measured: built at the stated volume; scaled: built on the sample and "
+        "scaled by stated/sample rows; estimated: from key widths.",
+    )
     reason: str = ""
+
+    @property
+    def size_basis(self) -> str:
+        """How `size_bytes` was obtained, from the typed fields (the report prints this)."""
+        if self.size_method == "scaled" and self.sample_rows and self.stated_rows:
+            return (
+                f"measured on {self.sample_rows:,} sample rows, scaled x"
+                f"{self.stated_rows / self.sample_rows:,.4g} to {self.stated_rows:,} rows"
+            )
+        if self.size_method == "measured":
+            rows = f" ({self.stated_rows:,} rows)" if self.stated_rows else ""
+            return f"measured at the stated volume{rows}"
+        if self.size_method == "estimated":
+            return "estimated from key widths"
+        return "how it was obtained is not stated"
 
 
 class RejectedIndex(StageModel):
@@ -219,7 +242,7 @@ class RejectedIndex(StageModel):
 class IndexPlan(StageModel):
     indexes: list[IndexRecommendation] = Field(default_factory=list)
     rejected: list[RejectedIndex] = Field(default_factory=list)
-    budget_bytes: int | None = None
+    budget_bytes: int | None = None  # at the stated volume, like each index's size_bytes
     sampling_note: str | None = None  # how the sample data relates to the stated volumes
     notes: list[str] = Field(default_factory=list)
 
@@ -270,6 +293,34 @@ class CachingPlan(StageModel):
     ttl_seconds: int | None = None
     invalidation: str = ""
     reason: str = ""
+    ddl: str | None = None  # the view or summary table it needs, when the layer is SQL
+    caveat: str | None = None  # what the layer does not do (a materialized view ignores RLS)
+
+
+class ReadService(StageModel):
+    """Whether PostgreSQL serves one read pattern at its stated rate and latency, and how."""
+
+    pattern: str
+    per_second: float
+    cost: float  # planner cost at the stated volume
+    cost_source: Literal["planned", "assumed"]  # from the index gate's plan, or a lookup
+    ms_per_call: float  # estimated time one call takes on the database
+    latency_ms: float | None = None  # the stated target
+    served_by: str  # "primary", "primary and replicas", "cache", "materialized view", ...
+    reason: str
+
+
+class RegionPlan(StageModel):
+    """Where the stated regions put the primary, the replicas and each pattern."""
+
+    primary: str
+    replicas: list[str] = Field(default_factory=list)  # other regions with a read replica
+    local_reads: list[str] = Field(default_factory=list)  # patterns read in the user's region
+    primary_reads: list[str] = Field(default_factory=list)  # patterns that read the primary
+    write_path: str = ""
+    write_round_trip_ms: float | None = None  # added to a write from another region
+    distributed_when: str = ""
+    reason: str = ""
 
 
 class ShardingPlan(StageModel):
@@ -295,6 +346,8 @@ class ScalingPlan(StageModel):
     replicas: ReplicaPlan = Field(default_factory=ReplicaPlan)
     pooling: PoolingPlan = Field(default_factory=PoolingPlan)
     caching: list[CachingPlan] = Field(default_factory=list)
+    reads: list[ReadService] = Field(default_factory=list)
+    regions: RegionPlan | None = None
     sharding: ShardingPlan = Field(default_factory=ShardingPlan)
     backup: BackupPlan | None = None
     security: list[str] = Field(default_factory=list)
@@ -443,6 +496,14 @@ class MigrationStep(StageModel):
     online: bool = True  # safe while the application keeps serving traffic
     why: str
     accepted_lint: list[AcceptedLint] = Field(default_factory=list)
+    on_purpose: bool = Field(
+        False,
+        description="Destroys data: refuses to run unless the session allows data loss, so "
+        "a runner applying every file stops before it.",
+    )
+    rollback_loses: str | None = Field(
+        None, description="What the down file cannot bring back once this step ran."
+    )
 
 
 class MigrationPlan(StageModel):

@@ -19,13 +19,15 @@ LARGE_ROWS = LARGE_TABLE_ROWS
 
 
 def stated_rows(spec: Requirements, overrides: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Rows per table: entity rows, join tables as large as their larger side, then overrides."""
+    """Rows per table: entity rows, join tables' stated rows (else as large as their larger
+    side), then overrides."""
     rows = {table_name(e.name): e.rows for e in spec.entities if e.rows}
     for table in resolve_contract(spec).tables.values():
         if table.kind == "join" and table.name not in rows:
+            stated = table.relationship.rows if table.relationship else None
             sides = [rows.get(c.ref_table or "", 0) for c in table.columns if c.ref_table]
-            if any(sides):
-                rows[table.name] = max(sides)
+            if stated or any(sides):
+                rows[table.name] = stated or max(sides)
     rows.update(overrides or {})
     return rows
 

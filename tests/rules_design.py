@@ -60,7 +60,11 @@ TELEMETRY_INDEXES = IndexPlan(
             serves=["last hour of a device"],
             cost_before=98_000.0,
             cost_after=12.5,
-            size_bytes=3 * 1024**2,
+            size_bytes=3 * 1024**3,
+            sample_size_bytes=3 * 1024**2,
+            sample_rows=13_000_000,
+            stated_rows=13_000_000_000,
+            size_method="scaled",
             reason="equality on device_id, then the range on recorded_at",
         )
     ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import psycopg
 import pytest
 from conftest import FIXTURES
 from mode_support import mode_context
@@ -13,6 +14,7 @@ from rules_design import example
 from agent.brains.rules.migrate import plan_migration
 from agent.brains.rules.migrate_diff import diff_schemas
 from agent.brains.rules.migrate_files import migration_files
+from agent.brains.rules.migrations_check import apply_all, apply_migration, migration_statements
 from agent.engine import run_design
 from agent.gates.migrate import lint_verdict, round_trip
 from agent.package import DesignPackage, package_files
@@ -20,8 +22,10 @@ from agent.report import render_report
 from agent.spec import load_spec
 from agent.stages import MigrationPlan
 from agent.state import DesignRequest
+from tools.errors import DatabaseError
 from tools.sql.parse import parse_schema
-from tools.sql.server import PgServer
+from tools.sql.server import PgServer, connect, scratch_database
+from tools.sql.validate import apply_statements
 
 MODES = FIXTURES / "modes"
 TRACKER_V1 = (MODES / "task-tracker-v1.sql").read_text()
@@ -84,9 +88,71 @@ def test_steps_are_ordered_expand_backfill_contract(tracker_plan: MigrationPlan)
     not_null = by_name["set_not_null_users_display_name"]
     assert not_null.up.index("VALIDATE CONSTRAINT") < not_null.up.index("SET NOT NULL")
     assert "NOT VALID" in by_name["check_not_null_users_display_name"].up
-    drop = by_name["drop_column_users_fax"]
-    assert [a.rule for a in drop.accepted_lint] == ["ban-drop-column"]
-    assert "ADD COLUMN IF NOT EXISTS fax text" in drop.down
+    retire = by_name["retire_column_users_fax"]
+    assert retire.risk == "high" and not retire.on_purpose and retire.rollback_loses is None
+    assert "RENAME COLUMN fax TO fax__retired" in retire.up
+    assert "RENAME COLUMN fax__retired TO fax" in retire.down
+    purge = by_name["purge_column_users_fax__retired"]
+    assert purge.risk == "high" and purge.on_purpose and purge.phase == "contract"
+    assert [a.rule for a in purge.accepted_lint] == ["ban-drop-column"]
+    assert "dbarch.allow_data_loss" in purge.up and "DROP COLUMN IF EXISTS fax__retired" in purge.up
+    assert "ADD COLUMN IF NOT EXISTS fax__retired text" in purge.down
+    assert purge.rollback_loses is not None and "users.fax" in purge.rollback_loses
+    table = by_name["purge_table_legacy_notes"]
+    assert table.on_purpose and "DROP TABLE IF EXISTS legacy_notes__retired" in table.up
+    assert table.rollback_loses is not None and "every row of legacy_notes" in table.rollback_loses
+    assert names.index("retire_table_legacy_notes") < names.index("purge_table_legacy_notes")
+    assert names[-2:] == [
+        "purge_column_users_fax__retired",
+        "purge_table_legacy_notes",
+    ]  # the data-destroying steps come last
+    swapped = by_name["drop_column_tasks_status__old"]
+    assert swapped.risk == "medium" and swapped.rollback_loses is not None
+
+
+def test_dropped_data_survives_until_a_purge_run_on_purpose(
+    tracker_plan: MigrationPlan, pg: PgServer
+) -> None:
+    """Up to the purges, the retired column keeps its values and a rollback restores them;
+    the purge file stops unless the session allows data loss."""
+    files = migration_files(tracker_plan)
+    first_purge = next(n for n, s in enumerate(tracker_plan.steps) if s.on_purpose)
+    with scratch_database(pg) as db:
+        apply_statements(parse_schema(TRACKER_V1), db)
+        with connect(db.dsn, autocommit=True) as conn:
+            conn.execute("INSERT INTO companies (name, slug) VALUES ('acme', 'acme')")
+            conn.execute(
+                "INSERT INTO users (company_id, email, name, fax) VALUES (1, 'a@x', 'A', '555')"
+            )
+        apply_all(db.dsn, files[:first_purge], "up")
+        with connect(db.dsn) as conn:
+            row = conn.execute("SELECT fax__retired FROM users").fetchone()
+        assert row == ("555",)
+        with pytest.raises(DatabaseError, match=r"dbarch\.allow_data_loss"):
+            apply_migration(db.dsn, files[first_purge].up)
+        apply_all(db.dsn, files[:first_purge], "down")
+        with connect(db.dsn) as conn:
+            assert conn.execute("SELECT fax FROM users").fetchone() == ("555",)
+        apply_all(db.dsn, files, "up", allow_data_loss=True)
+        with connect(db.dsn) as conn:
+            gone = conn.execute(
+                "SELECT count(*) FROM information_schema.columns WHERE column_name LIKE 'fax%'"
+            ).fetchone()
+        assert gone == (0,)
+
+
+def test_a_purge_is_allowed_by_the_session_option_a_person_sets(
+    tracker_plan: MigrationPlan, pg: PgServer
+) -> None:
+    """The documented way to run a purge: PGOPTIONS='-c dbarch.allow_data_loss=on'."""
+    purge = next(s for s in tracker_plan.steps if s.on_purpose)
+    guard = migration_statements(purge.up)[0]
+    with scratch_database(pg) as db:
+        options = "-c dbarch.allow_data_loss=on"
+        with psycopg.connect(db.dsn, autocommit=True, options=options) as conn:
+            conn.execute(guard)  # passes: the session allows it
+        with connect(db.dsn, autocommit=True) as conn, pytest.raises(psycopg.Error):
+            conn.execute(guard)
 
 
 def test_files_wrap_each_step_as_a_runner_applies_it(tracker_plan: MigrationPlan) -> None:
@@ -97,6 +163,14 @@ def test_files_wrap_each_step_as_a_runner_applies_it(tracker_plan: MigrationPlan
         assert "SET lock_timeout = '5s';" in mig.up
         assert ("BEGIN;" in mig.up) == step.transactional
         assert mig.up.splitlines()[0].startswith(f"-- {mig.name} (up, {step.phase}):")
+
+
+def test_default_changes_read_as_sentences() -> None:
+    """No 'default None -> now()': a default added, dropped or changed says which."""
+    details = {c.detail for c in plan_migration(SHOP_V1, SHOP_V2).changes if "default" in c.detail}
+    assert details == {"default added: now()", "default 'open' -> 'paid'"}
+    back = {c.detail for c in plan_migration(SHOP_V2, SHOP_V1).changes if "default" in c.detail}
+    assert "default dropped (was now())" in back
 
 
 def test_shop_target_schema_round_trips_on_postgresql(pg: PgServer) -> None:
@@ -198,4 +272,9 @@ def test_migrate_report_and_files(tracker_run: DesignPackage) -> None:
         "## Next steps",
     ]
     assert "| column | renamed | users.name |" in report
+    assert "### What a rollback cannot bring back" in report
+    assert "every row of legacy_notes: the down file re-creates the table empty" in report
+    ups = {m.name: m.up for m in tracker_run.migrations}
+    purge = next(text for name, text in ups.items() if name.endswith("purge_table_legacy_notes"))
+    assert "-- DESTROYS DATA: stops unless run on purpose" in purge
     assert "`0001_types_and_functions`" in report

@@ -12,6 +12,7 @@ from agent.brains.rules.migrations import plan_migrations
 from agent.brains.rules.scaling import plan_scaling
 from agent.package import DesignPackage, GateResult, PatternPlan, package_files
 from agent.report import render_adr, render_report
+from agent.report_modes import mode_summary
 from agent.stages import IndexPlan
 from tools.erd import render_erd
 from tools.sql.parse import parse_schema
@@ -100,7 +101,10 @@ def test_telemetry_report_mentions_retention_and_replicas() -> None:
     assert "| readings | 13,000,000,000 |" in scaling
     assert "### Where the numbers come from" in scaling
     index = found["Index strategy"]
-    assert "| last hour of a device | 98,000 -> 12 | 3.0 MB |" in index
+    assert (
+        "| last hour of a device | 98,000 -> 12 | 3.0 GB (measured on 13,000,000 sample rows, "
+        "scaled x1,000 to 13,000,000,000 rows) |" in index
+    )
     assert "`CREATE INDEX ON readings (metric)`: no pattern got cheaper" in index
     assert "time-partitioned" in found["Summary"]
     assert "Write-heavy (stated" in found["Summary"]
@@ -140,3 +144,23 @@ def test_a_package_without_stages_still_renders_every_section() -> None:
     assert all(body.strip() for body in found.values())
     assert "Not available: the scaling stage did not run" in found["Scaling plan"]
     assert "Not applicable" in found["Migration plan"]
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_summary_lines_come_from_the_design(name: str) -> None:
+    """'Hybrid ... jsonb' only where an entity table has a jsonb column; the command's
+    index count is the number of indexes the migrations build."""
+    pkg = package(name, TELEMETRY_INDEXES if name == "iot-telemetry" else None)
+    summary = sections(render_report(pkg))["Summary"]
+    assert pkg.schema_design is not None
+    varying = [
+        f"{t.name}.{c.name}"
+        for t in pkg.schema_design.tables
+        if t.kind == "entity"
+        for c in t.columns
+        if c.type == "jsonb"
+    ]
+    assert ("Hybrid" in summary) == bool(varying)
+    assert all(v in summary for v in varying)
+    built = sum(len(re.findall(r"\bCREATE (?:UNIQUE )?INDEX\b", m.up)) for m in pkg.migrations)
+    assert mode_summary(pkg).startswith(f"{len(pkg.schema_design.tables)} tables, {built} indexes")

@@ -8,6 +8,7 @@ from rules_design import EXAMPLE_NAMES, NO_INDEXES, TELEMETRY_INDEXES, example, 
 from agent.brains.rules.adr import write_adrs
 from agent.brains.rules.scaling import plan_scaling
 from agent.report import render_adr
+from agent.schema_indexes import count_indexes
 from agent.stages import Adr, IndexPlan, ScalingPlan
 
 DAY = "2025-01-15"
@@ -80,7 +81,25 @@ def test_indexing_record_cites_the_evidence() -> None:
     assert "last hour of a device" in indexing.decision
     assert "98,000 -> 12" in indexing.decision
     assert "0.001" in indexing.context
-    assert any("3.0 MB" in c for c in indexing.consequences)
+    assert any("3.0 GB at the stated volume (measured on 13,000,000 sample rows" in c
+               for c in indexing.consequences)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_indexing_record_never_rejects_what_the_schema_does(name: str) -> None:
+    """The schema indexes its foreign keys: the record chooses that, and counts what the
+    migrations build (as the summary line does)."""
+    c = example(name)
+    counted = count_indexes(c.schema, NO_INDEXES)
+    indexing = titled(adrs_for(name), "indexes")
+    chosen, *rejected = indexing.options
+    if counted.foreign_keys:
+        assert "every foreign key" in chosen.name or "foreign keys" in chosen.name
+        assert not any("foreign key" in o.name for o in rejected)
+    assert f"The migrations build {counted.secondary} secondary indexes" in indexing.decision
+    assert f"{counted.foreign_keys} on foreign-key columns" in indexing.decision or not (
+        counted.foreign_keys
+    )
 
 
 def test_an_empty_scaling_plan_still_yields_four_records() -> None:

@@ -102,10 +102,9 @@ def test_regulated_systems_weigh_consistency_fully() -> None:
         assert weight(decision, "time_series") == 0.0, name
 
 
-def test_hot_reads_add_a_cache_and_keep_postgresql_the_source_of_truth() -> None:
-    decision = decide("task-tracker")
-    [cache] = [a for a in decision.auxiliary if a.role == "cache"]
-    assert "1,370 reads/s" in cache.reason
+def test_the_technology_stage_adds_no_cache_on_a_read_rate_alone() -> None:
+    """1,370 reads/s is no reason for Redis: the scaling stage decides from each read's cost."""
+    assert not [a for a in decide("task-tracker").auxiliary if a.role == "cache"]
     assert decide("clinic-booking").auxiliary == []
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from agent.package import PatternPlan
 from agent.spec_model import Requirements
 from agent.stages import (
     Adr,
@@ -57,6 +58,7 @@ class Brain(Protocol):
         schema: SchemaDesign,
         indexes: IndexPlan,
         findings: Sequence[GateFinding] = (),
+        plans: Sequence[PatternPlan] = (),
     ) -> ScalingPlan: ...
 
     async def adrs(

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tools.errors import InputError
+from tools.sql.advise import IndexAdvice
 from tools.sql.model import Schema
 from tools.sql.review import ReviewReport, ReviewRequest
 from tools.sql.server import Scratch
@@ -101,9 +102,17 @@ def _plans_table(result: WorkloadReport) -> Table:
     return table
 
 
+def _size(item: IndexAdvice) -> str:
+    """The size at the stated rows, and by how much the sample's measurement was scaled."""
+    text = f"{item.size_bytes / 1024:,.0f} kB"
+    if item.size_method == "scaled" and item.stated_rows and item.sample_rows:
+        text += f" (sample's x{item.stated_rows / item.sample_rows:,.4g})"
+    return text
+
+
 def _advice_table(result: WorkloadReport) -> Table:
     table = Table(title="Index advice", show_lines=False)
-    for column in ("index", "queries", "cost before", "after", "size"):
+    for column in ("index", "queries", "cost before", "after", "size at stated rows"):
         table.add_column(column)
     for item in result.index_advice:
         table.add_row(
@@ -111,6 +120,6 @@ def _advice_table(result: WorkloadReport) -> Table:
             ", ".join(item.queries),
             f"{item.cost_before:,.1f}",
             f"{item.cost_after:,.1f}",
-            f"{item.size_bytes / 1024:,.0f} kB",
+            _size(item),
         )
     return table

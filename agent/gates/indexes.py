@@ -16,11 +16,13 @@ from psycopg import sql
 
 from agent.context import RunContext
 from agent.gates import Verdict, fail
+from agent.gates.volume_growth import parent_table, volume_growth
 from agent.package import PatternPlan
 from agent.stages import GateFinding, IndexPlan
 from agent.state import DesignState
 from agent.volumes import large_tables, pattern_queries, stated_rows
 from tools.errors import SqlSyntaxError
+from tools.sql.datagen import TableLoad
 from tools.sql.explain import QueryPlan, explain_queries, plan_cost, planning_connection
 from tools.sql.index_ddl import index_name
 from tools.sql.model import Schema
@@ -48,7 +50,7 @@ def check_indexes(state: DesignState, ctx: RunContext) -> list[Verdict]:
         after = explain_queries(scratch.dsn, queries)
         payoff = _pay_off(plan, scratch, queries, after)
         empty = _empty_relations(scratch)
-    plans = [_pattern_plan(p, before.get(p.name), schema, large, empty) for p in after]
+    plans = [_pattern_plan(p, before.get(p.name), schema, large, empty, data.tables) for p in after]
     indexed = _indexed_verdict(plans)
     indexed.notes += [n for n in (data.sampling_note,) if n] + data.notes
     indexed.update = {"plans": plans}
@@ -142,11 +144,17 @@ def _empty_relations(scratch: Scratch) -> set[str]:
 
 
 def _pattern_plan(
-    plan: QueryPlan, before: QueryPlan | None, schema: Schema, large: set[str], empty: set[str]
+    plan: QueryPlan,
+    before: QueryPlan | None,
+    schema: Schema,
+    large: set[str],
+    empty: set[str],
+    loads: Sequence[TableLoad],
 ) -> PatternPlan:
-    tables = {_parent(schema, s.relation) for s in plan.scans if s.relation}
+    tables = {parent_table(schema, s.relation) for s in plan.scans if s.relation}
+    growth = volume_growth(plan, schema, loads)
     seq = {
-        _parent(schema, s.relation)
+        parent_table(schema, s.relation)
         for s in plan.scans
         if s.relation and s.node in SEQ_SCANS and s.relation not in empty
     }
@@ -163,12 +171,9 @@ def _pattern_plan(
         uses_index=any(s.index for s in plan.scans),
         large_tables=sorted(tables & large),
         seq_scanned_large=sorted(seq & large),
+        stated_cost=round((plan.total_cost or 0.0) * growth.factor, 2),
+        reads_whole=sorted(growth.whole),
     )
-
-
-def _parent(schema: Schema, relation: str) -> str:
-    table = schema.tables.get(relation)
-    return table.partition_of if table is not None and table.partition_of else relation
 
 
 def _indexed_verdict(plans: list[PatternPlan]) -> Verdict:

@@ -14,6 +14,11 @@ async def run(state: DesignState, ctx: RunContext) -> dict[str, Any]:
     assert state.spec is not None and state.schema_design is not None
     tech = state.technology or existing_engine()
     plan = await ctx.brain.scaling(
-        state.spec, tech, state.schema_design, state.indexes or IndexPlan(), state.findings
+        state.spec,
+        tech,
+        state.schema_design,
+        state.indexes or IndexPlan(),
+        state.findings,
+        plans=state.plans,
     )
     return {"scaling": plan, "findings": []}

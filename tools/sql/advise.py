@@ -3,14 +3,17 @@
 Greedy selection by cost saved per byte under a storage budget, re-costing every query
 against the indexes already chosen (so two indexes serving the same query are not both
 paid for), then pruning: an index whose removal costs no query anything, or whose keys
-are a prefix of another chosen index, goes. Every number in the output is a planner cost
-measured on the sample data, never an estimate of ours.
+are a prefix of another chosen index, goes. Every cost in the output is a planner cost
+measured on the sample data, never an estimate of ours; sizes are measured there too and
+taken to the stated volume (`IndexAdvice.size_method`), since that is where a budget is
+spent.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,8 +35,16 @@ class QueryGain(BaseModel):
     cost_after: float  # the whole advised set
 
 
+SizeMethod = Literal["measured", "scaled"]
+
+
 class IndexAdvice(BaseModel):
-    """One recommended index, the queries it serves and what it does to their cost."""
+    """One recommended index, the queries it serves and what it does to their cost.
+
+    `size_bytes` is the size at the stated volume, what a budget is spent on: measured on
+    the sample data (`sample_size_bytes`, with `sample_rows` of the table loaded) and, when
+    the table was sampled down, scaled by `stated_rows / sample_rows` (`size_method`).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -44,6 +55,10 @@ class IndexAdvice(BaseModel):
     cost_before: float
     cost_after: float
     size_bytes: int
+    sample_size_bytes: int | None = None
+    sample_rows: int | None = None
+    stated_rows: int | None = None
+    size_method: SizeMethod = "measured"
     per_query: list[QueryGain] = Field(default_factory=list)
 
 
@@ -61,8 +76,8 @@ class AdviceResult(BaseModel):
 
     advice: list[IndexAdvice] = Field(default_factory=list)
     method: str  # "hypopg" or "built" (candidates really built on the sample data)
-    budget_bytes: int
-    used_bytes: int = 0
+    budget_bytes: int  # at the stated volume
+    used_bytes: int = 0  # at the stated volume
     workload_cost_before: float = 0.0
     workload_cost_after: float = 0.0
     candidates: int = 0
@@ -126,12 +141,19 @@ def advise(
     budget_bytes: int,
     baselines: dict[str, list[int]],
     method: str,
+    rows: Mapping[str, tuple[int, int]] | None = None,
 ) -> AdviceResult:
-    """Select, prune and describe; `whatif` already holds the built candidates."""
+    """Select, prune and describe; `whatif` already holds the built candidates.
+
+    `rows` maps a table to (sample rows, stated rows), so each advice says how its size at
+    the stated volume was obtained.
+    """
     started = time.perf_counter()
     selection = select_within_budget(whatif, pool, weights, budget_bytes, MIN_GAIN)
     result = AdviceResult(method=method, budget_bytes=budget_bytes, candidates=len(pool))
     result.advice = [_describe(whatif, pool, names, selection, i) for i in selection.chosen]
+    for item in result.advice:
+        _size_basis(item, (rows or {}).get(item.table))
     _unique_names(result.advice, [pool[i] for i in selection.chosen])
     result.used_bytes = sum(whatif.sizes[i] for i in selection.chosen)
     queries = range(len(names))
@@ -169,8 +191,15 @@ def _describe(
         cost_before=round(sum(g.cost_before for g in gains), 2),
         cost_after=round(sum(g.cost_after for g in gains), 2),
         size_bytes=whatif.sizes[i],
+        sample_size_bytes=whatif.sample_sizes.get(i, whatif.sizes[i]),
         per_query=gains,
     )
+
+
+def _size_basis(item: IndexAdvice, rows: tuple[int, int] | None) -> None:
+    if rows is not None:
+        item.sample_rows, item.stated_rows = rows
+    item.size_method = "scaled" if item.size_bytes != item.sample_size_bytes else "measured"
 
 
 def _unique_names(advice: list[IndexAdvice], chosen: list[Candidate]) -> None:

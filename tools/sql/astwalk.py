@@ -50,3 +50,15 @@ def column_ref_name(ref: ast.ColumnRef) -> tuple[str | None, str] | None:
         return None
     qualifier = parts[-2] if len(parts) >= 2 else None
     return qualifier, parts[-1]
+
+
+def param_equality(node: ast.Node) -> ast.ColumnRef | None:
+    """The column of `column = $n` (or `$n = column`); None for anything else."""
+    if not isinstance(node, ast.A_Expr) or len(node.name or ()) != 1:
+        return None
+    if getattr((node.name or ())[0], "sval", None) != "=":
+        return None
+    for column, other in ((node.lexpr, node.rexpr), (node.rexpr, node.lexpr)):
+        if isinstance(column, ast.ColumnRef) and isinstance(other, ast.ParamRef):
+            return column
+    return None

@@ -2,7 +2,8 @@
 
 With the hypopg extension the candidates are hypothetical (planner-only, ~0.1 ms each).
 Without it every candidate is really built once on the sample data, its real size read
-with `pg_relation_size`, and a configuration is evaluated by dropping the *other*
+with `pg_relation_size` (and scaled by the table's stated/sample rows: budgets are spent at
+the stated volume, not on the sample), and a configuration is evaluated by dropping the *other*
 candidates inside a transaction that is rolled back: DROP INDEX is catalog-only, so this
 costs milliseconds, and the planner sees exactly the indexes of the configuration.
 Everything is dropped when the evaluator closes.
@@ -10,7 +11,8 @@ Everything is dropped when the evaluator closes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from statistics import median
 from typing import Protocol
 
@@ -25,10 +27,20 @@ from tools.sql.server import Conn
 from tools.sql.workload import WorkloadQuery
 
 NAME_PREFIX = "dbarch_whatif_"
+PAGE_BYTES = 8192
+
+
+def at_stated_volume(sample_bytes: int, ratio: float | None) -> int:
+    """An index measured on a sample, at `ratio` times the rows: its pages grow with the rows
+    (leaf and inner pages alike), its metapage does not."""
+    if ratio is None or ratio <= 1.0 or sample_bytes <= PAGE_BYTES:
+        return sample_bytes
+    return PAGE_BYTES + math.ceil((sample_bytes - PAGE_BYTES) * ratio)
 
 
 class WhatIf(Protocol):
-    sizes: dict[int, int]  # candidate id -> bytes
+    sizes: dict[int, int]  # candidate id -> bytes at the stated volume (what a budget counts)
+    sample_sizes: dict[int, int]  # candidate id -> bytes on the sample data
     failed: dict[int, str]  # candidate id -> why it could not be built
 
     def cost(self, query: int, config: frozenset[int]) -> float: ...
@@ -56,10 +68,13 @@ class _Evaluator:
         queries: Sequence[WorkloadQuery],
         query_tables: Sequence[set[str]],
         candidates: Sequence[Candidate],
+        ratios: Mapping[str, float] | None = None,
     ) -> None:
         self.conn, self.queries, self.candidates = conn, queries, candidates
         self.query_tables = query_tables
+        self.ratios = dict(ratios or {})  # table -> stated rows / sample rows
         self.sizes: dict[int, int] = {}
+        self.sample_sizes: dict[int, int] = {}
         self.failed: dict[int, str] = {}
         self._cache: dict[tuple[int, frozenset[int], bool], float] = {}
         self._focus: dict[int, frozenset[int]] | None = None
@@ -90,6 +105,11 @@ class _Evaluator:
     def calibrate(self, ids: Iterable[int]) -> bool:
         """Replace estimated sizes by measured ones; True when any size changed."""
         return False
+
+    def _record(self, i: int, sample_bytes: int) -> None:
+        """A size on the sample, and the same index at the stated volume of its table."""
+        self.sample_sizes[i] = sample_bytes
+        self.sizes[i] = at_stated_volume(sample_bytes, self.ratios.get(self.candidates[i].table))
 
     def _key(self, query: int, config: frozenset[int]) -> tuple[int, frozenset[int], bool]:
         return (query, config & self.relevant(query), self._focus is None)
@@ -126,7 +146,7 @@ class BuiltIndexes(_Evaluator):
             row = self.conn.execute(
                 "SELECT pg_relation_size(to_regclass(%s))", (f"{NAME_PREFIX}{i}",)
             ).fetchone()
-            self.sizes[i] = int(row[0]) if row else 0
+            self._record(i, int(row[0]) if row else 0)
             if any(e.expression for e in candidate.elements):
                 tables_with_expressions.add(candidate.table)
         for table in tables_with_expressions:  # expression statistics come from ANALYZE
@@ -154,8 +174,9 @@ class HypotheticalIndexes(_Evaluator):
 
     hypopg ignores B-tree deduplication and overestimates by 1.2-2.8x, which would waste
     most of a budget; `calibrate` really builds the chosen few (rolled back) and rescales
-    the others of the same table by what it measured. The extension must already exist
-    in the database (creating it needs a superuser).
+    the others of the same table by what it measured. Its estimates come from the sample's
+    statistics, so they are scaled to the stated volume like measured sizes. The extension
+    must already exist in the database (creating it needs a superuser).
     """
 
     real: dict[int, int]
@@ -170,9 +191,9 @@ class HypotheticalIndexes(_Evaluator):
             except psycopg.Error as exc:
                 self.failed[i] = (exc.diag.message_primary or str(exc)).strip()
                 continue
-            self.sizes[i] = int(row[0]) if row else 0
+            self._record(i, int(row[0]) if row else 0)
         self.conn.execute("SELECT hypopg_reset()")
-        self.estimated, self.real = dict(self.sizes), {}
+        self.estimated, self.real = dict(self.sample_sizes), {}
         return self
 
     def calibrate(self, ids: Iterable[int]) -> bool:
@@ -192,7 +213,7 @@ class HypotheticalIndexes(_Evaluator):
         everywhere = median([r for rs in ratios.values() for r in rs])
         for i, estimate in self.estimated.items():
             ratio = median(ratios[t]) if (t := self.candidates[i].table) in ratios else everywhere
-            self.sizes[i] = self.real.get(i, int(estimate * min(ratio, 1.0)))
+            self._record(i, self.real.get(i, int(estimate * min(ratio, 1.0))))
         return True
 
     def _measure(self, queries: list[int], config: frozenset[int]) -> list[float]:

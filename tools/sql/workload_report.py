@@ -17,7 +17,7 @@ from tools.errors import InputError
 from tools.sql import pgparse
 from tools.sql.advise import AdviceResult, Baseline, IndexAdvice, advise, plan_candidates
 from tools.sql.catalog import Catalog, load_catalog
-from tools.sql.datagen import DataReport, generate_data
+from tools.sql.datagen import DataReport, TableLoad, generate_data
 from tools.sql.explain import QueryPlan, explain_queries, planning_connection
 from tools.sql.model import Schema
 from tools.sql.queryshape import SelectShape, query_shapes
@@ -26,7 +26,7 @@ from tools.sql.validate import apply_statements
 from tools.sql.whatif import BuiltIndexes, HypotheticalIndexes, WhatIf, has_hypopg
 from tools.sql.workload import WorkloadQuery
 
-DEFAULT_BUDGET_SHARE = 0.5  # of the sample data's heap size, when no budget is given
+DEFAULT_BUDGET_SHARE = 0.5  # of the heap size at the stated volume, when no budget is given
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
@@ -41,7 +41,7 @@ class WorkloadReport(BaseModel):
     sampling_note: str | None = None
     data: DataReport | None = None
     baselines: list[Baseline] = Field(default_factory=list)
-    budget_bytes: int = 0
+    budget_bytes: int = 0  # at the stated volume, like every advised size
     workload_cost_before: float = 0.0
     workload_cost_after: float = 0.0
     method: str = ""
@@ -120,30 +120,39 @@ def analyze_loaded(
     report.errors = [p.error for p in report.plans if p.error]
     planned = [q for q, p in zip(queries, report.plans, strict=True) if p.ok]
     if advise_indexes and planned:
-        _fill_advice(report, advise_on(scratch, planned, budget_bytes))
+        _fill_advice(report, advise_on(scratch, planned, budget_bytes, data.tables))
     return report
 
 
 def advise_on(
-    scratch: Scratch, queries: Sequence[WorkloadQuery], budget_bytes: int | None = None
+    scratch: Scratch,
+    queries: Sequence[WorkloadQuery],
+    budget_bytes: int | None = None,
+    loads: Sequence[TableLoad] = (),
 ) -> AdviceResult:
-    """Advise indexes for queries that plan, on a scratch database already filled."""
+    """Advise indexes for queries that plan, on a scratch database already filled.
+
+    `loads` (stated and loaded rows per table) take every size to the stated volume: the
+    budget (default: half the heap at the stated volume) is spent there, not on the sample.
+    """
     use_hypopg = _prepare_hypopg(scratch)
+    rows = {t.table: (t.loaded, t.stated) for t in loads if t.loaded}
+    ratios = {table: stated / loaded for table, (loaded, stated) in rows.items()}
     with planning_connection(scratch.dsn, read_only=False, timeout_ms=120_000) as conn:
         catalog = load_catalog(conn)
         shapes = {q.name: _shapes(q, catalog) for q in queries}
         pool, baselines = plan_candidates(shapes, catalog)
         query_tables = [{t for s in shapes[q.name] for t in s.tables} for q in queries]
         kind = HypotheticalIndexes if use_hypopg else BuiltIndexes
-        whatif: WhatIf = kind(conn, queries, query_tables, pool).build()
+        whatif: WhatIf = kind(conn, queries, query_tables, pool, ratios).build()
         try:
             budget = budget_bytes
             if budget is None:
-                heap = sum(t.size_bytes for t in catalog.tables.values())
+                heap = sum(t.size_bytes * ratios.get(t.name, 1.0) for t in catalog.tables.values())
                 budget = int(heap * DEFAULT_BUDGET_SHARE)
             names, weights = [q.name for q in queries], [q.weight for q in queries]
             method = "hypopg" if use_hypopg else "built"
-            return advise(whatif, pool, names, weights, budget, baselines, method)
+            return advise(whatif, pool, names, weights, budget, baselines, method, rows)
         finally:
             whatif.close()
 

@@ -31,6 +31,7 @@ from agent.config import Settings
 from agent.llm.budget import Budget
 from agent.llm.events import EventSink
 from agent.llm.messages import ChatModel
+from agent.package import PatternPlan
 from agent.package import Usage as PackageUsage
 from agent.personas import PromptLibrary, default_library
 from agent.spec_model import Requirements
@@ -137,8 +138,9 @@ class ClaudeBrain:
         schema: SchemaDesign,
         indexes: IndexPlan,
         findings: Sequence[GateFinding] = (),
+        plans: Sequence[PatternPlan] = (),
     ) -> ScalingPlan:
-        work = self.rules.scaling(spec, tech, schema, indexes, findings)
+        work = self.rules.scaling(spec, tech, schema, indexes, findings, plans)
         values = {
             "spec": spec_yaml(spec),
             "schema_sql": schema.ddl,

@@ -41,7 +41,7 @@ def write_adrs(
         lambda: audit_adr(spec, schema, scaling),
         lambda: partitioning_adr(spec, schema, scaling),
         lambda: flexible_adr(spec, schema, indexes),
-        lambda: indexing_adr(spec, indexes),
+        lambda: indexing_adr(spec, schema, indexes),
         lambda: scaling_adr(spec, scaling),
         lambda: backup_adr(spec, scaling),
     ]

@@ -37,14 +37,20 @@ def scaling_adr(spec: Requirements, scaling: ScalingPlan) -> Adr:
         ),
     ]
     pool = scaling.pooling
+    pooling = (
+        f"{pool.pooler} in {pool.mode} mode with pool_size {pool.pool_size}."
+        if pool.pool_size
+        else f"No connection pool yet: {pool.reason}"
+    )
     decision = (
-        f"{scaling.replicas.read_replicas} replica(s): {scaling.replicas.reason} "
-        f"{pool.pooler} in {pool.mode} mode with pool_size {pool.pool_size}. "
+        f"{scaling.replicas.read_replicas} replica(s): {scaling.replicas.reason} {pooling} "
         f"Sharding: {scaling.sharding.approach or scaling.sharding.reason}"
     )
     consequences = [
         "Replicas lag: reads that must see their own writes go to the primary.",
-        f"{pool.mode.capitalize()} pooling: no session state across transactions.",
+        f"{pool.mode.capitalize()} pooling: no session state across transactions."
+        if pool.pool_size
+        else "Without a pooler every client holds a server connection: watch their count.",
         f"Revisit when {scaling.sharding.trigger}"
         if scaling.sharding.trigger
         else "Revisit when data or writes approach one node's limits.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from agent.report_md import human_bytes
+from agent.schema_indexes import IndexCount, count_indexes
 from agent.spec_model import Requirements
 from agent.stages import (
     Adr,
@@ -123,7 +125,9 @@ def keys_adr(spec: Requirements, schema: SchemaDesign, scaling: ScalingPlan) -> 
     )
 
 
-def indexing_adr(spec: Requirements, indexes: IndexPlan) -> Adr:
+def indexing_adr(spec: Requirements, schema: SchemaDesign, indexes: IndexPlan) -> Adr:
+    """What the design indexes, as its DDL and index plan build it: the chosen option is the
+    one the schema follows, so the record never rejects what the migrations do."""
     rated = [p for p in spec.access_patterns if p.per_second]
     context = (
         f"{len(spec.access_patterns)} access patterns are stated"
@@ -132,14 +136,26 @@ def indexing_adr(spec: Requirements, indexes: IndexPlan) -> Adr:
     )
     if indexes.sampling_note:
         context += f" Evidence: {indexes.sampling_note}"
-    options = [
-        AdrOption(
-            name="indexes derived from the access patterns, kept only when EXPLAIN proves them",
-            pros=["each index lowers the cost of a named query", "no redundant prefixes"],
-            cons=["queries not stated in the spec are not covered until observed"],
+    counted = count_indexes(schema, indexes)
+    fk_indexed = counted.foreign_keys > 0
+    every = "every foreign key" if not counted.unindexed_foreign_keys else "foreign keys"
+    chosen = AdrOption(
+        name=(
+            f"an index on {every}, plus indexes derived from the access patterns and kept "
+            "only when EXPLAIN proves them"
+            if fk_indexed
+            else "indexes derived from the access patterns, kept only when EXPLAIN proves them"
         ),
+        pros=["each pattern index lowers the cost of a named query", "no redundant prefixes"]
+        + (
+            ["joins and cascading deletes through a key never scan the child"] if fk_indexed else []
+        ),
+        cons=["queries not stated in the spec are not covered until observed"],
+    )
+    options = [
+        chosen,
         AdrOption(
-            name="one index per foreign key and per filtered column",
+            name="one index per filtered column",
             pros=["simple rule, no workload needed"],
             cons=["misses composite and sort orders", "redundant indexes slow every write"],
         ),
@@ -154,14 +170,25 @@ def indexing_adr(spec: Requirements, indexes: IndexPlan) -> Adr:
         title="Derive indexes from the access patterns and keep only proven ones",
         context=context,
         options=options,
-        decision=_index_decision(indexes),
+        decision=_built(counted) + " " + _index_decision(indexes),
         consequences=_index_consequences(indexes),
     )
 
 
+def _built(counted: IndexCount) -> str:
+    """The secondary indexes the migrations build, by where they come from."""
+    parts = [f"{counted.foreign_keys} on foreign-key columns"] if counted.foreign_keys else []
+    parts += [f"{counted.other} other schema indexes"] if counted.other else []
+    parts.append(f"{counted.advised} proven on the access patterns")
+    text = f"The migrations build {counted.secondary} secondary indexes ({', '.join(parts)})."
+    if counted.unindexed_foreign_keys:
+        text += f" {counted.unindexed_foreign_keys} foreign key(s) have no index of their own."
+    return text
+
+
 def _index_decision(indexes: IndexPlan) -> str:
     if not indexes.indexes:
-        return "Keys and foreign-key indexes only: no candidate lowered a stated query's cost."
+        return "No pattern index: no candidate lowered a stated query's cost."
     parts = []
     for rec in indexes.indexes[:6]:
         cost = (
@@ -172,7 +199,7 @@ def _index_decision(indexes: IndexPlan) -> str:
         serves = ", ".join(rec.serves) or "foreign-key joins and deletes"
         parts.append(f"{rec.kind} on {rec.table}({', '.join(rec.columns)}) for {serves}{cost}")
     more = f" and {len(indexes.indexes) - 6} more" if len(indexes.indexes) > 6 else ""
-    return f"{len(indexes.indexes)} indexes: " + "; ".join(parts) + more + "."
+    return "Pattern indexes: " + "; ".join(parts) + more + "."
 
 
 def _index_consequences(indexes: IndexPlan) -> list[str]:
@@ -182,7 +209,16 @@ def _index_consequences(indexes: IndexPlan) -> list[str]:
         "after a month and drop any with idx_scan = 0."
     ]
     if sized:
-        found.append(f"Measured size on the sample data: {sum(sized) / 1024**2:,.1f} MB.")
+        found.append(
+            f"The pattern indexes take {human_bytes(sum(sized))} at the stated volume ("
+            + "; ".join(dict.fromkeys(i.size_basis for i in indexes.indexes if i.size_bytes))
+            + ")"
+            + (
+                f", of a {human_bytes(indexes.budget_bytes)} budget."
+                if indexes.budget_bytes
+                else "."
+            )
+        )
     if indexes.rejected:
         found.append(
             f"{len(indexes.rejected)} candidate(s) rejected: "

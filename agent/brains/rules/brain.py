@@ -18,6 +18,7 @@ from agent.brains.rules.scaling import plan_scaling
 from agent.brains.rules.schema import compile_schema
 from agent.brains.rules.technology import decide_technology
 from agent.config import Settings
+from agent.package import PatternPlan
 from agent.spec_model import Requirements
 from agent.stages import (
     Adr,
@@ -78,8 +79,9 @@ class RulesBrain:
         schema: SchemaDesign,
         indexes: IndexPlan,
         findings: Sequence[GateFinding] = (),
+        plans: Sequence[PatternPlan] = (),
     ) -> ScalingPlan:
-        return plan_scaling(spec, tech, schema, indexes)
+        return plan_scaling(spec, tech, schema, indexes, plans)
 
     async def adrs(
         self,

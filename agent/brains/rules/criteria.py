@@ -56,7 +56,7 @@ def write_rate(spec: Requirements, s: Signals) -> tuple[float, str]:
 def scale(spec: Requirements, s: Signals) -> tuple[float, str]:
     rows = s.rows_horizon
     weight = 0.5 if rows < 10**7 else 1.5 if rows < 10**9 else 2.5 if rows < 10**10 else 3.0
-    return weight, f"{rows:,} rows after {HORIZON_MONTHS} months"
+    return weight, f"{rows:,} rows in entity and link tables after {HORIZON_MONTHS} months"
 
 
 def time_series(spec: Requirements, s: Signals) -> tuple[float, str]:

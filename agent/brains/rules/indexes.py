@@ -76,5 +76,9 @@ def recommendation(advice: IndexAdvice) -> IndexRecommendation:
         cost_before=advice.cost_before,
         cost_after=advice.cost_after,
         size_bytes=advice.size_bytes,
+        sample_size_bytes=advice.sample_size_bytes,
+        sample_rows=advice.sample_rows,
+        stated_rows=advice.stated_rows,
+        size_method=advice.size_method,
         reason=f"planner cost on sample data: {gains}" if gains else "",
     )

@@ -7,6 +7,25 @@ from collections import Counter
 from agent.stages import Adr, AdrOption, MigrationPlan, SchemaDesign
 
 
+def _loss_consequences(plan: MigrationPlan) -> list[str]:
+    """What the plan's rollbacks cannot restore, from its steps."""
+    purges = [s.name for s in plan.steps if s.on_purpose]
+    found = []
+    if purges:
+        found.append(
+            f"{len(purges)} step(s) destroy data ({', '.join(purges)}): they stop unless run on "
+            "purpose; until then the retired data stays and every rollback is lossless."
+        )
+    lossy = [s for s in plan.steps if s.rollback_loses and not s.on_purpose]
+    if lossy:
+        found.append(
+            "Rolled back after the contract phase, "
+            + "; ".join(s.rollback_loses or "" for s in lossy[:3])
+            + "."
+        )
+    return found or ["No step destroys data: every rollback restores what its step changed."]
+
+
 def migration_adr(
     plan: MigrationPlan, current: SchemaDesign | None, target: SchemaDesign | None
 ) -> Adr:
@@ -57,8 +76,7 @@ def migration_adr(
         consequences=[
             "Release 1 writes both shapes before the backfill; release 2 reads only the new "
             "shape before the contract steps.",
-            "Take a backup before the contract phase: its rollbacks recreate structures, not "
-            "the data that was dropped.",
+            *_loss_consequences(plan),
             "Every file sets lock_timeout; a step that times out is retried, not forced.",
             *plan.notes[:3],
         ],

@@ -16,7 +16,7 @@ from agent.stages import AcceptedLint, MigrationStep, Phase, SchemaChange
 Bucket = Literal[
     "types", "tables", "columns", "constraints", "objects",
     "backfill", "validate", "indexes",
-    "switch", "drop", "reindex",
+    "switch", "drop", "reindex", "purge",
 ]  # fmt: skip
 BUCKETS: dict[Bucket, Phase] = {
     "types": "expand",
@@ -30,6 +30,7 @@ BUCKETS: dict[Bucket, Phase] = {
     "switch": "contract",
     "drop": "contract",
     "reindex": "contract",
+    "purge": "contract",  # last: the steps that destroy data, run on purpose
 }
 NOTHING_TO_UNDO = "-- nothing to undo: {reason}"
 
@@ -55,6 +56,8 @@ class PlanBuilder:
         online: bool = True,
         accepted: dict[str, str] | None = None,
         undo_reason: str = "the step changes nothing a rollback must restore",
+        on_purpose: bool = False,
+        rollback_loses: str | None = None,
     ) -> None:
         """One step; `down` lists the statements that undo `up`, in the order they run."""
         ups = [s.rstrip().rstrip(";") for s in up if s.strip()]
@@ -73,6 +76,8 @@ class PlanBuilder:
                 online=online,
                 why=why,
                 accepted_lint=[AcceptedLint(rule=r, reason=w) for r, w in (accepted or {}).items()],
+                on_purpose=on_purpose,
+                rollback_loses=rollback_loses,
             )
         )
 

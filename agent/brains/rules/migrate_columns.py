@@ -202,9 +202,18 @@ def change_column(
             not_null(b, table, old.name)
 
 
+def default_change(old: str | None, new: str | None) -> str:
+    """`default added: now()`, `default dropped (was 'open')`, `default 'open' -> 'paid'`."""
+    if old is None:
+        return f"default added: {new}"
+    if new is None:
+        return f"default dropped (was {old})"
+    return f"default {old} -> {new}"
+
+
 def _default(b: PlanBuilder, table: str, old: Column, new: Column) -> None:
     t, c = table_sql(table), col(old.name)
-    b.change("column", "changed", f"{table}.{old.name}", f"default {old.default} -> {new.default}")
+    b.change("column", "changed", f"{table}.{old.name}", default_change(old.default, new.default))
     set_new = f"SET DEFAULT {new.default}" if new.default is not None else "DROP DEFAULT"
     set_old = f"SET DEFAULT {old.default}" if old.default is not None else "DROP DEFAULT"
     b.add(

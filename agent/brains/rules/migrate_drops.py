@@ -2,8 +2,11 @@
 
 Views, triggers and policies first, then constraints and indexes (`DROP INDEX
 CONCURRENTLY`), then columns, tables and finally types. Every drop's rollback recreates
-the object from the current schema's own definition (data in dropped columns and tables is
-gone: restore it from the backup taken before the contract phase).
+the object from the current schema's own definition. A column or table that holds data is
+not dropped in the contract phase: it is renamed aside (`__retired`), which keeps its
+values and makes a rollback lossless; the DROP comes in a last `purge` step that refuses
+to run unless the session allows data loss on purpose, and says what its rollback cannot
+bring back.
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ from pglast import ast
 
 from agent.brains.rules.migrate_builder import PlanBuilder
 from agent.brains.rules.migrate_diff import SchemaDiff
-from agent.brains.rules.migrate_sql import col, column_definition, describe, table_sql
+from agent.brains.rules.migrate_sql import (
+    col,
+    column_definition,
+    data_loss_guard,
+    describe,
+    table_sql,
+)
 from agent.brains.rules.migrate_swap import index_name, index_sql
 from agent.brains.rules.migrations_names import table_key
 from agent.brains.rules.migrations_sql import StepPlanner
@@ -20,7 +29,7 @@ from tools.sql import pgparse
 from tools.sql.model import CheckConstraint, ForeignKey, Schema, UniqueConstraint
 
 BRIEF = "ACCESS EXCLUSIVE, brief (catalog only)"
-LOST = "the data is gone: restore it from the backup taken before the contract phase"
+LOST = "the data is gone: only the backup taken before the purge has it"
 
 
 def drop_steps(b: PlanBuilder, diff: SchemaDiff, current: Schema) -> None:
@@ -101,28 +110,49 @@ def _drop_index(b: PlanBuilder, table: str, name: str, create: str) -> None:
 
 
 def _drop_column(b: PlanBuilder, current: Schema, table: str, name: str) -> None:
+    """Rename the column aside (its values stay, a rollback renames it back); the DROP is a
+    later step that refuses to run unless data loss is allowed on purpose."""
     owner = current.table(table)
     column = owner.column(name) if owner else None
     if column is None:
         return
-    t = table_sql(table)
+    t, aside = table_sql(table), f"{name[:53]}__retired"
     b.change("column", "dropped", f"{table}.{name}", column.type)
-    restore = [f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {column_definition(column)}"]
-    if not column.nullable and column.default is None:
-        restore.append(f"ALTER TABLE {t} ALTER COLUMN {col(name)} SET NOT NULL")
+    up = [f"ALTER TABLE {t} RENAME COLUMN {col(name)} TO {col(aside)}"]
+    down = [f"ALTER TABLE {t} RENAME COLUMN {col(aside)} TO {col(name)}"]
+    if not column.nullable:
+        up.insert(0, f"ALTER TABLE {t} ALTER COLUMN {col(name)} DROP NOT NULL")
+        down.append(f"ALTER TABLE {t} ALTER COLUMN {col(name)} SET NOT NULL")
     b.add(
         "drop",
-        f"drop_column_{table}_{name}",
-        [f"ALTER TABLE {t} DROP COLUMN IF EXISTS {col(name)}"],
-        restore,
+        f"retire_column_{table}_{name}",
+        up,
+        down,
         lock=BRIEF,
-        why=f"contract: the target has no {name}; deploy the release that stops using it first",
-        accepted={"ban-drop-column": f"contract phase: no release uses it; {LOST}"},
+        risk="high",
+        why=f"contract: the target has no {name}; it is renamed to {aside} with its values, "
+        "so a release that still reads it fails loudly and a rollback loses nothing",
+        accepted={
+            "renaming-column": f"{name} leaves the schema; renaming keeps its values",
+            "ban-drop-not-null": f"{aside} receives no writes any more",
+        },
+    )
+    kept = column.model_copy(update={"name": aside, "nullable": True})
+    _purge(
+        b,
+        f"purge_column_{table}_{aside}",
+        f"the values of {table}.{name}",
+        f"ALTER TABLE {t} DROP COLUMN IF EXISTS {col(aside)}",
+        [f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {column_definition(kept)}"],
+        ("ban-drop-column", "re-adds the column empty"),
     )
 
 
 def _drop_table(b: PlanBuilder, current: Schema, table: str) -> None:
+    """Rename the table aside with its rows; the DROP is a later step run on purpose."""
     b.change("table", "dropped", table)
+    aside = f"{table.rsplit('.', 1)[-1][:53]}__retired"
+    retired = table_sql(aside if "." not in table else f"{table.rsplit('.', 1)[0]}.{aside}")
     recreate = [
         s.sql
         for s in current.statements
@@ -130,12 +160,47 @@ def _drop_table(b: PlanBuilder, current: Schema, table: str) -> None:
     ]
     b.add(
         "drop",
-        f"drop_table_{table}",
-        [f"DROP TABLE IF EXISTS {table_sql(table)}"],
-        recreate,
-        lock="ACCESS EXCLUSIVE on the dropped table",
-        why=f"contract: the target has no {table}; nothing reads it any more",
-        accepted={"ban-drop-table": f"contract phase: the table is retired; {LOST}"},
+        f"retire_table_{table}",
+        [f"ALTER TABLE {table_sql(table)} RENAME TO {col(aside)}"],
+        [f"ALTER TABLE {retired} RENAME TO {col(table.rsplit('.', 1)[-1])}"],
+        lock="ACCESS EXCLUSIVE on the table, brief (catalog only)",
+        risk="high",
+        why=f"contract: the target has no {table}; it is renamed to {aside} with its rows, so "
+        "a release that still uses it fails loudly and a rollback loses nothing",
+        accepted={"renaming-table": f"{table} leaves the schema; renaming keeps its rows"},
+    )
+    _purge(
+        b,
+        f"purge_table_{table}",
+        f"every row of {table}",
+        f"DROP TABLE IF EXISTS {retired}",
+        [*recreate, f"ALTER TABLE {table_sql(table)} RENAME TO {col(aside)}"],
+        ("ban-drop-table", "re-creates the table empty"),
+    )
+
+
+def _purge(
+    b: PlanBuilder,
+    name: str,
+    what: str,
+    drop: str,
+    restore: list[str],
+    rule_and_undo: tuple[str, str],
+) -> None:
+    """The last step for retired data: guarded, high risk, and honest about its rollback."""
+    rule, undo = rule_and_undo
+    b.add(
+        "purge",
+        name,
+        [data_loss_guard(what), drop],
+        restore,
+        lock="ACCESS EXCLUSIVE on the retired object, brief",
+        risk="high",
+        why=f"destroys {what} (retired): run it on purpose once no rollback past the contract "
+        "phase can be needed",
+        accepted={rule: f"run on purpose; {LOST}"},
+        on_purpose=True,
+        rollback_loses=f"{what}: the down file {undo}",
     )
 
 

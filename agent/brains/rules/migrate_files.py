@@ -8,6 +8,7 @@ batched backfills); and wraps the step in BEGIN/COMMIT unless PostgreSQL forbids
 
 from __future__ import annotations
 
+from agent.brains.rules.migrate_sql import RUN_ON_PURPOSE
 from agent.brains.rules.migrations import LOCK_TIMEOUT, STATEMENT_TIMEOUT
 from agent.package import Migration
 from agent.stages import MigrationPlan, MigrationStep
@@ -30,6 +31,11 @@ def up_file(number: int, step: MigrationStep) -> str:
         f"-- lock: {_line(step.lock)}; online: {'yes' if step.online else 'NO'}; risk: {step.risk}",
     ]
     header += [f"-- squawk {a.rule} accepted: {_line(a.reason)}" for a in step.accepted_lint]
+    if step.on_purpose:
+        header += [
+            "-- DESTROYS DATA: stops unless run on purpose, e.g. " + RUN_ON_PURPOSE,
+            f"-- a rollback cannot bring back {_line(step.rollback_loses or 'what it drops')}",
+        ]
     return _file(header, step.up, step.transactional)
 
 

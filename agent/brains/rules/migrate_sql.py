@@ -143,3 +143,19 @@ def describe(sql: str) -> tuple[str, str]:
     if isinstance(node, ast.ViewStmt) and node.view is not None:
         return "view", table_key(node.view)
     return "other", " ".join(sql.split())[:60]
+
+
+DATA_LOSS_SETTING = "dbarch.allow_data_loss"
+RUN_ON_PURPOSE = f"PGOPTIONS='-c {DATA_LOSS_SETTING}=on' psql -f <file>"
+
+
+def data_loss_guard(what: str) -> str:
+    """A statement that stops the file unless the session allows data loss on purpose, so a
+    runner that applies every file in order halts before the step that destroys `what`."""
+    message = f"this step destroys {what}; run it on purpose: {RUN_ON_PURPOSE}".replace("'", "''")
+    return (
+        "DO $guard$\nBEGIN\n"
+        f"    IF coalesce(current_setting('{DATA_LOSS_SETTING}', true), '') <> 'on' THEN\n"
+        f"        RAISE EXCEPTION '{message}';\n"
+        "    END IF;\nEND\n$guard$"
+    )

@@ -167,8 +167,11 @@ def _retire(
         [f"ALTER TABLE {t} DROP COLUMN IF EXISTS {col(retired)}"],
         restore,
         lock=BRIEF,
+        risk="medium",
         why=f"contract: the {old.type} values are no longer read",
         accepted={"ban-drop-column": "contract phase: the column was swapped out"},
+        rollback_loses=f"the exact {old.type} values of {table}.{old.name}: the down file "
+        "casts them back from the new type, exact only where that cast is",
     )
     for index in after:
         name = index_name(index)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pglast
 import psycopg
 
+from agent.brains.rules.migrate_sql import DATA_LOSS_SETTING
 from agent.package import Migration
 from tools.errors import DatabaseError, ToolError
 from tools.sql import pgparse
@@ -70,9 +71,15 @@ def migration_statements(text: str) -> list[str]:
         raise pgparse.syntax_error(exc, text) from exc
 
 
-def apply_migration(dsn: str, text: str) -> None:
-    """Run one migration file on `dsn` as psql would; DatabaseError names the statement."""
+def apply_migration(dsn: str, text: str, allow_data_loss: bool = False) -> None:
+    """Run one migration file on `dsn` as psql would; DatabaseError names the statement.
+
+    `allow_data_loss` is what a person sets to run a purge step on purpose
+    (`PGOPTIONS='-c dbarch.allow_data_loss=on'`); without it such a step stops.
+    """
     with connect(dsn, autocommit=True) as conn:
+        if allow_data_loss:
+            conn.execute(f"SET {DATA_LOSS_SETTING} = 'on'")
         for statement in migration_statements(text):
             try:
                 conn.execute(statement)
@@ -80,8 +87,10 @@ def apply_migration(dsn: str, text: str) -> None:
                 raise DatabaseError(f"{exc.__class__.__name__}: {exc} in: {statement}") from exc
 
 
-def apply_all(dsn: str, migrations: list[Migration], direction: str = "up") -> None:
+def apply_all(
+    dsn: str, migrations: list[Migration], direction: str = "up", allow_data_loss: bool = False
+) -> None:
     """Every up file in order, or every down file newest first."""
     ordered = migrations if direction == "up" else list(reversed(migrations))
     for mig in ordered:
-        apply_migration(dsn, mig.up if direction == "up" else mig.down)
+        apply_migration(dsn, mig.up if direction == "up" else mig.down, allow_data_loss)

@@ -31,6 +31,7 @@ from agent.stages import (
 )
 from agent.volumes import pattern_queries
 from tools.sql.catalog import Catalog, load_catalog
+from tools.sql.datagen import TableLoad
 from tools.sql.explain import QueryPlan, explain_queries, planning_connection
 from tools.sql.lint import lint_schema
 from tools.sql.parse import parse_schema
@@ -62,7 +63,7 @@ def optimize_schema(
         rewrites = [r for r in proposed if r.query not in refused]
         rewritten = rewritten_queries(queries, rewrites)
         shipped = _shipped(queries, base.plans, rewritten)
-        advice = advise_on(scratch, shipped) if shipped else None
+        advice = advise_on(scratch, shipped, loads=_loads(base)) if shipped else None
         existing = {ix.name for t in catalog.tables.values() for ix in t.indexes}
         plan = index_plan(advice, rewrites, base, findings, existing)
         steps_before = explain_queries(scratch.dsn, _steps(rewrites))
@@ -105,6 +106,11 @@ def _shipped(
     """What the advisor tunes for: each query as it will ship (rewritten where it was)."""
     final = {q.name.removesuffix(REWRITTEN): q for q in rewritten}
     return [final.get(q.name, q) for q, p in zip(queries, plans, strict=True) if p.ok]
+
+
+def _loads(base: WorkloadReport) -> list[TableLoad]:
+    """Stated and loaded rows per table, so advised sizes are taken to the stated volume."""
+    return base.data.tables if base.data is not None else []
 
 
 def _catalog(scratch: Scratch) -> Catalog:

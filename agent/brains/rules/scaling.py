@@ -7,21 +7,34 @@ plan's notes say which. Nothing here needs a database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from agent.brains.rules.scaling_cache import plan_caching
 from agent.brains.rules.scaling_capacity import (
     READS_PER_NODE,
     SINGLE_NODE_BYTES,
     WRITES_PER_PRIMARY,
+    node_cores,
     plan_pooling,
     plan_replicas,
     plan_sharding,
     workload_rates,
 )
 from agent.brains.rules.scaling_ops import monitoring_checks, plan_backup, security_measures
-from agent.brains.rules.scaling_sizes import SizedTable, estimate_sizes, sample_factor
+from agent.brains.rules.scaling_regions import plan_regions
+from agent.brains.rules.scaling_serve import (
+    MS_PER_COST,
+    OVERHEAD_MS,
+    UTILIZATION,
+    capacity,
+    capacity_note,
+    read_loads,
+)
+from agent.brains.rules.scaling_sizes import SizedTable, estimate_sizes
 from agent.brains.rules.scaling_widths import WIDTHS_NOTE
 from agent.brains.rules.timeseries import retention_for
 from agent.naming import table_name
+from agent.package import PatternPlan
 from agent.report_md import human_bytes
 from agent.spec_model import Requirements
 from agent.stages import (
@@ -41,25 +54,34 @@ def plan_scaling(
     tech: TechnologyDecision,
     schema: SchemaDesign,
     indexes: IndexPlan,
+    plans: Sequence[PatternPlan] = (),
 ) -> ScalingPlan:
-    """The scaling plan for a compiled design (sizes, capacity, operations), all explained."""
-    factor = sample_factor(indexes.sampling_note) if indexes.indexes else None
-    sized = estimate_sizes(spec, schema, indexes, factor)
+    """The scaling plan for a compiled design (sizes, capacity, operations), all explained.
+
+    `plans` are the index gate's plans of the access patterns: their costs at the stated
+    volume decide which reads the database serves and which need a cache.
+    """
+    sized = estimate_sizes(spec, schema, indexes)
     sizes = [s.size for s in sized]
     rates = workload_rates(spec)
     replicas = plan_replicas(spec, rates)
-    pooling = plan_pooling(rates)
+    pooling = plan_pooling(rates, schema)
+    loads = read_loads(spec, plans)
+    room = capacity(spec, loads, node_cores(rates), replicas)
+    caching, reads = plan_caching(spec, tech, schema, sizes, loads, room)
     return ScalingPlan(
         sizes=sizes,
         partitioning=[partition_plan(spec, part, schema.ddl) for part in schema.partitioning],
         replicas=replicas,
         pooling=pooling,
-        caching=plan_caching(spec, tech, schema, sizes),
+        caching=caching,
+        reads=reads,
+        regions=plan_regions(spec, replicas.read_replicas),
         sharding=plan_sharding(spec, schema, sizes, rates),
         backup=plan_backup(spec, sized, replicas),
         security=security_measures(spec, schema),
         monitoring=monitoring_checks(spec, schema, pooling, replicas),
-        notes=_notes(sized, schema),
+        notes=[*_notes(sized, schema), capacity_note(room)] if loads else _notes(sized, schema),
     )
 
 
@@ -105,21 +127,20 @@ def _entity_retention(spec: Requirements, table: str) -> str | None:
 def _notes(sized: list[SizedTable], schema: SchemaDesign) -> list[str]:
     notes = [WIDTHS_NOTE]
     for item in sized:
-        how = (
-            f"advisor's sizes measured on {item.sample:,} sample rows, scaled"
-            if item.sample
-            else "estimated from key widths"
-        )
+        how = "estimated from key widths"
+        if item.measured:
+            how = f"the schema's {how}, the advisor's {'; '.join(item.measured)}"
         notes.append(
             f"{item.size.table}: {item.volume.source}; {item.size.row_bytes} B/row; at 36 "
-            f"months heap {human_bytes(item.heap_36m)} + indexes {human_bytes(item.index_36m)} "
-            f"(primary key and recommended indexes, {how})."
+            f"months heap {human_bytes(item.heap_36m)} + {item.indexes} index(es) "
+            f"{human_bytes(item.index_36m)} ({how})."
         )
     notes.append(
         f"Capacity assumptions per node (replace with a pgbench run on the target hardware): "
         f"{READS_PER_NODE:,.0f} indexed reads/s, {WRITES_PER_PRIMARY:,.0f} single-row "
         f"writes/s on the primary, {human_bytes(SINGLE_NODE_BYTES)} before sharding is worth its "
-        f"cost."
+        f"cost; a statement takes {OVERHEAD_MS:g} ms of a core plus {MS_PER_COST:g} ms per "
+        f"planner cost unit, and nodes stay below {UTILIZATION:.0%} busy at peak."
     )
     if schema.partitioning:
         notes.append(

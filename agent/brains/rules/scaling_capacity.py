@@ -9,21 +9,25 @@ hardware. The formulas are the well-known ones (Little's law for concurrency, Po
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
-from agent.brains.rules.signals import pattern_rate
+from agent.brains.rules.scaling_volumes import pattern_rate
 from agent.spec_model import AccessPattern, Requirements
 from agent.stages import PoolingPlan, ReplicaPlan, SchemaDesign, ShardingPlan, TableSize
 
 READS_PER_NODE = 5_000.0  # indexed OLTP reads/s one 8-vCPU node serves with data in memory
 WRITES_PER_PRIMARY = 10_000.0  # single-row writes/s one primary sustains (WAL, fsync, vacuum)
 SINGLE_NODE_BYTES = 4 * 1024**4  # 4 TB: past this, backup, restore and vacuum take too long
+LARGE_TABLE_BYTES = 100 * 1024**3  # a table this large is distributed, never copied to nodes
 DEFAULT_AVAILABILITY = 99.9  # percent, when the spec does not state one
 DEFAULT_SERVICE_MS = 10.0  # time a query holds a connection when no latency target is given
 BASE_CORES = 8  # the node size the plan starts from
+MAX_READ_REPLICAS = 5  # past this, WAL fan-out and operations cost more than a cache
 MAX_CORES = 64
 EFFECTIVE_SPINDLES = 1  # SSD/NVMe storage counts as one spindle in the pool formula
 CLIENTS_PER_POOL_SLOT = 10  # idle app connections PgBouncer multiplexes onto one server slot
+_SETTING = re.compile(r"current_setting\(\s*'([A-Za-z_][\w]*\.[\w.]+)'")
 
 
 @dataclass(frozen=True)
@@ -46,25 +50,46 @@ def _service_seconds(pattern: AccessPattern) -> float:
 
 
 def plan_replicas(spec: Requirements, rates: Rates) -> ReplicaPlan:
-    """Standbys for availability plus replicas for read load beyond what the primary serves."""
+    """Standbys for availability, plus replicas for reads beyond the primary's share (only
+    where reads may lag: eventual consistency) or for each stated region beyond the first."""
     availability = spec.availability or DEFAULT_AVAILABILITY
     ha = 2 if availability >= 99.99 else 1 if availability >= 99.9 else 0
-    for_reads = max(0, math.ceil(rates.reads / READS_PER_NODE) - 1)
+    strong = (spec.consistency or "strong") == "strong"
+    wanted = max(0, math.ceil(rates.reads / READS_PER_NODE) - 1)
+    for_reads = 0 if strong else min(wanted, MAX_READ_REPLICAS)
+    for_regions = max(0, len(spec.regions) - 1)
     synchronous = _rpo_zero(spec) or availability >= 99.99
     stated = "stated" if spec.availability else "assumed"
+    reads = (
+        f"no read replica for the {rates.reads:,.0f} reads/s at peak: strong consistency "
+        "keeps reads on the primary (an asynchronous replica lags), which is sized for them"
+        if strong
+        else f"{for_reads} read replica(s) for {rates.reads:,.0f} reads/s at peak (ceil(reads "
+        f"/ {READS_PER_NODE:,.0f} per node) - 1, the primary serving one share"
+        + (
+            f"; capped at {MAX_READ_REPLICAS}: past that a cache carries the rest more cheaply)"
+            if wanted > MAX_READ_REPLICAS
+            else ")"
+        )
+    )
     reason = (
         f"{ha} hot standby(s) for {availability:g}% availability ({stated}; >= 99.9% -> 1, "
-        f">= 99.99% -> 2) + {for_reads} read replica(s) for {rates.reads:,.0f} reads/s at peak "
-        f"(ceil(reads / {READS_PER_NODE:,.0f} per node) - 1, the primary serving one share). "
-        f"Standbys also serve reads; reads that must see their own writes stay on the primary."
+        f">= 99.99% -> 2) + {reads}."
     )
+    if for_regions:
+        reason += f" {for_regions} replica(s) in the other stated region(s)"
+        reason += f" (counted with the read replicas: {max(for_reads, for_regions)})."
+    if not strong:
+        reason += " Standbys also serve reads; reads that must see their own writes stay on "
+        reason += "the primary."
     if synchronous:
         reason += " Synchronous commit to one standby: " + (
             "RPO 0 allows no lost commits."
             if _rpo_zero(spec)
             else "99.99% needs failover without data loss."
         )
-    return ReplicaPlan(read_replicas=ha + for_reads, synchronous=synchronous, reason=reason)
+    count = ha + max(for_reads, for_regions)
+    return ReplicaPlan(read_replicas=count, synchronous=synchronous, reason=reason)
 
 
 def _rpo_zero(spec: Requirements) -> bool:
@@ -84,7 +109,17 @@ def pool_size(cores: int, spindles: int = EFFECTIVE_SPINDLES) -> int:
     return cores * 2 + spindles
 
 
-def plan_pooling(rates: Rates) -> PoolingPlan:
+def plan_pooling(rates: Rates, schema: SchemaDesign) -> PoolingPlan:
+    """PgBouncer sized by Little's law; no pool at all when no pattern states a load."""
+    if rates.concurrency <= 0:
+        return PoolingPlan(
+            pooler="none",
+            mode="none",
+            reason="No access pattern states a rate, so there is no peak concurrency to size "
+            "a pool from. Measure busy connections (pg_stat_activity) under real load; put "
+            f"PgBouncer in transaction mode in front once they pass {BASE_CORES * 2} (twice "
+            "the cores of the node).",
+        )
     cores = node_cores(rates)
     size = pool_size(cores)
     clients = max(200, math.ceil(size * CLIENTS_PER_POOL_SLOT / 100) * 100)
@@ -95,9 +130,19 @@ def plan_pooling(rates: Rates) -> PoolingPlan:
         f"pool_size = cores x 2 + {EFFECTIVE_SPINDLES} effective spindle (SSD) = {size} per "
         f"database and node; max_client_conn = {CLIENTS_PER_POOL_SLOT} clients per pool "
         f"slot, at least 200 = {clients}. Transaction mode: no session state (SET, advisory "
-        f"locks, LISTEN) across transactions; set the tenant setting with SET LOCAL."
+        f"locks, LISTEN) across transactions"
     )
-    return PoolingPlan(pool_size=size, max_client_connections=clients, reason=reason)
+    settings = session_settings(schema.ddl)
+    if settings:
+        reason += (
+            f"; the schema reads {', '.join(settings)}: set them per transaction with SET LOCAL"
+        )
+    return PoolingPlan(pool_size=size, max_client_connections=clients, reason=reason + ".")
+
+
+def session_settings(ddl: str) -> list[str]:
+    """The custom settings the schema's policies and triggers read (`app.tenant_id`...)."""
+    return sorted(set(_SETTING.findall(ddl)))
 
 
 def plan_sharding(
@@ -121,9 +166,7 @@ def plan_sharding(
             "partitioning and replicas come first. If growth passes the trigger, "
             f"distribute with Citus by {key or 'the key of the largest table'}.",
         )
-    large = [s.table for s in sorted(sizes, key=lambda s: -(s.bytes_36m or 0))][:3]
-    approach = f"Citus: distribute {', '.join(large)} by {key}"
-    approach += "; small lookup tables become reference tables; co-locate tables sharing the key"
+    approach = "Citus: " + distribution(schema, sizes, key)
     cause = "data volume" if too_big else "write rate"
     reason = f"The {cause} exceeds one node ({trigger}). Key: {why_key}"
     return ShardingPlan(needed=True, key=key, approach=approach, trigger=trigger, reason=reason)
@@ -149,6 +192,40 @@ def shard_key(
                 "series is read together and writes spread evenly"
             )
     return None, "no reference column to distribute by; hash the primary key"
+
+
+def distribution(schema: SchemaDesign, sizes: list[TableSize], key: str | None) -> str:
+    """Which tables are distributed by which column: only a table that has the key column
+    (or is the table the key refers to, by its id) joins the co-located group; another
+    large table is distributed by its own first reference; small ones become reference
+    tables."""
+    if key is None:
+        return "hash-distribute the largest tables by their primary key"
+    keyed: list[str] = []
+    others: list[str] = []
+    target = _referenced_table(schema, key)
+    for size in sorted(sizes, key=lambda s: -(s.bytes_36m or 0)):
+        table = schema.table(size.table)
+        columns = [c.name for c in table.columns] if table else []
+        refs = [c.name for c in table.columns if c.references] if table else []
+        if key in columns:
+            keyed.append(f"{size.table} ({key})")
+        elif size.table == target:
+            keyed.append(f"{size.table} (id)")
+        elif refs and (size.bytes_36m or 0) >= LARGE_TABLE_BYTES:
+            others.append(f"{size.table} by {refs[0]} (its own co-location group)")
+    text = f"distribute {', '.join(keyed)} co-located by {key}"
+    if others:
+        text += "; " + "; ".join(others)
+    return text + "; the remaining small tables become reference tables (copied to every node)"
+
+
+def _referenced_table(schema: SchemaDesign, column: str) -> str | None:
+    for table in schema.tables:
+        for c in table.columns:
+            if c.name == column and c.references:
+                return c.references.split(".")[0]
+    return None
 
 
 def _tb(value: float) -> str:

@@ -141,7 +141,10 @@ def monitoring_checks(
         )
         + ".",
         f"Connection saturation: alert when PgBouncer cl_waiting > 0 for 1 minute or "
-        f"server connections exceed 80% of pool_size ({pooling.pool_size}).",
+        f"server connections exceed 80% of pool_size ({pooling.pool_size})."
+        if pooling.pool_size
+        else "Connection saturation: alert when active connections exceed 80% of "
+        "max_connections; that is when a pooler is due.",
         "Bloat and vacuum: alert when n_dead_tup exceeds 20% of live rows or autovacuum has "
         "not run on a hot table for a day; check index bloat with pgstattuple weekly.",
         "Disk: alert at 80% of the data volume; WAL archiving failures (pg_stat_archiver."

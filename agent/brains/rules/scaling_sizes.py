@@ -1,18 +1,31 @@
 """Row and byte estimates per table, now and at 12 and 36 months, each with where it came from.
 
-Rows come from the spec (`rows`, `growth_per_month`), else from stated insert rates, else
-from the documented defaults; partitioned tables with a retention stop growing once the
-oldest partitions start being dropped. Bytes come from the column widths in
-`scaling_widths` and from btree/GIN/BRIN estimates for the indexes.
+Rows come from `scaling_volumes` (the spec, stated insert rates, parents and fan-out);
+partitioned tables with a retention stop growing once the oldest partitions start being
+dropped. Bytes come from the column widths in `scaling_widths`; indexes are every one the
+schema builds (keys, uniques, its own CREATE INDEX), estimated from their key widths, and
+the advisor's, whose sizes at the stated volume it measured on the sample and scaled.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from agent.brains.rules.scaling_volumes import (
+    PEAK_TO_AVERAGE,
+    SECONDS_PER_MONTH,
+    Parent,
+    Volume,
+    child_volume,
+    entity_volume,
+    insert_growth,
+    link_volume,
+    pattern_rate,
+    support_volume,
+)
 from agent.brains.rules.scaling_widths import (
     APPEND_ONLY_FILL,
     PAGE_BYTES,
@@ -23,34 +36,16 @@ from agent.brains.rules.scaling_widths import (
     heap_bytes,
     heap_row_bytes,
 )
-from agent.brains.rules.signals import DEFAULT_ROWS, SECONDS_PER_MONTH, pattern_rate
+from agent.schema_indexes import BuiltIndex, schema_indexes
+from agent.spec_contract import resolve_contract
 from agent.spec_model import Requirements
 from agent.spec_values import duration_seconds
 from agent.stages import IndexPlan, IndexRecommendation, SchemaDesign, TableSize, TableSummary
 
 HORIZONS = (0, 12, 36)  # months
-PEAK_TO_AVERAGE = 3.0  # stated rates are peaks; a diurnal load averages about a third of it
 GIN_SHARE = 0.4  # a jsonb GIN index (jsonb_path_ops) is ~30-50% of the indexed data
-SUPPORT_ROWS = 1_000  # lookup/support tables the brain added without a stated volume
-_INSERT = re.compile(r"^\s*insert\s+into\s+(\w+)", re.IGNORECASE)
 _UPDATE = re.compile(r"^\s*(?:update|delete\s+from)\s+(\w+)", re.IGNORECASE)
-_FACTOR = re.compile(r"loaded at ([0-9.]+(?:e-?\d+)?) of its stated rows")
-MIN_SAMPLE_ROWS = 10_000  # below this, whole-page rounding dominates a measured index size
 _KEY_NAME = re.compile(r'^\W*"?(\w+)')
-
-
-@dataclass(frozen=True)
-class Volume:
-    """How many rows a table holds today, how fast it grows, and the cap retention puts on it."""
-
-    rows_now: int
-    growth: int  # rows per month
-    cap: int | None  # steady-state rows under retention
-    source: str  # the sentence the report prints
-
-    def rows_at(self, months: int) -> int:
-        rows = self.rows_now + self.growth * months
-        return min(rows, self.cap) if self.cap is not None and months else rows
 
 
 @dataclass(frozen=True)
@@ -59,103 +54,100 @@ class SizedTable:
     volume: Volume
     heap_36m: int
     index_36m: int
-    sample: int | None = None  # rows the advisor measured indexes on, when scaled from it
+    indexes: int = 0  # indexes counted in the sizes: the schema's own and the advisor's
+    measured: tuple[str, ...] = ()  # how each advised index's size was obtained
 
 
 def estimate_sizes(
-    spec: Requirements,
-    schema: SchemaDesign,
-    indexes: IndexPlan,
-    sample_factor: float | None = None,
+    spec: Requirements, schema: SchemaDesign, indexes: IndexPlan
 ) -> list[SizedTable]:
-    """One estimate per table of the design (partitions are counted in their parent).
-
-    `sample_factor` is the share of the stated rows the index advisor loaded; with it, the
-    advisor's measured index sizes are scaled to the stated volumes.
-    """
-    children = {name for part in schema.partitioning for name in part.partitions}
-    volumes: dict[str, Volume] = {}
-    for table in schema.tables:
-        if table.name not in children and table.kind != "audit":
-            volumes[table.name] = _volume(spec, schema, table, volumes)
-    for table in schema.tables:
-        if table.kind == "audit":
-            volumes[table.name] = _audit_volume(spec, schema, volumes)
+    """One estimate per table of the design (partitions are counted in their parent)."""
+    volumes = table_volumes(spec, schema)
+    built: dict[str, list[BuiltIndex]] = {}
+    for index in schema_indexes(schema.ddl):
+        built.setdefault(index.table, []).append(index)
     enums = frozenset(schema.enum_types)
     return [
-        _sized(
-            table, volumes[table.name], indexes, enums, _sample(volumes[table.name], sample_factor)
-        )
+        _sized(table, volumes[table.name], indexes, built.get(table.name, []), enums)
         for table in schema.tables
         if table.name in volumes
     ]
 
 
-def _sample(volume: Volume, factor: float | None) -> int | None:
-    """Rows the advisor loaded; None when unknown or too few for sizes to scale linearly."""
-    if factor is None:
-        return None
-    loaded = round(volume.rows_now * factor)
-    return loaded if loaded >= MIN_SAMPLE_ROWS else None
+def table_volumes(spec: Requirements, schema: SchemaDesign) -> dict[str, Volume]:
+    """Stated volumes first; then, parents before children, links and unsized children."""
+    partitions = {name for part in schema.partitioning for name in part.partitions}
+    tables = [t for t in schema.tables if t.name not in partitions and t.kind != "audit"]
+    found = {t.name: v for t in tables if (v := _stated(spec, schema, t)) is not None}
+    pending = {t.name: t for t in tables if t.name not in found}
+    links = {
+        name: table.relationship
+        for name, table in resolve_contract(spec).tables.items()
+        if table.relationship is not None
+    }
+    while pending:
+        ready = [t for t in pending.values() if not (_parent_names(t) & (set(pending) - {t.name}))]
+        for table in ready or [next(iter(pending.values()))]:
+            del pending[table.name]
+            parents = _parents(table, found)
+            if table.kind == "join":
+                rel = links.get(table.name)
+                growth = rel.growth_per_month if rel else None
+                found[table.name] = link_volume(
+                    spec, table.name, table.estimated_rows, growth, parents
+                )
+            else:
+                found[table.name] = child_volume(parents) or support_volume()
+    for table in schema.tables:
+        if table.kind == "audit":
+            found[table.name] = _audit_volume(spec, schema, found)
+    return found
 
 
-def sample_factor(sampling_note: str | None) -> float | None:
-    """The advisor's sampling factor from its note: no note means stated volumes were loaded."""
-    if sampling_note is None:
-        return 1.0
-    match = _FACTOR.search(sampling_note)
-    return float(match.group(1)) if match else None
-
-
-def _volume(
-    spec: Requirements, schema: SchemaDesign, table: TableSummary, known: Mapping[str, Volume]
-) -> Volume:
+def _stated(spec: Requirements, schema: SchemaDesign, table: TableSummary) -> Volume | None:
     entity = spec.entity(table.entity) if table.entity else None
     if entity is not None:
-        rows, source = (
-            (entity.rows, "spec rows")
-            if entity.rows is not None
-            else (DEFAULT_ROWS, f"assumed {DEFAULT_ROWS:,} rows (no row count)")
-        )
-        growth, grown_from = _growth(spec, table.name, entity.growth_per_month)
-        return _capped(spec, schema, table, rows, growth, f"{source}; {grown_from}")
-    if table.estimated_rows is not None:
-        return Volume(table.estimated_rows, 0, None, "the schema design's estimate; no growth")
-    if table.kind == "join":
-        return _join_volume(table, known)
-    return Volume(SUPPORT_ROWS, 0, None, f"assumed {SUPPORT_ROWS:,} rows (support table)")
-
-
-def _growth(spec: Requirements, table: str, stated: int | None) -> tuple[int, str]:
-    if stated is not None:
-        return stated, f"+{stated:,}/month (spec growth_per_month)"
-    inserts = [p for p in spec.access_patterns if _target(_INSERT, p.sql) == table]
-    if not inserts:
-        return 0, "no growth stated"
-    rate = sum(pattern_rate(p) for p in inserts)
-    growth = round(rate * SECONDS_PER_MONTH / PEAK_TO_AVERAGE)
-    return growth, (
-        f"+{growth:,}/month from {rate:g} inserts/s peak (average = peak/{PEAK_TO_AVERAGE:g})"
+        return _capped(schema, table, entity_volume(spec, table.name, entity))
+    if table.kind == "join" or table.estimated_rows is None:
+        return None
+    inserted = insert_growth(spec, table.name)
+    growth, grown = inserted if inserted is not None else (0, "no growth stated")
+    return _capped(
+        schema, table, Volume(table.estimated_rows, growth, None, f"stated rows; {grown}")
     )
 
 
-def _target(pattern: re.Pattern[str], sql: str) -> str | None:
-    match = pattern.match(sql)
-    return match.group(1).lower() if match else None
+def _parent_names(table: TableSummary) -> set[str]:
+    return {c.references.split(".")[0] for c in table.columns if c.references}
 
 
-def _capped(
-    spec: Requirements, schema: SchemaDesign, table: TableSummary, rows: int, growth: int, src: str
-) -> Volume:
+def _parents(table: TableSummary, known: Mapping[str, Volume]) -> list[Parent]:
+    """The sized tables `table` references; a key that is the whole primary key is 1:1.
+
+    A link table's parents are the two sides of its key: a tenant key beside them is no side.
+    """
+    found = []
+    for column in table.columns:
+        parent = column.references.split(".")[0] if column.references else None
+        if parent is None or parent not in known:
+            continue
+        if table.kind == "join" and column.name not in table.primary_key:
+            continue
+        one_to_one = table.kind != "join" and table.primary_key == [column.name]
+        found.append(Parent(parent, known[parent], one_to_one))
+    return found
+
+
+def _capped(schema: SchemaDesign, table: TableSummary, volume: Volume) -> Volume:
     """Retention on a partitioned table: at most retention + one partition interval of rows."""
     part = next((p for p in schema.partitioning if p.table == table.name), None)
     keep = retention_months(part.retention if part else None)
-    if part is None or keep is None or growth <= 0:
-        return Volume(rows, growth, None, src)
+    if part is None or keep is None or volume.growth <= 0:
+        return volume
     window = keep + (interval_months(part.interval) or 1.0)
-    cap = math.ceil(growth * window)
+    cap = math.ceil(volume.growth * window)
     note = f"; capped at {cap:,} rows by retention {part.retention} + one {part.interval} partition"
-    return Volume(rows, growth, cap, src + note)
+    return Volume(volume.rows_now, volume.growth, cap, volume.source + note)
 
 
 def retention_months(text: str | None) -> float | None:
@@ -165,18 +157,6 @@ def retention_months(text: str | None) -> float | None:
 
 def interval_months(text: str | None) -> float | None:
     return retention_months(text)
-
-
-def _join_volume(table: TableSummary, known: Mapping[str, Volume]) -> Volume:
-    """One link per row of the larger side: a stated guess the report shows as such."""
-    parents = [c.references.split(".")[0] for c in table.columns if c.references]
-    sides = [(known[p], p) for p in parents if p in known]
-    if not sides:
-        return Volume(DEFAULT_ROWS, 0, None, f"assumed {DEFAULT_ROWS:,} links")
-    volume, parent = max(sides, key=lambda side: side[0].rows_now)
-    return Volume(
-        volume.rows_now, volume.growth, None, f"assumed one link per {parent} row, growing with it"
-    )
 
 
 def _audit_volume(spec: Requirements, schema: SchemaDesign, known: Mapping[str, Volume]) -> Volume:
@@ -194,12 +174,17 @@ def _audit_volume(spec: Requirements, schema: SchemaDesign, known: Mapping[str, 
     )
 
 
+def _target(pattern: re.Pattern[str], sql: str) -> str | None:
+    match = pattern.match(sql)
+    return match.group(1).lower() if match else None
+
+
 def _sized(
     table: TableSummary,
     volume: Volume,
     indexes: IndexPlan,
+    built: Sequence[BuiltIndex],
     enums: frozenset[str],
-    sample: int | None,
 ) -> SizedTable:
     widths = {c.name: column_bytes(c.type, enums) for c in table.columns}
     row = heap_row_bytes(list(widths.values()))
@@ -208,7 +193,8 @@ def _sized(
     heaps = [heap_bytes(r, row, fill) for r in rows]
     mine = [i for i in indexes.indexes if i.table == table.name]
     idx = [
-        _table_index_bytes(table, mine, widths, r, h, sample)
+        sum(key_bytes(k, widths, r) for k in built)
+        + sum(index_bytes(rec, widths, r, h) for rec in mine)
         for r, h in zip(rows, heaps, strict=True)
     ]
     size = TableSize(
@@ -221,44 +207,30 @@ def _sized(
         bytes_12m=heaps[1] + idx[1],
         bytes_36m=heaps[2] + idx[2],
     )
-    measured = sample if any(i.size_bytes for i in mine) else None
-    return SizedTable(size, volume, heaps[2], idx[2], measured)
+    measured = tuple(dict.fromkeys(i.size_basis for i in mine if i.size_bytes and i.stated_rows))
+    return SizedTable(size, volume, heaps[2], idx[2], len(built) + len(mine), measured)
 
 
-def _table_index_bytes(
-    table: TableSummary,
-    recommended: list[IndexRecommendation],
-    widths: Mapping[str, int],
-    rows: int,
-    heap: int,
-    sample: int | None,
-) -> int:
-    total = btree_bytes(rows, [widths.get(c, UNKNOWN_BYTES) for c in table.primary_key])
-    for rec in recommended:
-        total += index_bytes(rec, widths, rows, heap, sample)
-    return total
+def key_bytes(keys: BuiltIndex, widths: Mapping[str, int], rows: int) -> int:
+    """A btree (or GIN) index estimated from its key widths, as if it covered every row."""
+    sizes = [widths.get(_column_of(c), UNKNOWN_BYTES) for c in keys.columns]
+    if keys.method == "gin":
+        return max(PAGE_BYTES, math.ceil(rows * sum(sizes) * GIN_SHARE))
+    return btree_bytes(rows, sizes)
 
 
-def index_bytes(
-    rec: IndexRecommendation,
-    widths: Mapping[str, int],
-    rows: int,
-    heap: int,
-    sample: int | None = None,
-) -> int:
-    """The advisor's measured size scaled by rows when the sample size is known, else estimated.
+def index_bytes(rec: IndexRecommendation, widths: Mapping[str, int], rows: int, heap: int) -> int:
+    """The advisor's size at the stated volume scaled to `rows`, else estimated from its keys.
 
     Partial indexes are estimated as if they covered every row: an upper bound, since their
     predicate's selectivity is only known once data exists.
     """
-    if rec.size_bytes and sample:
-        return math.ceil(rec.size_bytes * rows / sample)
-    keys = [widths.get(_column_of(c), UNKNOWN_BYTES) for c in rec.columns]
-    if rec.kind == "gin":
-        return max(PAGE_BYTES, math.ceil(rows * sum(keys) * GIN_SHARE))
+    if rec.size_bytes and rec.stated_rows:
+        return math.ceil(rec.size_bytes * rows / rec.stated_rows)
     if rec.kind == "brin":
         return (math.ceil(heap / PAGE_BYTES / 128 * 32 / PAGE_BYTES) + 3) * PAGE_BYTES
-    return btree_bytes(rows, keys)
+    method = "gin" if rec.kind == "gin" else "btree"
+    return key_bytes(BuiltIndex(rec.table, tuple(rec.columns), "secondary", method), widths, rows)
 
 
 def _column_of(key: str) -> str:

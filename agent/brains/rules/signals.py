@@ -12,12 +12,16 @@ from dataclasses import dataclass
 import pglast
 from pglast import ast
 
+from agent.brains.rules.scaling_volumes import (
+    DEFAULT_ROWS,
+    SECONDS_PER_MONTH,
+    pattern_rate,
+    spec_volumes,
+)
 from agent.brains.rules.timeseries import time_series_reason
 from agent.spec_model import AccessPattern, Entity, Requirements
 from tools.sql import pgparse
 
-SECONDS_PER_MONTH = 30 * 86400
-DEFAULT_ROWS = 10_000  # assumed for an entity without a row count (reported as assumption)
 HORIZON_MONTHS = 36
 
 
@@ -39,8 +43,8 @@ class Signals:
     self_many_to_many: int
     reads_per_second: float
     writes_per_second: float  # stated write patterns, or average ingest when higher
-    rows_now: int
-    rows_horizon: int  # total rows after HORIZON_MONTHS of growth
+    rows_now: int  # in entity and link tables, as the scaling plan counts them
+    rows_horizon: int  # the same after HORIZON_MONTHS of growth
     time_series_rows: int  # of rows_horizon, in time-series / append-only entities
     json_entities: int
     joins: int  # access patterns that join
@@ -65,6 +69,7 @@ def entity_rows(entity: Entity, months: int = 0) -> int:
 def collect(spec: Requirements) -> Signals:
     shapes = [query_shape(p.sql) for p in spec.access_patterns]
     horizon = {e.name: entity_rows(e, HORIZON_MONTHS) for e in spec.entities}
+    volumes = spec_volumes(spec).values()
     ingest = sum((e.growth_per_month or 0) for e in spec.entities) / SECONDS_PER_MONTH
     return Signals(
         entities=len(spec.entities),
@@ -76,8 +81,8 @@ def collect(spec: Requirements) -> Signals:
         ),
         reads_per_second=_rate(p for p in spec.access_patterns if not p.is_write),
         writes_per_second=max(_rate(p for p in spec.access_patterns if p.is_write), ingest),
-        rows_now=sum(entity_rows(e) for e in spec.entities),
-        rows_horizon=sum(horizon.values()),
+        rows_now=sum(v.rows_now for v in volumes),
+        rows_horizon=sum(v.rows_at(HORIZON_MONTHS) for v in volumes),
         time_series_rows=sum(
             horizon[e.name] for e in spec.entities if time_series_reason(spec, e) is not None
         ),
@@ -157,7 +162,3 @@ def _nodes(node: object) -> list[object]:
             found.append(current)
             stack.extend(getattr(current, attr) for attr in current)
     return found
-
-
-def pattern_rate(pattern: AccessPattern) -> float:
-    return pattern.per_second if pattern.per_second is not None else 1.0

@@ -23,7 +23,6 @@ from agent.stages import (
     TechnologyDecision,
 )
 
-CACHE_READS_PER_SECOND = 1_000
 STREAM_WRITES_PER_SECOND = 10_000
 
 
@@ -112,16 +111,9 @@ def _features(spec: Requirements, option: Option, signals: Signals) -> list[str]
 
 
 def _auxiliary(spec: Requirements, signals: Signals) -> list[AuxiliaryStore]:
+    # No cache here: whether one is needed depends on what each read costs at the stated
+    # volume, which the scaling stage knows from the index gate's plans (`scaling_serve`).
     found = []
-    if signals.reads_per_second >= CACHE_READS_PER_SECOND and spec.workload != "write-heavy":
-        found.append(
-            AuxiliaryStore(
-                role="cache",
-                product="Redis (cache-aside)",
-                reason=f"~{signals.reads_per_second:,.0f} reads/s: cache the hottest "
-                "read-mostly lookups, keep PostgreSQL the source of truth",
-            )
-        )
     if signals.text_search:
         found.append(
             AuxiliaryStore(
