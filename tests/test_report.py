@@ -96,7 +96,10 @@ def test_telemetry_report_mentions_retention_and_replicas() -> None:
     lowered = text.lower()
     assert "retention" in lowered and "replica" in lowered
     scaling = found["Scaling plan"]
-    assert "**readings** by recorded_at, one partition per 1 day, retention 90 days" in scaling
+    assert (
+        "readings is partitioned by RANGE (recorded_at), one partition per 1 day" in scaling
+        and "manage_partitions() drops partitions older than 90 days." in scaling
+    )
     assert "| readings | 13,000,000,000 |" in scaling
     assert "### Where the numbers come from" in scaling
     index = found["Index strategy"]

@@ -78,10 +78,10 @@ def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
         plan.tables[table].audited = True
     plan.functions.append("audit_changes")
     plan.notes.append(
-        f"audit: triggers write every INSERT/UPDATE/DELETE on {', '.join(tables)} to {name} "
-        "(actor from app.user_id); triggers cannot see reads"
+        "audit: set app.user_id per transaction, so each audit row names its actor; "
+        "triggers cannot see reads"
         + (
-            ": log PHI reads with pgAudit (object audit on these tables)"
+            ": log PHI reads with pgAudit (object audit on the PHI tables)"
             if "hipaa" in spec.compliance
             else ""
         )

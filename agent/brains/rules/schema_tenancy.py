@@ -69,8 +69,9 @@ def apply_tenancy(spec: Requirements, plan: SchemaPlan) -> TenancyPlan:
         notes=[
             f"set {TENANT_SETTING} per transaction (SET LOCAL) from the authenticated session; "
             "the application role must not own the tables or have BYPASSRLS",
-            f"{column} leads the composite keys and their indexes, so one tenant's rows "
-            "cluster in the index and the policy's filter is served by it",
+            f"{column} leads each composite foreign key; its index puts the reference first "
+            f"(<parent>_id, {column}), so it serves lookups by the reference, then the "
+            "policy's tenant filter",
             "the owner is filtered by the policies too: backfills and maintenance run per "
             f"tenant (SET LOCAL {TENANT_SETTING}) or as a role with BYPASSRLS",
         ],
