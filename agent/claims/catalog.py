@@ -24,6 +24,7 @@ class ColumnInfo(_Row):
     not_null: bool
     identity: str = ""  # "a" (always), "d" (by default) or ""
     fixed_width: int = -1  # pg_type.typlen: bytes, or -1 for variable-width types
+    has_default: bool = False
 
 
 class TableInfo(_Row):
@@ -129,10 +130,15 @@ def read_catalog(dsn: str) -> Catalog:
     """Everything the claim checks need, from one connection."""
     with connect(dsn, autocommit=True) as conn:
         columns: dict[str, list[ColumnInfo]] = {}
-        for table, name, type_, not_null, identity, width in conn.execute(q.COLUMNS):
+        for table, name, type_, not_null, identity, width, default in conn.execute(q.COLUMNS):
             columns.setdefault(table, []).append(
                 ColumnInfo(
-                    name=name, type=type_, not_null=not_null, identity=identity, fixed_width=width
+                    name=name,
+                    type=type_,
+                    not_null=not_null,
+                    identity=identity,
+                    fixed_width=width,
+                    has_default=default,
                 )
             )
         tables = {

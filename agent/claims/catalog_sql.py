@@ -30,7 +30,7 @@ FROM pg_class c {_OWN} AND c.relkind IN ('r', 'p')
 
 COLUMNS = f"""
 SELECT {_REL}, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       a.attidentity::text, t.typlen::int
+       a.attidentity::text, t.typlen::int, a.atthasdef
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
 {_OWN} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY 1, a.attnum
