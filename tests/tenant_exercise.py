@@ -79,9 +79,10 @@ class Exerciser:
                 signature = sql.SQL("{}({})").format(
                     sql.Identifier(function.function), sql.SQL(", ".join(function.arguments))
                 )  # the Security section's advice: EXECUTE for the application role only
-                owner.execute(sql.SQL("REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC").format(signature))
                 role = sql.Identifier(str(conninfo_to_dict(app_dsn)["user"]))
-                owner.execute(sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(signature, role))
+                for grant in ("REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC",
+                              "GRANT EXECUTE ON FUNCTION {} TO {}"):  # fmt: skip
+                    owner.execute(sql.SQL(grant).format(signature, role))
             for conn in (owner, app):
                 for name, value in SETTINGS.items():
                     conn.execute("SELECT set_config(%s, %s, false)", (name, value))

@@ -171,9 +171,8 @@ def test_tenant_policies_really_isolate_rows(scratch: Scratch) -> None:
     with apply(scratch, compile_schema(example("task-tracker"), today=TODAY)) as conn:
         for tenant in (1, 2):  # forced: the owner, too, writes only as a tenant
             conn.execute("SELECT set_config('app.tenant_id', %s, false)", (str(tenant),))
-            conn.execute(
-                "INSERT INTO companies (id, name, slug) VALUES (%s, 'c', %s)", (tenant, f"c{tenant}")
-            )
+            insert = "INSERT INTO companies (id, name, slug) VALUES (%s, 'c', %s)"
+            conn.execute(insert, (tenant, f"c{tenant}"))
         conn.execute("INSERT INTO projects (company_id, name) VALUES (2, 'p2'), (2, 'p3')")
         assert conn.execute("SELECT count(*) FROM projects").fetchone() == (2,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):

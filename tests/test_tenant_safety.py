@@ -51,7 +51,9 @@ def _spec(name: str) -> Requirements:
     return load_spec(found if found.exists() else FIXTURES / "tenancy" / f"{name}.yaml")
 
 
-def _exercise(scratch: Scratch, spec: Requirements, ddl: str, claims: list[Claim]) -> dict[str, int]:
+def _exercise(
+    scratch: Scratch, spec: Requirements, ddl: str, claims: list[Claim]
+) -> dict[str, int]:
     applied = apply_statements(parse_schema(ddl), scratch)
     assert applied.errors == []
     assert check_claims(claims, read_catalog(scratch.dsn)) == []  # every claim, "forced" too

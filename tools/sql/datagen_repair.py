@@ -116,8 +116,7 @@ def _repick(conn: Conn, fk: ForeignKeyDef, anchors: list[str], log: RepairLog) -
     else:
         sets = ", ".join(f"{ident(c)} = picked.{ident(pairs[c])}" for c in own)
         query = (
-            f"{picked}UPDATE {fk.table} c SET {sets} FROM picked "
-            "WHERE c.ctid = picked.orphan_ctid"
+            f"{picked}UPDATE {fk.table} c SET {sets} FROM picked WHERE c.ctid = picked.orphan_ctid"
         )
         count = conn.execute(query).rowcount
         verb = "moved to a parent of the same"
@@ -137,9 +136,7 @@ def _copy_with(
     """Insert re-pointed copies (duplicates of a unique key skipped); the originals stay
     orphans and are dropped by `_repair`."""
     names = [str(r[0]) for r in conn.execute(_INSERTABLE, (fk.table,)).fetchall()]
-    values = ", ".join(
-        f"picked.{ident(pairs[n])}" if n in own else f"c.{ident(n)}" for n in names
-    )
+    values = ", ".join(f"picked.{ident(pairs[n])}" if n in own else f"c.{ident(n)}" for n in names)
     query = (
         f"{picked}INSERT INTO {fk.table} ({', '.join(ident(n) for n in names)}) "
         f"OVERRIDING SYSTEM VALUE SELECT {values} FROM {fk.table} c "
