@@ -1,0 +1,74 @@
+"""The claims gate in the design graph: a false claim goes back to its stage with what the
+catalog says, like DDL that does not apply, and a brain that keeps it ends the run."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from conftest import FIXTURES
+
+from agent.brains.rules.brain import RulesBrain
+from agent.claims.model import RowSecurity
+from agent.config import Settings
+from agent.context import RunContext
+from agent.engine import RunOutcome, run_design
+from agent.spec import load_spec
+from agent.spec_model import Requirements
+from agent.stages import GateFinding, SchemaDesign, TechnologyDecision
+from agent.state import DesignRequest
+from tools.sql.server import PgServer
+
+MINI = FIXTURES / "design" / "mini.yaml"
+FALSE = RowSecurity(tables=["customers"], forced=False, reason="a claim the DDL belies")
+
+
+class OverclaimingBrain(RulesBrain):
+    """Claims customers' row-level security is not forced for its first `lies` attempts."""
+
+    def __init__(self, settings: Settings, lies: int) -> None:
+        super().__init__(settings)
+        self.lies = lies
+        self.seen: list[Sequence[GateFinding]] = []
+
+    async def schema(
+        self, spec: Requirements, tech: TechnologyDecision, findings: Sequence[GateFinding] = ()
+    ) -> SchemaDesign:
+        self.seen.append(findings)
+        design = await super().schema(spec, tech, findings)
+        if len(self.seen) <= self.lies:
+            design.claims.append(FALSE)
+        return design
+
+
+def _run(tmp_path: Path, pg: PgServer, lies: int) -> tuple[OverclaimingBrain, RunOutcome]:
+    settings = Settings(home=tmp_path / "home", sample_row_cap=50_000)
+    brain = OverclaimingBrain(settings, lies)
+    ctx = RunContext(brain=brain, settings=settings, sink=lambda _: None)
+    ctx._pg = pg
+    return brain, asyncio.run(run_design(DesignRequest(spec=load_spec(MINI)), ctx))
+
+
+def test_a_false_claim_is_sent_back_with_the_catalogs_answer(tmp_path: Path, pg: PgServer) -> None:
+    brain, outcome = _run(tmp_path, pg, lies=1)
+    assert outcome.status == "done", outcome.message
+    [finding] = brain.seen[1]
+    assert finding.gate == "claims_hold"
+    assert finding.message == (
+        f'false row_security claim "{FALSE.sentence()}": the catalog says '
+        "customers: relforcerowsecurity = true"
+    )
+    assert outcome.package is not None
+    checks = [(c.attempt, c.passed) for c in outcome.package.checks if c.gate == "claims_hold"]
+    assert checks[:2] == [(1, False), (2, True)]
+
+
+def test_a_claim_that_stays_false_ends_the_run_naming_the_gate(
+    tmp_path: Path, pg: PgServer
+) -> None:
+    _, outcome = _run(tmp_path, pg, lies=10)
+    assert outcome.status == "failed"
+    message = outcome.message or ""
+    assert "gate 'claims_hold' failed after 3 attempt(s) of stage 'schema'" in message
+    assert "relforcerowsecurity = true" in message
