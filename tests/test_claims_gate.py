@@ -4,19 +4,17 @@ catalog says, like DDL that does not apply, and a brain that keeps it ends the r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from pathlib import Path
 
 from conftest import FIXTURES
+from tampering_brain import TamperingBrain
 
-from agent.brains.rules.brain import RulesBrain
 from agent.claims.model import RowSecurity
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import RunOutcome, run_design
 from agent.spec import load_spec
-from agent.spec_model import Requirements
-from agent.stages import GateFinding, SchemaDesign, TechnologyDecision
+from agent.stages import SchemaDesign
 from agent.state import DesignRequest
 from tools.sql.server import PgServer
 
@@ -24,27 +22,13 @@ MINI = FIXTURES / "design" / "mini.yaml"
 FALSE = RowSecurity(tables=["customers"], forced=False, reason="a claim the DDL belies")
 
 
-class OverclaimingBrain(RulesBrain):
-    """Claims customers' row-level security is not forced for its first `lies` attempts."""
-
-    def __init__(self, settings: Settings, lies: int) -> None:
-        super().__init__(settings)
-        self.lies = lies
-        self.seen: list[Sequence[GateFinding]] = []
-
-    async def schema(
-        self, spec: Requirements, tech: TechnologyDecision, findings: Sequence[GateFinding] = ()
-    ) -> SchemaDesign:
-        self.seen.append(findings)
-        design = await super().schema(spec, tech, findings)
-        if len(self.seen) <= self.lies:
-            design.claims.append(FALSE)
-        return design
+def _overclaim(design: SchemaDesign) -> SchemaDesign:
+    return design.model_copy(update={"claims": [*design.claims, FALSE]})
 
 
-def _run(tmp_path: Path, pg: PgServer, lies: int) -> tuple[OverclaimingBrain, RunOutcome]:
+def _run(tmp_path: Path, pg: PgServer, lies: int) -> tuple[TamperingBrain, RunOutcome]:
     settings = Settings(home=tmp_path / "home", sample_row_cap=50_000)
-    brain = OverclaimingBrain(settings, lies)
+    brain = TamperingBrain(settings, lies, _overclaim)
     ctx = RunContext(brain=brain, settings=settings, sink=lambda _: None)
     ctx._pg = pg
     return brain, asyncio.run(run_design(DesignRequest(spec=load_spec(MINI)), ctx))

@@ -104,6 +104,11 @@ class Catalog(_Row):
     def table(self, name: str) -> TableInfo | None:
         return self.tables.get(name)
 
+    def present(self, names: list[str]) -> tuple[list[TableInfo], list[str]]:
+        """The named tables that exist, and a problem line for each that does not."""
+        found = [self.tables[n] for n in names if n in self.tables]
+        return found, [missing(n) for n in names if n not in self.tables]
+
     def constraints_of(self, table: str, kind: str | None = None) -> list[ConstraintInfo]:
         return [c for c in self.constraints if c.table == table and kind in (None, c.type)]
 
@@ -118,6 +123,10 @@ class Catalog(_Row):
 
     def function(self, name: str) -> FunctionInfo | None:
         return next((f for f in self.functions if f.name == name), None)
+
+
+def missing(table: str) -> str:
+    return f"{table}: no such table"
 
 
 _CONSTRAINT_TYPES = {

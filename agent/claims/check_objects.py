@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from agent.claims.catalog import Catalog, IndexInfo
+from agent.claims.catalog import Catalog, IndexInfo, missing
 from agent.claims.model import (
     ColumnsFact,
     ConstraintFact,
@@ -18,7 +18,6 @@ from agent.claims.model import (
     TableShape,
 )
 
-NO_TABLE = "{table}: no such table"
 ROW_OVERHEAD = 24 + 4  # tuple header and line pointer: no heap row is smaller
 INDEX_ENTRY_OVERHEAD = 8 + 4  # index tuple header and line pointer
 _CASTS = re.compile(
@@ -42,7 +41,7 @@ def _keys(columns: list[str]) -> list[str]:
 def table_shape(claim: TableShape, catalog: Catalog) -> list[str]:
     table = catalog.table(claim.table)
     if table is None:
-        return [NO_TABLE.format(table=claim.table)]
+        return [missing(claim.table)]
     problems = []
     if claim.columns is not None and len(table.columns) != claim.columns:
         problems.append(f"{claim.table} has {len(table.columns)} columns")
@@ -56,7 +55,7 @@ def table_shape(claim: TableShape, catalog: Catalog) -> list[str]:
 def partitioned(claim: Partitioned, catalog: Catalog) -> list[str]:
     table = catalog.table(claim.table)
     if table is None:
-        return [NO_TABLE.format(table=claim.table)]
+        return [missing(claim.table)]
     key = catalog.partition_keys.get(claim.table)
     if key is None:
         return [f"{claim.table} is not partitioned (no pg_partitioned_table row)"]
@@ -87,7 +86,7 @@ def _matching_index(claim: IndexFact, catalog: Catalog) -> IndexInfo | None:
 
 def index(claim: IndexFact, catalog: Catalog) -> list[str]:
     if catalog.table(claim.table) is None:
-        return [NO_TABLE.format(table=claim.table)]
+        return [missing(claim.table)]
     found = _matching_index(claim, catalog)
     if found is None:
         present = "; ".join(_index_text(i) for i in catalog.indexes_of(claim.table)) or "none"
@@ -108,7 +107,7 @@ def index(claim: IndexFact, catalog: Catalog) -> list[str]:
 
 def constraint(claim: ConstraintFact, catalog: Catalog) -> list[str]:
     if catalog.table(claim.table) is None:
-        return [NO_TABLE.format(table=claim.table)]
+        return [missing(claim.table)]
     present = catalog.constraints_of(claim.table, claim.type)
     for found in present:
         named = claim.name is None or found.name == claim.name
@@ -145,18 +144,15 @@ def _binds_deleted(catalog: Catalog, table: str, column: str) -> list[IndexInfo]
 
 
 def soft_delete(claim: SoftDelete, catalog: Catalog) -> list[str]:
-    problems = []
-    for name in claim.tables:
-        table = catalog.table(name)
-        if table is None:
-            problems.append(NO_TABLE.format(table=name))
-        elif table.column(claim.column) is None:
-            problems.append(f"{name} has no column {claim.column}")
-        else:
-            problems += [
-                f"{name}: unique index {i.name} ({', '.join(i.columns)}) also binds deleted rows"
-                for i in _binds_deleted(catalog, name, claim.column)
-            ]
+    tables, problems = catalog.present(claim.tables)
+    for table in tables:
+        if table.column(claim.column) is None:
+            problems.append(f"{table.name} has no column {claim.column}")
+            continue
+        problems += [
+            f"{table.name}: unique index {i.name} ({', '.join(i.columns)}) also binds deleted rows"
+            for i in _binds_deleted(catalog, table.name, claim.column)
+        ]
     live = normal(f"{claim.column} IS NULL")
     for key in claim.live_unique:
         if not any(
@@ -224,7 +220,7 @@ def _counted(catalog: Catalog, what: str, table: str | None) -> int:
 
 def count(claim: Count, catalog: Catalog) -> list[str]:
     if claim.table is not None and catalog.table(claim.table) is None:
-        return [NO_TABLE.format(table=claim.table)]
+        return [missing(claim.table)]
     actual = _counted(catalog, claim.object, claim.table)
     where = f" on {claim.table}" if claim.table else ""
     return [] if actual == claim.value else [f"{actual:,} {claim.object}{where}"]

@@ -13,20 +13,16 @@ from agent.claims.model import (
     TenantReferences,
 )
 
-NO_TABLE = "{table}: no such table"
 AUDITED_EVENTS = ("INSERT", "UPDATE", "DELETE")
 
 
 def row_security(claim: RowSecurity, catalog: Catalog) -> list[str]:
-    problems = []
-    for name in claim.tables:
-        table = catalog.table(name)
-        if table is None:
-            problems.append(NO_TABLE.format(table=name))
-        elif not table.row_security:
-            problems.append(f"{name}: relrowsecurity = false (row-level security is off)")
+    tables, problems = catalog.present(claim.tables)
+    for table in tables:
+        if not table.row_security:
+            problems.append(f"{table.name}: relrowsecurity = false (row-level security is off)")
         elif table.forced != claim.forced:
-            problems.append(f"{name}: relforcerowsecurity = {str(table.forced).lower()}")
+            problems.append(f"{table.name}: relforcerowsecurity = {str(table.forced).lower()}")
     if not claim.forced and not claim.reason.strip():
         problems.append("(nothing: the claim must say why row-level security is not forced)")
     return problems
@@ -37,11 +33,8 @@ def _reads(expression: str | None, setting: str) -> bool:
 
 
 def policy(claim: Policy, catalog: Catalog) -> list[str]:
-    problems = []
-    for name in claim.tables:
-        if catalog.table(name) is None:
-            problems.append(NO_TABLE.format(table=name))
-            continue
+    tables, problems = catalog.present(claim.tables)
+    for name in (t.name for t in tables):
         policies = catalog.policies_of(name)
         reading = [
             p
@@ -86,10 +79,9 @@ def tenant_references(claim: TenantReferences, catalog: Catalog) -> list[str]:
                 f"{ref.table}: no foreign key {ref.text()} "
                 f"(its keys to {ref.ref_table}: {'; '.join(to_parent) or 'none'})"
             )
-    for name in claim.tables:
-        if catalog.table(name) is None:
-            problems.append(NO_TABLE.format(table=name))
-            continue
+    tables, absent = catalog.present(claim.tables)
+    problems += absent
+    for name in (t.name for t in tables):
         for fk in catalog.constraints_of(name, "foreign key"):
             if fk.ref_table in scoped and not _carries_tenant(claim, fk):
                 problems.append(
@@ -107,13 +99,10 @@ def _carries_tenant(claim: TenantReferences, fk: ConstraintInfo) -> bool:
 
 
 def audited(claim: Audited, catalog: Catalog) -> list[str]:
-    problems = []
-    if catalog.table(claim.log_table) is None:
-        problems.append(NO_TABLE.format(table=claim.log_table))
-    for name in claim.tables:
-        if catalog.table(name) is None:
-            problems.append(NO_TABLE.format(table=name))
-            continue
+    _, problems = catalog.present([claim.log_table])
+    tables, absent = catalog.present(claim.tables)
+    problems += absent
+    for name in (t.name for t in tables):
         writing = [t for t in catalog.triggers_of(name) if claim.log_table in t.function_source]
         covered = {event for t in writing for event in t.events}
         missing = [e for e in AUDITED_EVENTS if e not in covered]
@@ -143,7 +132,7 @@ def _path_items(path: str) -> list[str]:
 
 def lookup_function(claim: LookupFunction, catalog: Catalog) -> list[str]:
     function = catalog.function(claim.function)
-    problems = [] if catalog.table(claim.table) else [NO_TABLE.format(table=claim.table)]
+    _, problems = catalog.present([claim.table])
     if function is None:
         return [*problems, f"no function named {claim.function}"]
     if function.arguments != claim.arguments:
