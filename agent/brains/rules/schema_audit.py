@@ -141,8 +141,8 @@ def apply_soft_delete(spec: Requirements, plan: SchemaPlan) -> list[str]:
         for unique in [u for u in table.uniques if (name, tuple(u)) not in referenced]:
             table.uniques.remove(unique)
             table.indexes.append(
-                IndexDef(
-                    object_name(name, *unique, suffix="key"),
+                IndexDef(  # not `_key`: a migration builds it beside the whole-table key
+                    object_name(name, *unique, suffix="live_key"),
                     unique,
                     unique=True,
                     where=f"{SOFT_DELETE_COLUMN} IS NULL",

@@ -11,6 +11,7 @@ key `(company_id, id)` on the parent. An optional reference is cleared with
 from __future__ import annotations
 
 from agent.brains.rules.schema_plan import ForeignKeyDef, SchemaPlan, TableDef
+from agent.naming import object_name
 
 SET_NULL = "SET NULL"
 
@@ -32,12 +33,15 @@ def carry_tenant_key(plan: SchemaPlan, scoped: list[str], tenant_table: str, col
                 or parent.column(column) is None
             ):
                 continue
-            _widen(fk, column)
+            _widen(table, fk, column)
             _require_unique(parent, fk.ref_columns)
 
 
-def _widen(fk: ForeignKeyDef, column: str) -> None:
+def _widen(table: TableDef, fk: ForeignKeyDef, column: str) -> None:
+    """Renamed as PostgreSQL names a key of these columns: a migration from a schema with the
+    narrow key adds the wide one beside it, then drops the narrow one by its own name."""
     own = list(fk.columns)
+    fk.name = object_name(table.name, column, *own, suffix="fkey")
     fk.columns = [column, *own]
     fk.ref_columns = [column, *fk.ref_columns]
     if fk.on_delete == SET_NULL:
