@@ -12,6 +12,7 @@ import pytest
 from conftest import FIXTURES, REPO
 
 from agent.brains.rules.schema import compile_schema
+from agent.claims.model import LookupFunction, RowSecurity
 from agent.spec import load_spec, parse_spec, resolve_contract
 from agent.spec_model import Requirements
 from agent.stages import SchemaDesign
@@ -372,3 +373,39 @@ def test_edge_cases_keep_uuid_tenant_keys_and_layer_phi_on_tenant_policies(
         conn.execute("INSERT INTO organizations (id, name) VALUES (%s, 'o')", (org,))
         conn.execute("INSERT INTO users (organization_id, email) VALUES (%s, 'a@b')", (org,))
         assert conn.execute("SELECT active FROM users").fetchone() == (True,)
+
+
+def test_only_plain_pre_tenant_patterns_get_a_lookup_function() -> None:
+    base = example("task-tracker")
+    patterns = [
+        {"name": "sign in", "sql": "SELECT id, company_id FROM users WHERE email = $1"},
+        {
+            "name": "login of a company",
+            "sql": "SELECT id FROM users WHERE company_id = $1 AND email = $2",
+        },
+        {
+            "name": "invitation joined",
+            "sql": "SELECT u.id FROM users u JOIN companies c "
+            "ON c.id = u.company_id WHERE u.email = $1",
+        },
+        {
+            "name": "users by name",
+            "before_tenant": False,
+            "sql": "SELECT id FROM users WHERE display_name = $1",
+        },
+        {
+            "name": "a lookup",
+            "before_tenant": True,
+            "sql": "SELECT id, display_name FROM users WHERE display_name = $1",
+        },
+    ]
+    data = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+    spec = parse_spec({**data, "access_patterns": patterns})
+    design = compile_schema(spec, today=TODAY)
+    functions = {c.function: c for c in design.claims if isinstance(c, LookupFunction)}
+    assert sorted(functions) == ["a_lookup", "sign_in"]  # named; stated; tenant known: none
+    assert functions["sign_in"].arguments == ["text"]
+    assert any("'invitation joined' runs before a tenant is known" in a for a in design.assumptions)
+    [unforced] = [c for c in design.claims if isinstance(c, RowSecurity) and not c.forced]
+    assert unforced.tables == ["users"]
+    assert unforced.reason.startswith("sign_in(), a_lookup() read it as the owner")

@@ -67,14 +67,20 @@ def apply_lookups(spec: Requirements, plan: SchemaPlan, tenancy: TenancyPlan) ->
         plan.lookups.append(
             LookupDef(name, table.name, pattern.name, shape.query, shape.arguments, shape.returns)
         )
-        _unforce(table, name, pattern.name)
+    for table in plan.tables.values():
+        _unforce(table, [lookup for lookup in plan.lookups if lookup.table == table.name])
 
 
-def _unforce(table: TableDef, function: str, pattern: str) -> None:
+def _unforce(table: TableDef, lookups: list[LookupDef]) -> None:
+    if not lookups:
+        return
+    functions = ", ".join(f"{lookup.name}()" for lookup in lookups)
+    patterns = ", ".join(f"'{lookup.pattern}'" for lookup in lookups)
     table.force_rls = False
     table.unforced_reason = (
-        f"{function}() reads it as the owner before a tenant is known ('{pattern}'); the "
-        "application role, which does not own the table, is still filtered by the policy"
+        f"{functions} {'reads' if len(lookups) == 1 else 'read'} it as the owner before a "
+        f"tenant is known ({patterns}); the application role, which does not own the table, "
+        "is still filtered by the policy"
     )
 
 
