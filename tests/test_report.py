@@ -143,3 +143,36 @@ def test_a_package_without_stages_still_renders_every_section() -> None:
     assert all(body.strip() for body in found.values())
     assert "Not available: the scaling stage did not run" in found["Scaling plan"]
     assert "Not applicable" in found["Migration plan"]
+
+
+def test_schema_facts_are_checked_claims_and_model_prose_is_marked_opinion() -> None:
+    pkg = package("task-tracker")
+    text = render_report(pkg)
+    found = sections(text)
+    security = found["Security and compliance"]
+    facts, measures = security.split("Measures:")
+    assert "Row-level security is enabled and forced (the table owner is filtered too)" in facts
+    assert "Row-level security is enabled but not forced on users: user_login_by_email()" in facts
+    assert "Row-level security" not in measures  # prose advises; it states no schema fact
+    assert "| users | entity | id | 8 | RLS (not forced), audited |" in found["Schema design"]
+    assert "Written by the model" not in text
+    files = package_files(pkg, text)
+    tenancy = next(v for k, v in files.items() if "isolate-tenants" in k)
+    assert "Facts it rests on (checked against the catalog):" in tenancy
+    model_written = pkg.model_copy(update={"brain": "anthropic"})
+    labelled = render_report(model_written)
+    assert labelled.count("_Written by the model: opinion and advice") >= 2  # notes, measures
+    files = package_files(model_written, labelled)
+    assert all("_Written by the model" in v for k, v in files.items() if k.startswith("adr/"))
+
+
+def test_a_table_without_a_shape_claim_is_marked_unchecked() -> None:
+    pkg = package("ledger")
+    assert pkg.schema_design is not None
+    unclaimed = pkg.schema_design.model_copy(
+        update={"claims": [c for c in pkg.schema_design.claims if c.kind != "table"]}
+    )
+    schema = sections(render_report(pkg.model_copy(update={"schema_design": unclaimed})))
+    assert (
+        "\\* not stated as a claim, so not checked against the catalog." in schema["Schema design"]
+    )
