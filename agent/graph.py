@@ -25,6 +25,7 @@ from langgraph.runtime import Runtime
 from agent.context import RunContext
 from agent.gates import Gate, Verdict
 from agent.gates.caching import check_caching_ddl
+from agent.gates.claims import claims_gate
 from agent.gates.current import check_current
 from agent.gates.indexes import check_indexes
 from agent.gates.migrate import check_migrate, check_target
@@ -56,14 +57,14 @@ STAGE_GATES: dict[str, Sequence[Gate]] = {
     "requirements": (check_requirements,),
     "current": (check_current,),
     "technology": (check_technology,),
-    "schema": (check_schema,),
-    "indexes": (check_indexes,),
+    "schema": (check_schema, claims_gate("schema")),
+    "indexes": (check_indexes, claims_gate("indexes")),
     "optimize": (check_optimize,),
-    "scaling": (check_scaling, check_caching_ddl),
+    "scaling": (check_scaling, check_caching_ddl, claims_gate("scaling")),
     "scale": (check_scale, check_caching_ddl),
     "target": (check_target,),
     "migrate": (check_migrate,),
-    "adr": (check_adrs,),
+    "adr": (check_adrs, claims_gate("adr")),
 }
 
 

@@ -115,7 +115,7 @@ def package_files(pkg: DesignPackage, report_md: str) -> dict[str, str]:
 def _adr_texts(pkg: DesignPackage) -> list[str]:
     from agent.report import render_adr
 
-    return [render_adr(adr) for adr in pkg.adrs]
+    return [render_adr(adr, pkg.brain) for adr in pkg.adrs]
 
 
 def _rewrites_text(pkg: DesignPackage) -> str:

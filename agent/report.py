@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from agent import report_claims as rc
 from agent import report_design as design
 from agent import report_evidence as evidence
 from agent import report_migrate as migrate
@@ -107,14 +108,17 @@ def _byline(pkg: DesignPackage) -> str:
     return f"Mode `{pkg.mode}`, brain `{pkg.brain}`, generated {pkg.created_at}."
 
 
-def render_adr(adr: Adr) -> str:
-    """One ADR in MADR form: status and date, context, options, outcome, pros and cons."""
+def render_adr(adr: Adr, brain: str = rc.RULES_BRAIN) -> str:
+    """One ADR in MADR form: status and date, context, options, outcome (with the facts it
+    rests on, each a checked claim), pros and cons."""
+    prose = [adr.context, adr.decision, *adr.consequences]
     lines = [
         f"# {adr.number}. {adr.title}",
         "",
         f"- Status: {adr.status}",
         f"- Date: {adr.date or 'not recorded'}",
         "",
+        *rc.opinion(brain, prose),
         "## Context and problem statement",
         "",
         " ".join(adr.context.split()),
@@ -127,6 +131,7 @@ def render_adr(adr: Adr) -> str:
         "",
         " ".join(adr.decision.split()),
         "",
+        *rc.facts(adr.claims, "Facts it rests on (checked against the catalog):"),
         "### Consequences",
         "",
         *bullets(adr.consequences or ["None recorded."]),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from agent import report_claims as rc
 from agent.brains.rules.scaling_capacity import workload_rates
 from agent.package import DesignPackage
 from agent.report_md import bullets, code, count, section, table
 from agent.spec_model import Entity, Requirements
-from agent.stages import TableSummary
 
 NOT_RUN = "Not available: the {stage} stage did not run for this package."
 
@@ -187,46 +187,27 @@ def schema(pkg: DesignPackage) -> list[str]:
     design = pkg.schema_design
     if design is None:
         return section("Schema design", [NOT_RUN.format(stage="schema")])
-    rows = [
-        (t.name, t.kind, ", ".join(t.primary_key), len(t.columns), _table_notes(t))
-        for t in design.tables
-    ]
+    claims = design.claims
+    rows = []
+    unchecked = False
+    for t in design.tables:
+        claimed = rc.shape(claims, t.name)
+        unchecked = unchecked or claimed is None
+        key, width = (
+            (claimed.primary_key, claimed.columns)
+            if claimed
+            else (t.primary_key, f"{len(t.columns)} *")
+        )
+        rows.append((t.name, t.kind, ", ".join(key), width, rc.table_notes(claims, t.name)))
     body = [*table(["Table", "Kind", "Primary key", "Columns", "Notes"], rows), ""]
-    decisions = list(design.notes)
-    if design.tenancy is not None and design.tenancy.model != "none":
-        t = design.tenancy
-        decisions.append(
-            f"Tenancy {t.model}: tenant key {t.tenant_column or '–'}, row-level security on "
-            f"{', '.join(t.rls_tables) or 'no table'} reading {t.setting or '–'}."
-        )
-    if design.audit is not None:
-        decisions.append(
-            f"Audit: {design.audit.table} records changes of "
-            f"{', '.join(design.audit.audited_tables)} ({design.audit.reason})."
-        )
-    if design.soft_delete_tables:
-        decisions.append(f"Soft delete (deleted_at) on {', '.join(design.soft_delete_tables)}.")
-    jsonb = [f"{t.name}.{c.name}" for t in design.tables for c in t.columns if c.type == "jsonb"]
-    if jsonb:
-        decisions.append(f"jsonb (never EAV) for open-ended attributes: {', '.join(jsonb)}.")
-    if design.enum_types:
-        decisions.append(
-            "Enum types: "
-            + "; ".join(f"{k} ({', '.join(v)})" for k, v in design.enum_types.items())
-        )
-    body += ["Key decisions:", "", *bullets(decisions), ""] if decisions else []
+    if unchecked:
+        body += ["\\* not stated as a claim, so not checked against the catalog.", ""]
+    body += rc.facts([c for c in claims if c.kind != "table"])
+    if design.notes:
+        body += ["Design notes:", "", *rc.opinion(pkg.brain, design.notes)]
+        body += [*bullets(design.notes), ""]
     body += ["Full DDL (also in `schema.sql`):", "", *code(design.ddl, "sql")]
     return section("Schema design", body)
-
-
-def _table_notes(t: TableSummary) -> str:
-    notes = []
-    if t.partitioned_by:
-        notes.append(f"partitioned {t.partitioned_by}")
-    for flag, text in (("rls", "RLS"), ("soft_delete", "soft delete"), ("audited", "audited")):
-        if getattr(t, flag, False):
-            notes.append(text)
-    return ", ".join(notes)
 
 
 def erd(pkg: DesignPackage) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent import report_claims as rc
 from agent.package import DesignPackage
 from agent.report_design import NOT_RUN
 from agent.report_md import bullets, count, human_bytes, section, table
@@ -29,7 +30,7 @@ def indexes(pkg: DesignPackage) -> list[str]:
         if rows
         else ["No secondary index beyond keys: no candidate lowered a stated query."]
     )
-    body += ["", *_budget(plan)]
+    body += ["", *_budget(plan), *rc.facts(plan.claims)]
     if plan.sampling_note:
         body += [f"Evidence: {plan.sampling_note}", ""]
     if plan.rejected:

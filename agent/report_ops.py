@@ -3,6 +3,7 @@ monitoring, the gates it passed, the ADR index and next steps."""
 
 from __future__ import annotations
 
+from agent import report_claims as rc
 from agent.package import DesignPackage
 from agent.report_design import NOT_RUN
 from agent.report_md import bullets, code, count, human_bytes, section, table
@@ -111,14 +112,7 @@ def scaling(pkg: DesignPackage) -> list[str]:
         ],
     )
     body = ["### Sizes", "", *sizes, "", "### Partitioning and retention", ""]
-    if plan.partitioning:
-        body += bullets(
-            f"**{p.table}** by {p.column}, one partition per {p.interval}, retention "
-            f"{p.retention or 'none (kept)'}: {p.mechanism}"
-            for p in plan.partitioning
-        )
-    else:
-        body.append("Not applicable: no table is time-partitioned in this design.")
+    body += _partitions(pkg)
     pool = plan.pooling
     body += [
         "",
@@ -147,6 +141,20 @@ def scaling(pkg: DesignPackage) -> list[str]:
     return section("Scaling plan", body)
 
 
+def _partitions(pkg: DesignPackage) -> list[str]:
+    """The schema's partitioning claims, each followed by how the plan runs it."""
+    assert pkg.scaling is not None
+    claimed = rc.of_kind(pkg.schema_design.claims if pkg.schema_design else [], "partitioned")
+    if not claimed and not pkg.scaling.partitioning:
+        return ["Not applicable: no table is time-partitioned in this design."]
+    body = rc.facts(claimed)
+    mechanisms = [f"**{p.table}**: {p.mechanism}" for p in pkg.scaling.partitioning if p.mechanism]
+    if mechanisms:
+        body += ["How partitions are made and dropped:", "", *rc.opinion(pkg.brain, mechanisms)]
+        body += bullets(mechanisms)
+    return body
+
+
 def migrations(pkg: DesignPackage) -> list[str]:
     if not pkg.migrations:
         return section(
@@ -171,10 +179,18 @@ def migrations(pkg: DesignPackage) -> list[str]:
     return section("Migration plan", body)
 
 
+SECURITY_CLAIMS = ("row_security", "policy", "tenant_references", "lookup_function", "audited")
+
+
 def security(pkg: DesignPackage) -> list[str]:
     if pkg.scaling is None or not pkg.scaling.security:
         return section("Security and compliance", [NOT_RUN.format(stage="scaling")])
-    return section("Security and compliance", bullets(pkg.scaling.security))
+    claims = rc.of_kind(pkg.schema_design.claims if pkg.schema_design else [], *SECURITY_CLAIMS)
+    body = rc.facts(claims)
+    if claims:
+        body += ["Measures:", ""]
+    body += [*rc.opinion(pkg.brain, pkg.scaling.security), *bullets(pkg.scaling.security)]
+    return section("Security and compliance", body)
 
 
 def backup(pkg: DesignPackage) -> list[str]:

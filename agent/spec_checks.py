@@ -17,6 +17,7 @@ from pglast.parser import ParseError
 
 from agent.spec_contract import Contract, Problem, SpecPath, resolve_contract
 from agent.spec_model import Attribute, Requirements
+from agent.spec_soft_delete import soft_delete_problems
 from tools.sql import pgparse
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -33,6 +34,7 @@ def check_spec(spec: Requirements, contract: Contract | None = None) -> list[Pro
     problems += _entity_details(spec, contract)
     problems += _required_cycles(contract)
     problems += _access_patterns(spec)
+    problems += soft_delete_problems(spec)
     return problems
 
 

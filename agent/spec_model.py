@@ -233,6 +233,12 @@ class AccessPattern(SpecModel):
         default_factory=list,
         description="Example values for $1, $2... (shown in reports; plans use generic plans).",
     )
+    before_tenant: bool | None = Field(
+        None,
+        description="Runs before a tenant is known (login, invitation links); under "
+        "shared-schema tenancy it is served by a lookup function. Default: guessed from the "
+        "name (login, sign in, invitation...).",
+    )
     description: str | None = None
 
     @model_validator(mode="after")

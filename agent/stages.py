@@ -13,6 +13,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.claims.model import Claim
+
+CLAIMS_HELP = (
+    "Facts about the schema this stage states, as typed claims; the claims_hold gate checks "
+    "each against the catalog of the applied package. Prose elsewhere is opinion."
+)
 StoreCategory = Literal[
     "relational", "document", "key-value", "wide-column", "graph", "time-series"
 ]
@@ -191,6 +197,7 @@ class SchemaDesign(StageModel):
     notes: list[str] = Field(default_factory=list)
     assumptions: list[str] = Field(default_factory=list)
     justified_findings: list[JustifiedFinding] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list, description=CLAIMS_HELP)
 
     def table(self, name: str) -> TableSummary | None:
         return next((t for t in self.tables if t.name == name), None)
@@ -245,6 +252,7 @@ class IndexPlan(StageModel):
     budget_bytes: int | None = None  # at the stated volume, like each index's size_bytes
     sampling_note: str | None = None  # how the sample data relates to the stated volumes
     notes: list[str] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list, description=CLAIMS_HELP)
 
     @property
     def ddl(self) -> str:
@@ -353,6 +361,7 @@ class ScalingPlan(StageModel):
     security: list[str] = Field(default_factory=list)
     monitoring: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list, description=CLAIMS_HELP)
 
 
 # --- ADRs -------------------------------------------------------------------------------
@@ -375,6 +384,7 @@ class Adr(StageModel):
     options: list[AdrOption] = Field(default_factory=list)
     decision: str
     consequences: list[str] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list, description=CLAIMS_HELP)
 
     @property
     def filename(self) -> str:

@@ -4,7 +4,8 @@ script does not depend on the order of calls.
 
 Its scenario: a spec misspelt once and repaired, a question of its own, the rules draft
 fetched and agreed with, validate_ddl and explain_queries called for real, and a schema with
-a float money column that fails the lint gate until the findings come back.
+a float money column that fails the lint gate until the findings come back, and an ADR
+claiming 99 tables that fails the claims gate until its findings come back.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ TENANCY_QUESTION = {
 }
 SAMPLE_ROWS = {"stores": 10, "customers": 500, "orders": 5_000}
 MONEY, FLOAT = "total numeric(19,4)", "total double precision"
+FALSE_CLAIM = {"kind": "count", "object": "tables", "value": 99}
 
 
 def text_of(content: Any) -> str:
@@ -120,7 +122,11 @@ class Architect:
         return agree_with_draft("scaling", results)
 
     def adr(self, prompt: str, results: dict[str, str]) -> Reply:
-        return agree_with_draft("adr", results)
+        if "draft_adr" not in results or "[claims_hold]" in prompt:
+            return agree_with_draft("adr", results)
+        answer = json.loads(results["draft_adr"])  # first try: one claim the schema belies
+        answer["adrs"][0]["claims"].append(FALSE_CLAIM)
+        return submit("adr", answer)
 
 
 def submit(stage: str, answer: dict[str, Any]) -> Reply:

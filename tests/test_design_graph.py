@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from conftest import FIXTURES
+from tampering_brain import TamperingBrain
 
 from agent.brains.rules.brain import RulesBrain
 from agent.config import Settings
@@ -21,7 +21,7 @@ from agent.package_folder import write_package
 from agent.report import render_report
 from agent.spec import load_spec, parse_spec
 from agent.spec_model import Requirements
-from agent.stages import GateFinding, SchemaDesign, TechnologyDecision
+from agent.stages import SchemaDesign
 from agent.state import DesignRequest
 from tools.sql.server import PgServer
 
@@ -64,29 +64,20 @@ def test_mini_design_passes_every_gate_and_writes_a_package(tmp_path: Path, pg: 
     assert any(n.startswith("migrations/") and n.endswith(".down.sql") for n in names)
 
 
-class FlakyBrain(RulesBrain):
-    """Stands in for a model that forgets a column on its first try, then reads the findings."""
+def _float_money(design: SchemaDesign) -> SchemaDesign:
+    """A model that forgets the money type: the lint gate must catch it."""
+    broken = design.ddl.replace("total numeric(19,4)", "total double precision")
+    assert broken != design.ddl
+    return design.model_copy(update={"ddl": broken})
 
-    def __init__(self, settings: Settings, failures: int) -> None:
-        super().__init__(settings)
-        self.failures = failures
-        self.seen: list[Sequence[GateFinding]] = []
 
-    async def schema(
-        self, spec: Requirements, tech: TechnologyDecision, findings: Sequence[GateFinding] = ()
-    ) -> SchemaDesign:
-        self.seen.append(findings)
-        design = await super().schema(spec, tech, findings)
-        if len(self.seen) <= self.failures:
-            broken = design.ddl.replace("total numeric(19,4)", "total double precision")
-            assert broken != design.ddl
-            return design.model_copy(update={"ddl": broken})
-        return design
+def flaky_brain(settings: Settings, failures: int) -> TamperingBrain:
+    return TamperingBrain(settings, failures, _float_money)
 
 
 def test_a_failed_gate_sends_the_stage_back_with_its_findings(tmp_path: Path, pg: PgServer) -> None:
     ctx, events = _ctx(tmp_path, pg)
-    brain = FlakyBrain(ctx.settings, failures=1)
+    brain = flaky_brain(ctx.settings, failures=1)
     ctx.brain = brain
     outcome = _run(DesignRequest(spec=load_spec(MINI), mode="compare"), ctx)
     assert outcome.status == "done"  # compare mode never reaches the schema stage
@@ -100,7 +91,7 @@ def test_a_failed_gate_sends_the_stage_back_with_its_findings(tmp_path: Path, pg
 
 def test_a_gate_that_keeps_failing_ends_the_run_naming_it(tmp_path: Path, pg: PgServer) -> None:
     ctx, events = _ctx(tmp_path, pg)
-    ctx.brain = FlakyBrain(ctx.settings, failures=10)
+    ctx.brain = flaky_brain(ctx.settings, failures=10)
     outcome = _run(DesignRequest(spec=load_spec(MINI)), ctx)
     assert outcome.status == "failed" and outcome.package is None
     assert outcome.message and "gate 'lint_clean'" in outcome.message

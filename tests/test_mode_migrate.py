@@ -278,3 +278,42 @@ def test_migrate_report_and_files(tracker_run: DesignPackage) -> None:
     purge = next(text for name, text in ups.items() if name.endswith("purge_table_legacy_notes"))
     assert "-- DESTROYS DATA: stops unless run on purpose" in purge
     assert "`0001_types_and_functions`" in report
+
+
+TENANT_V1 = """
+CREATE TABLE orgs (id bigint PRIMARY KEY);
+CREATE TABLE projects (id bigint PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs (id));
+CREATE TABLE tasks (id bigint PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs (id),
+    project_id bigint NOT NULL CONSTRAINT tasks_project_id_fkey REFERENCES projects (id));
+CREATE INDEX ON tasks (project_id);
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+"""
+TENANT_V2 = """
+CREATE TABLE orgs (id bigint PRIMARY KEY);
+CREATE TABLE projects (id bigint PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs (id),
+    CONSTRAINT projects_org_id_id_key UNIQUE (org_id, id));
+CREATE TABLE tasks (id bigint PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs (id),
+    project_id bigint NOT NULL,
+    CONSTRAINT tasks_org_id_project_id_fkey FOREIGN KEY (org_id, project_id)
+        REFERENCES projects (org_id, id));
+CREATE INDEX ON tasks (project_id, org_id);
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tasks FORCE ROW LEVEL SECURITY;
+"""
+
+
+def test_a_tenant_key_migration_builds_the_parent_key_first_and_forces_after_backfills(
+    pg: PgServer,
+) -> None:
+    plan = plan_migration(TENANT_V1, TENANT_V2)
+    names = [s.name for s in plan.steps]
+    unique = names.index("unique_constraint_projects_org_id_id_key")
+    widened = next(i for i, s in enumerate(plan.steps) if "tasks_org_id_project_id_fkey" in s.up)
+    assert unique < widened  # the composite key needs the parent's (org_id, id) first
+    force = plan.steps[names.index("force_rls_tasks")]
+    assert force.phase == "contract" and force.up == "ALTER TABLE tasks FORCE ROW LEVEL SECURITY;"
+    assert force.down == "ALTER TABLE tasks NO FORCE ROW LEVEL SECURITY;"
+    files = migration_files(plan)
+    reaches, rolls_back = round_trip(TENANT_V1, TENANT_V2, files, pg)
+    assert reaches.passed, reaches.findings
+    assert rolls_back.passed, rolls_back.findings

@@ -97,7 +97,10 @@ def test_telemetry_report_mentions_retention_and_replicas() -> None:
     lowered = text.lower()
     assert "retention" in lowered and "replica" in lowered
     scaling = found["Scaling plan"]
-    assert "**readings** by recorded_at, one partition per 1 day, retention 90 days" in scaling
+    assert (
+        "readings is partitioned by RANGE (recorded_at), one partition per 1 day" in scaling
+        and "manage_partitions() drops partitions older than 90 days." in scaling
+    )
     assert "| readings | 13,000,000,000 |" in scaling
     assert "### Where the numbers come from" in scaling
     index = found["Index strategy"]
@@ -164,3 +167,36 @@ def test_summary_lines_come_from_the_design(name: str) -> None:
     assert all(v in summary for v in varying)
     built = sum(len(re.findall(r"\bCREATE (?:UNIQUE )?INDEX\b", m.up)) for m in pkg.migrations)
     assert mode_summary(pkg).startswith(f"{len(pkg.schema_design.tables)} tables, {built} indexes")
+
+
+def test_schema_facts_are_checked_claims_and_model_prose_is_marked_opinion() -> None:
+    pkg = package("task-tracker")
+    text = render_report(pkg)
+    found = sections(text)
+    security = found["Security and compliance"]
+    facts, measures = security.split("Measures:")
+    assert "Row-level security is enabled and forced (the table owner is filtered too)" in facts
+    assert "Row-level security is enabled but not forced on users: user_login_by_email()" in facts
+    assert "Row-level security" not in measures  # prose advises; it states no schema fact
+    assert "| users | entity | id | 8 | RLS (not forced), audited |" in found["Schema design"]
+    assert "Written by the model" not in text
+    files = package_files(pkg, text)
+    tenancy = next(v for k, v in files.items() if "isolate-tenants" in k)
+    assert "Facts it rests on (checked against the catalog):" in tenancy
+    model_written = pkg.model_copy(update={"brain": "anthropic"})
+    labelled = render_report(model_written)
+    assert labelled.count("_Written by the model: opinion and advice") >= 2  # notes, measures
+    files = package_files(model_written, labelled)
+    assert all("_Written by the model" in v for k, v in files.items() if k.startswith("adr/"))
+
+
+def test_a_table_without_a_shape_claim_is_marked_unchecked() -> None:
+    pkg = package("ledger")
+    assert pkg.schema_design is not None
+    unclaimed = pkg.schema_design.model_copy(
+        update={"claims": [c for c in pkg.schema_design.claims if c.kind != "table"]}
+    )
+    schema = sections(render_report(pkg.model_copy(update={"schema_design": unclaimed})))
+    assert (
+        "\\* not stated as a claim, so not checked against the catalog." in schema["Schema design"]
+    )

@@ -51,16 +51,21 @@ def test_primary_store_record_lists_the_matrix_in_rank_order() -> None:
 def test_conditional_records_follow_the_design() -> None:
     telemetry = adrs_for("iot-telemetry")
     partitions = titled(telemetry, "expire them")
-    assert "90 days" in partitions.decision and "DROP" in partitions.decision
+    assert "DROP" in partitions.decision
+    [claim] = partitions.claims  # the fact is a claim, rendered from it, not prose
+    assert claim.kind == "partitioned" and claim.sentence().endswith("older than 90 days.")
+    assert "older than 90 days" in render_adr(partitions)
     assert not any("tenant" in a.title.lower() for a in telemetry)
     catalog = titled(adrs_for("product-catalog"), "jsonb")
     assert "EAV" in catalog.title and any(
         "entity-attribute-value" in o.name for o in catalog.options
     )
-    clinic = titled(adrs_for("clinic-booking"), "HIPAA")
-    assert "audit_log" in clinic.decision and "Row-level security" in clinic.decision
+    clinic = render_adr(titled(adrs_for("clinic-booking"), "HIPAA"))
+    assert "to audit_log." in clinic and "Row-level security is enabled and forced" in clinic
     tenancy = titled(adrs_for("task-tracker"), "tenant")
-    assert "company_id" in tenancy.decision and "app.tenant_id" in tenancy.decision
+    assert "company_id" in tenancy.decision
+    assert {c.kind for c in tenancy.claims} >= {"row_security", "policy", "tenant_references"}
+    assert "current_setting('app.tenant_id')" in render_adr(tenancy)
 
 
 def test_key_record_follows_the_spec_keys() -> None:

@@ -12,6 +12,7 @@ import pytest
 from conftest import FIXTURES, REPO
 
 from agent.brains.rules.schema import compile_schema
+from agent.claims.model import LookupFunction, RowSecurity
 from agent.spec import load_spec, parse_spec, resolve_contract
 from agent.spec_model import Requirements
 from agent.stages import SchemaDesign
@@ -150,8 +151,15 @@ def test_task_tracker_types_keys_and_tenancy(scratch: Scratch) -> None:
         assert found[("comments", "company_id")] == ("bigint", True)  # tenant key added
         assert constraints(conn, "task_assignees", "p") == ["PRIMARY KEY (task_id, user_id)"]
         fks = constraints(conn, "tasks", "f")
-        assert "FOREIGN KEY (reporter_id) REFERENCES users(id) ON DELETE RESTRICT" in fks
-        assert "FOREIGN KEY (project_id) REFERENCES projects(id) ON DELETE CASCADE" in fks
+        assert (  # the tenant key rides along: no reference can cross tenants
+            "FOREIGN KEY (company_id, reporter_id) REFERENCES users(company_id, id) "
+            "ON DELETE RESTRICT" in fks
+        )
+        assert (
+            "FOREIGN KEY (company_id, project_id) REFERENCES projects(company_id, id) "
+            "ON DELETE CASCADE" in fks
+        )
+        assert "UNIQUE (company_id, id)" in constraints(conn, "projects", "u")
         assert rls_tables(conn) == {
             "companies", "users", "projects", "tasks", "comments", "labels",
             "task_assignees", "task_labels",
@@ -162,12 +170,11 @@ def test_task_tracker_types_keys_and_tenancy(scratch: Scratch) -> None:
 
 def test_tenant_policies_really_isolate_rows(scratch: Scratch) -> None:
     with apply(scratch, compile_schema(example("task-tracker"), today=TODAY)) as conn:
-        conn.execute("INSERT INTO companies (id, name, slug) VALUES (1, 'a', 'a'), (2, 'b', 'b')")
-        conn.execute(
-            "INSERT INTO projects (company_id, name) VALUES (1, 'p1'), (2, 'p2'), (2, 'p3')"
-        )
-        conn.execute("ALTER TABLE projects FORCE ROW LEVEL SECURITY")  # owners too, for the test
-        conn.execute("SELECT set_config('app.tenant_id', '2', false)")
+        for tenant in (1, 2):  # forced: the owner, too, writes only as a tenant
+            conn.execute("SELECT set_config('app.tenant_id', %s, false)", (str(tenant),))
+            insert = "INSERT INTO companies (id, name, slug) VALUES (%s, 'c', %s)"
+            conn.execute(insert, (tenant, f"c{tenant}"))
+        conn.execute("INSERT INTO projects (company_id, name) VALUES (2, 'p2'), (2, 'p3')")
         assert conn.execute("SELECT count(*) FROM projects").fetchone() == (2,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("INSERT INTO projects (company_id, name) VALUES (1, 'sneaky')")
@@ -187,6 +194,7 @@ def test_hipaa_clinic_has_rls_on_phi_and_an_audit_trail(scratch: Scratch) -> Non
         assert "total >= (0)::numeric" in checks
         assert "ends_at > starts_at" in " ".join(constraints(conn, "appointments", "c"))
         conn.execute("SELECT set_config('app.user_id', 'dr-who', false)")
+        conn.execute("SELECT set_config('app.purpose_of_use', 'treatment', false)")
         conn.execute(
             "INSERT INTO patients (mrn, first_name, last_name, date_of_birth) "
             "VALUES ('m1', 'Ada', 'L', '1990-01-01'), ('m2', 'Bo', 'K', '1980-02-02')"
@@ -360,7 +368,44 @@ def test_edge_cases_keep_uuid_tenant_keys_and_layer_phi_on_tenant_policies(
             ("phi_purpose_of_use", "RESTRICTIVE"),
             ("tenant_isolation", "PERMISSIVE"),
         ]
-        row = conn.execute("INSERT INTO organizations (name) VALUES ('o') RETURNING id").fetchone()
-        assert row is not None
-        conn.execute("INSERT INTO users (organization_id, email) VALUES (%s, 'a@b')", (row[0],))
+        org = "6f1c2d3e-0000-4000-8000-000000000001"
+        conn.execute("SELECT set_config('app.tenant_id', %s, false)", (org,))
+        conn.execute("INSERT INTO organizations (id, name) VALUES (%s, 'o')", (org,))
+        conn.execute("INSERT INTO users (organization_id, email) VALUES (%s, 'a@b')", (org,))
         assert conn.execute("SELECT active FROM users").fetchone() == (True,)
+
+
+def test_only_plain_pre_tenant_patterns_get_a_lookup_function() -> None:
+    base = example("task-tracker")
+    patterns = [
+        {"name": "sign in", "sql": "SELECT id, company_id FROM users WHERE email = $1"},
+        {
+            "name": "login of a company",
+            "sql": "SELECT id FROM users WHERE company_id = $1 AND email = $2",
+        },
+        {
+            "name": "invitation joined",
+            "sql": "SELECT u.id FROM users u JOIN companies c "
+            "ON c.id = u.company_id WHERE u.email = $1",
+        },
+        {
+            "name": "users by name",
+            "before_tenant": False,
+            "sql": "SELECT id FROM users WHERE display_name = $1",
+        },
+        {
+            "name": "a lookup",
+            "before_tenant": True,
+            "sql": "SELECT id, display_name FROM users WHERE display_name = $1",
+        },
+    ]
+    data = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+    spec = parse_spec({**data, "access_patterns": patterns})
+    design = compile_schema(spec, today=TODAY)
+    functions = {c.function: c for c in design.claims if isinstance(c, LookupFunction)}
+    assert sorted(functions) == ["a_lookup", "sign_in"]  # named; stated; tenant known: none
+    assert functions["sign_in"].arguments == ["text"]
+    assert any("'invitation joined' runs before a tenant is known" in a for a in design.assumptions)
+    [unforced] = [c for c in design.claims if isinstance(c, RowSecurity) and not c.forced]
+    assert unforced.tables == ["users"]
+    assert unforced.reason.startswith("sign_in(), a_lookup() read it as the owner")

@@ -337,3 +337,36 @@ def test_defaults_postgresql_would_reject_are_spec_errors() -> None:
         "entities[0].attributes.open",
     }
     assert "not one of the enum's values (todo, done)" in messages["entities[0].attributes.status"]
+
+
+def test_reads_of_soft_deleted_tables_must_filter_deleted_rows() -> None:
+    spec = {
+        "name": "t",
+        "entities": [
+            {"name": "project", "attributes": {"name": "text!"}},
+            {"name": "task", "belongs_to": ["project"], "soft_delete": True},
+        ],
+        "access_patterns": [
+            {"name": "tasks of a project", "sql": "SELECT id FROM tasks WHERE project_id = $1"},
+            {
+                "name": "joined",
+                "sql": "SELECT t.id FROM tasks t JOIN projects p ON p.id = t.project_id "
+                "WHERE p.name = $1 AND deleted_at IS NULL",  # unqualified: which table?
+            },
+            {
+                "name": "live",
+                "sql": "SELECT id FROM tasks WHERE project_id = $1 AND deleted_at IS NULL",
+            },
+            {"name": "by id", "sql": "SELECT id FROM tasks WHERE id = $1"},
+            {"name": "purge", "sql": "DELETE FROM tasks WHERE deleted_at < now()"},
+            {"name": "aliased", "sql": "SELECT t.id FROM tasks t WHERE t.deleted_at IS NULL"},
+        ],
+    }
+    with pytest.raises(SpecError) as caught:
+        parse_spec(spec)
+    found = [(p["path"], p["message"]) for p in caught.value.problems]
+    assert [path for path, _ in found] == ["access_patterns[0].sql", "access_patterns[1].sql"]
+    assert found[0][1].startswith(
+        "access pattern 'tasks of a project' reads tasks, which keeps deleted rows (soft "
+        "delete), without a condition on deleted_at"
+    )

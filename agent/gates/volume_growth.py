@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pglast
 from pglast import ast
 
+from tools.sql import pgparse
 from tools.sql.astwalk import column_ref_name, param_equality, walk
 from tools.sql.datagen import TableLoad
 from tools.sql.explain import QueryPlan
@@ -55,7 +56,7 @@ def _parameter_columns(sql: str) -> tuple[set[str], bool]:
     """Columns compared for equality with a parameter, and whether a LIMIT or a range
     condition bounds the rows the statement reads."""
     try:
-        tree = pglast.parse_sql(sql)
+        tree = pgparse.parse_sql(sql)
     except pglast.parser.ParseError:
         return set(), True
     found, bounded = set(), False

@@ -45,7 +45,7 @@ def mode_adrs(state: DesignState) -> list[Adr] | None:
     if mode == "scale" and state.scaling is not None and spec is not None:
         schema = state.schema_design or SchemaDesign(ddl="")
         found = [
-            scaling_adr(spec, state.scaling),
+            scaling_adr(spec, state.scaling, schema),
             partitioning_adr(spec, schema, state.scaling),
             backup_adr(spec, state.scaling),
         ]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import InputError
 from tools.sql.datagen_partitions import partition_windows
+from tools.sql.datagen_repair import ForeignKeyDef, repair_orphans
 from tools.sql.datagen_table import TableGenerator, ident
 from tools.sql.model import Schema, Table
 from tools.sql.planner_stats import settle
@@ -27,6 +27,11 @@ MIN_SAMPLE_ROWS = 1_000
 MIN_LARGE_SAMPLE_ROWS = 20_000
 LARGE_TABLE_ROWS = 100_000
 
+_FORCED_TABLES = """
+SELECT oid::regclass::text FROM pg_class
+WHERE relforcerowsecurity AND relkind IN ('r', 'p')
+  AND relnamespace::regnamespace::text NOT LIKE 'pg_%'
+"""
 _FOREIGN_KEYS = """
 SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), confrelid::regclass::text,
        ARRAY(SELECT attname FROM unnest(conkey) WITH ORDINALITY k(n, i)
@@ -39,7 +44,6 @@ FROM pg_constraint WHERE contype = 'f' AND conparentid = 0
   AND connamespace::regnamespace::text NOT LIKE 'pg_%'
 ORDER BY conrelid::regclass::text, conname
 """
-_REPAIR_ROUNDS = 5
 
 
 class TableLoad(BaseModel):
@@ -114,17 +118,48 @@ def generate_data(
         # Sample rows are not changes to audit or stamp: user triggers (audit logs,
         # updated_at) would only slow the load down, several-fold for row-level ones.
         _set_triggers(conn, tables, "DISABLE")
+        _lift_forced_security(conn, report)
         try:
             for table in tables:
                 report.tables.append(_load(conn, generator, table, stated[table.name], report))
         finally:
             _set_triggers(conn, tables, "ENABLE")
-        _repair_orphans(conn, foreign_keys, report)
+        _repaired(conn, foreign_keys, report)
         for fk in foreign_keys:
             _restore(conn, fk, report)
         settle(conn)  # statistics and visibility in a known state: advice must not drift
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _lift_forced_security(conn: Conn, report: DataReport) -> None:
+    """Loading and planning run as the tables' owner, who bypasses row-level security
+    unless it is forced. Under FORCE the policies would refuse every tenant's rows but the
+    (unset) session's, and PostgreSQL would validate a re-added foreign key with them
+    applied, finding no parent rows. The sample lifts FORCE: plans are the owner's, the
+    stated queries without the policies' filters, as for a schema that does not force."""
+    forced = [str(r[0]) for r in conn.execute(_FORCED_TABLES).fetchall()]
+    for table in forced:
+        conn.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    if forced:
+        report.notes.append(
+            f"row-level security is not forced in the sample ({', '.join(forced)}): plans "
+            "show the stated queries without the policies' tenant filter"
+        )
+
+
+def _repaired(conn: Conn, foreign_keys: list[ForeignKeyDef], report: DataReport) -> None:
+    log = repair_orphans(conn, foreign_keys)
+    report.notes += log.notes
+    for load in report.tables:
+        load.loaded -= log.dropped.get(load.table, 0) + log.dropped.get(ident(load.table), 0)
+
+
+def _restore(conn: Conn, fk: ForeignKeyDef, report: DataReport) -> None:
+    try:
+        conn.execute(f"ALTER TABLE {fk.table} ADD CONSTRAINT {ident(fk.name)} {fk.definition}")
+    except psycopg.Error as exc:
+        report.failures.append(f"{fk.table}: foreign key {fk.name} not restored: {_message(exc)}")
 
 
 def _set_triggers(conn: Conn, tables: list[Table], action: str) -> None:
@@ -146,58 +181,6 @@ def _load(
             report.failures.append(f"{table.name}: {_message(exc)}")
     seconds = round(time.perf_counter() - started, 3)
     return TableLoad(table=table.name, stated=stated, loaded=max(loaded, 0), seconds=seconds)
-
-
-@dataclass(frozen=True)
-class ForeignKeyDef:
-    table: str  # regclass text: already quoted where needed
-    name: str
-    definition: str
-    parent: str
-    columns: list[str]
-    parent_columns: list[str]
-    not_null: bool
-
-
-def _repair_orphans(conn: Conn, foreign_keys: list[ForeignKeyDef], report: DataReport) -> None:
-    """Rows whose parent row was filtered out (or came later in a cycle) lose the reference.
-
-    Nullable references become NULL; required ones take the row with them, which may
-    orphan further rows, hence a few rounds. Counts go into the report's notes.
-    """
-    for _ in range(_REPAIR_ROUNDS):
-        changed = sum(_repair(conn, fk, report) for fk in foreign_keys)
-        if not changed:
-            return
-
-
-def _repair(conn: Conn, fk: ForeignKeyDef, report: DataReport) -> int:
-    match = " AND ".join(
-        f"p.{ident(pc)} = c.{ident(cc)}"
-        for cc, pc in zip(fk.columns, fk.parent_columns, strict=True)
-    )
-    present = " AND ".join(f"c.{ident(cc)} IS NOT NULL" for cc in fk.columns)
-    orphan = f"{present} AND NOT EXISTS (SELECT 1 FROM {fk.parent} p WHERE {match})"
-    if fk.not_null:
-        query = f"DELETE FROM {fk.table} c WHERE {orphan}"
-    else:
-        nulls = ", ".join(f"{ident(cc)} = NULL" for cc in fk.columns)
-        query = f"UPDATE {fk.table} c SET {nulls} WHERE {orphan}"
-    count = conn.execute(query).rowcount
-    if count > 0:
-        action = "dropped" if fk.not_null else "set to NULL"
-        report.notes.append(f"{fk.table}: {count} rows whose {fk.name} parent is missing {action}")
-        for load in report.tables:
-            if fk.not_null and fk.table in (load.table, ident(load.table)):
-                load.loaded -= count
-    return max(count, 0)
-
-
-def _restore(conn: Conn, fk: ForeignKeyDef, report: DataReport) -> None:
-    try:
-        conn.execute(f"ALTER TABLE {fk.table} ADD CONSTRAINT {ident(fk.name)} {fk.definition}")
-    except psycopg.Error as exc:
-        report.failures.append(f"{fk.table}: foreign key {fk.name} not restored: {_message(exc)}")
 
 
 def _message(exc: psycopg.Error) -> str:

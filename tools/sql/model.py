@@ -93,6 +93,7 @@ class Table(_Model):
     partition_by: str | None = None  # e.g. "RANGE (created_at)"
     partition_of: str | None = None  # parent table of a partition
     row_level_security: bool = False
+    force_row_level_security: bool = False  # FORCE: the table owner is filtered too
     unlogged: bool = False
     file: str | None = None
     line: int | None = None

@@ -43,6 +43,8 @@ def _alter_command(b: SchemaBuilder, table: Table, cmd: Json) -> None:
             partition.partition_of = None
     elif subtype in _ROW_SECURITY:
         table.row_level_security = _ROW_SECURITY[subtype]
+    elif subtype in _FORCE_ROW_SECURITY:
+        table.force_row_level_security = _FORCE_ROW_SECURITY[subtype]
     elif subtype == "AT_SetUnLogged":
         table.unlogged = True
     elif subtype == "AT_SetLogged":
@@ -54,6 +56,10 @@ def _alter_command(b: SchemaBuilder, table: Table, cmd: Json) -> None:
 _ROW_SECURITY = {
     "AT_EnableRowSecurity": True,
     "AT_DisableRowSecurity": False,
+}
+_FORCE_ROW_SECURITY = {
+    "AT_ForceRowSecurity": True,
+    "AT_NoForceRowSecurity": False,
 }
 
 

@@ -42,7 +42,7 @@ def write_adrs(
         lambda: partitioning_adr(spec, schema, scaling),
         lambda: flexible_adr(spec, schema, indexes),
         lambda: indexing_adr(spec, schema, indexes),
-        lambda: scaling_adr(spec, scaling),
+        lambda: scaling_adr(spec, scaling, schema),
         lambda: backup_adr(spec, scaling),
     ]
     drafts = [draft for build in builders if (draft := build()) is not None]

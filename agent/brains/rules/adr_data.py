@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from agent.brains.rules.adr_platform import PLACEHOLDER
+from agent.brains.rules.adr_platform import PLACEHOLDER, claims_of
+from agent.claims.model import Claim, IndexFact, Policy
 from agent.spec_model import Requirements
 from agent.stages import Adr, AdrOption, IndexPlan, ScalingPlan, SchemaDesign
 
@@ -38,30 +39,27 @@ def tenancy_adr(spec: Requirements, schema: SchemaDesign) -> Adr | None:
         return None
     chosen = _TENANCY_OPTIONS[tenancy.model]
     others = [o for m, o in _TENANCY_OPTIONS.items() if m != tenancy.model]
-    rls = tenancy.rls_tables or schema.rls_tables
     decision = f"{chosen.name.capitalize()}."
     if tenancy.tenant_column:
-        decision += f" Tenant key `{tenancy.tenant_column}`"
-        decision += f" (tenant table {tenancy.tenant_table})." if tenancy.tenant_table else "."
-    if rls:
-        decision += f" RLS policies on {len(rls)} table(s) read `{tenancy.setting}`."
+        decision = f"{chosen.name.capitalize()}, with `{tenancy.tenant_column}` as the tenant key."
     consequences = [
         "The application sets the tenant per transaction (SET LOCAL), which works with "
         "PgBouncer transaction pooling.",
-        "The application role must not own the tables or have BYPASSRLS; FORCE ROW LEVEL "
-        "SECURITY covers the owner too.",
-        "Indexes lead with the tenant key where queries filter by tenant; it is also the "
+        "Indexes for queries that filter by tenant lead with the tenant key; it is also the "
         "natural Citus distribution key.",
+        "A foreign key added later to a forced table is validated as its owner with the "
+        "policies applied: add it NOT VALID and validate it as a role with BYPASSRLS.",
         *tenancy.notes,
     ]
     return Adr(
         number=PLACEHOLDER,
         title=f"Isolate tenants with {tenancy.model} tenancy",
         context=f"{spec.description or spec.name}: tenancy `{tenancy.model}` requested; one "
-        "tenant must never see another's rows.",
+        "tenant must never see, or point at, another's rows.",
         options=[chosen, *others],
         decision=decision,
         consequences=consequences,
+        claims=claims_of(schema, "row_security", "policy", "tenant_references", "lookup_function"),
     )
 
 
@@ -89,17 +87,13 @@ def audit_adr(spec: Requirements, schema: SchemaDesign, scaling: ScalingPlan) ->
         ),
     ]
     decision = (
-        f"{audit.table} records changes of {', '.join(audit.audited_tables)} by trigger: "
-        f"{audit.reason.rstrip('.')}."
+        f"An audit table written by triggers: {audit.reason.rstrip('.')}."
         if audit
         else "Audit through pgaudit; no audit table in this design."
     )
-    rls = schema.rls_tables
-    if rls:
-        decision += f" Row-level security on {', '.join(rls)}."
     consequences = [
-        "The audit table is append-only for the application role (INSERT through the "
-        "trigger; no UPDATE or DELETE).",
+        "Grant the application role no privilege on the audit table: the trigger function "
+        "writes it as its owner, so the trail stays append-only for the application.",
         "Personal data is encrypted or pseudonymised per column where the regime demands it.",
     ]
     audit_table = schema.table(audit.table) if audit else None
@@ -120,21 +114,26 @@ def audit_adr(spec: Requirements, schema: SchemaDesign, scaling: ScalingPlan) ->
         options=options,
         decision=decision,
         consequences=consequences,
+        claims=_audit_claims(schema),
     )
+
+
+def _audit_claims(schema: SchemaDesign) -> list[Claim]:
+    """The audit trigger claims, and access control beyond the tenancy record's (PHI)."""
+    tenancy = schema.tenancy
+    if tenancy is None or tenancy.model != "shared-schema":
+        return claims_of(schema, "audited", "row_security", "policy")
+    other = [
+        c
+        for c in claims_of(schema, "policy")
+        if isinstance(c, Policy) and c.setting != tenancy.setting
+    ]
+    return [*claims_of(schema, "audited"), *other]
 
 
 def partitioning_adr(spec: Requirements, schema: SchemaDesign, scaling: ScalingPlan) -> Adr | None:
     if not schema.partitioning:
         return None
-    plans = {p.table: p for p in scaling.partitioning}
-    parts = []
-    for part in schema.partitioning:
-        plan = plans.get(part.table)
-        retention = (plan.retention if plan else part.retention) or "no retention"
-        parts.append(
-            f"{part.table} by {part.strategy} on {part.column} every "
-            f"{part.interval or '1 month'}, retention {retention}"
-        )
     mechanism = next((p.mechanism for p in scaling.partitioning if p.mechanism), "")
     options = [
         AdrOption(
@@ -168,7 +167,9 @@ def partitioning_adr(spec: Requirements, schema: SchemaDesign, scaling: ScalingP
         context="; ".join(p.reason or p.table for p in schema.partitioning)
         + ". Rows arrive in time order and are read by recent time ranges.",
         options=options,
-        decision="; ".join(parts) + (f". {mechanism}" if mechanism else "."),
+        decision="Declarative RANGE partitions on the time column, expired by dropping "
+        "whole partitions" + (f". {mechanism}" if mechanism else "."),
+        claims=claims_of(schema, "partitioned"),
         consequences=[
             "Queries should filter on the partition column so the planner prunes partitions.",
             "Monitoring alerts when future partitions are missing or the default partition "
@@ -182,11 +183,10 @@ def flexible_adr(spec: Requirements, schema: SchemaDesign, indexes: IndexPlan) -
     varying = [e for e in spec.entities if e.varying_attributes]
     if not varying:
         return None
-    tables = ", ".join(t.name for t in schema.tables if t.entity in {e.name for e in varying})
-    gin = [i for i in indexes.indexes if i.kind == "gin"]
-    decision = f"A jsonb column `attributes` on {tables or 'the varying entities'}"
+    gin = [c for c in indexes.claims if isinstance(c, IndexFact) and c.method == "gin"]
+    decision = "A jsonb column `attributes` on the varying entities"
     decision += (
-        f", indexed by GIN ({'; '.join(i.ddl for i in gin[:3])})"
+        ", indexed by GIN for containment queries"
         if gin
         else ", with a GIN index once containment queries appear"
     )
@@ -217,6 +217,7 @@ def flexible_adr(spec: Requirements, schema: SchemaDesign, indexes: IndexPlan) -
             ),
         ],
         decision=decision + ".",
+        claims=[*claims_of(schema, "columns", label="columns for varying attributes"), *gin],
         consequences=[
             "Validate attributes per category in the application or with CHECK constraints "
             "on jsonb_typeof / key presence.",

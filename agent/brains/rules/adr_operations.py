@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from agent.brains.rules.adr_platform import PLACEHOLDER
 from agent.spec_model import Requirements
-from agent.stages import Adr, AdrOption, ScalingPlan
+from agent.stages import Adr, AdrOption, ScalingPlan, SchemaDesign
 
 
-def scaling_adr(spec: Requirements, scaling: ScalingPlan) -> Adr:
+def scaling_adr(spec: Requirements, scaling: ScalingPlan, schema: SchemaDesign) -> Adr:
     total = sum(s.bytes_36m or 0 for s in scaling.sizes)
     sharded = scaling.sharding.needed
     title = (
@@ -16,7 +16,7 @@ def scaling_adr(spec: Requirements, scaling: ScalingPlan) -> Adr:
         else "Scale one primary with replicas and pooling; shard only past one node"
     )
     context = (
-        f"About {total / 1024**3:,.1f} GB in 36 months across {len(scaling.sizes)} tables; "
+        f"About {total / 1024**3:,.1f} GB in 36 months (the scaling plan's sizes); "
         f"availability {spec.availability or 99.9:g}%. {scaling.sharding.trigger}".strip()
     )
     options = [
@@ -64,6 +64,7 @@ def scaling_adr(spec: Requirements, scaling: ScalingPlan) -> Adr:
         options=options,
         decision=decision,
         consequences=consequences,
+        claims=[c for c in schema.claims if c.kind == "count"],
     )
 
 

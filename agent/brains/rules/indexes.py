@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agent.claims.derive import index_claims
 from agent.gates.indexes import useless_indexes
 from agent.spec_model import Requirements
 from agent.stages import GateFinding, IndexPlan, IndexRecommendation, RejectedIndex, SchemaDesign
@@ -32,7 +33,10 @@ def plan_indexes(
     findings: Sequence[GateFinding] = (),
 ) -> IndexPlan:
     if not spec.access_patterns:
-        return IndexPlan(notes=["no access patterns: only the schema's key and FK indexes"])
+        return IndexPlan(
+            notes=["no access patterns: only the schema's key and FK indexes"],
+            claims=index_claims(design.ddl, []),
+        )
     schema = parse_schema(design.ddl, file="schema.sql")
     rows = {t: n for t, n in stated_rows(spec).items() if t in schema.tables}
     queries = pattern_queries(spec)
@@ -47,6 +51,7 @@ def plan_indexes(
     useless = useless_indexes(findings)
     kept = [a for a in report.index_advice if index_name(a.ddl) not in useless]
     return IndexPlan(
+        claims=index_claims(design.ddl, [(a.ddl, a.queries) for a in kept]),
         indexes=[recommendation(a) for a in kept],
         rejected=[
             RejectedIndex(ddl=a.ddl, reason="the gate found it lowers no pattern's cost")

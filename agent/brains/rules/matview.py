@@ -19,6 +19,7 @@ from pglast.enums import SetOperation
 from pglast.stream import RawStream
 
 from agent.naming import quote_ident
+from tools.sql import pgparse
 from tools.sql.astwalk import param_equality, walk
 
 
@@ -33,7 +34,7 @@ class MaterializedView:
 
 def materialized_view(name: str, sql: str, tenant_column: str | None) -> MaterializedView | None:
     try:
-        stmt = pglast.parse_sql(sql)[0].stmt
+        stmt = pgparse.parse_sql(sql)[0].stmt
     except pglast.parser.ParseError:
         return None
     if not isinstance(stmt, ast.SelectStmt) or stmt.op != SetOperation.SETOP_NONE:

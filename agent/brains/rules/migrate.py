@@ -42,7 +42,7 @@ def plan_migration(current_ddl: str, target_ddl: str) -> MigrationPlan:
     column_steps(builder, diff, current, target)  # first: a retyped column claims its indexes
     new_object_steps(builder, diff, target)
     enum_value_steps(builder, diff, current)
-    unique_steps(builder, diff)
+    unique_steps(builder, diff, target)
     rls_steps(builder, diff)
     drop_steps(builder, diff, current)
     notes = [*builder.notes]

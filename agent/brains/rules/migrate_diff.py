@@ -87,6 +87,8 @@ class SchemaDiff:
     indexes_dropped: list[Index] = field(default_factory=list)
     rls_enabled: list[str] = field(default_factory=list)
     rls_disabled: list[str] = field(default_factory=list)
+    rls_forced: list[str] = field(default_factory=list)
+    rls_unforced: list[str] = field(default_factory=list)
     statements_added: list[str] = field(default_factory=list)  # target SQL, in target order
     statements_dropped: list[str] = field(default_factory=list)  # current SQL
     unsupported: list[str] = field(default_factory=list)
@@ -209,6 +211,10 @@ def _rls(old: Table, new: Table, diff: SchemaDiff) -> None:
         diff.rls_enabled.append(new.name)
     elif old.row_level_security and not new.row_level_security:
         diff.rls_disabled.append(new.name)
+    if new.force_row_level_security and not old.force_row_level_security:
+        diff.rls_forced.append(new.name)
+    elif old.force_row_level_security and not new.force_row_level_security:
+        diff.rls_unforced.append(new.name)
 
 
 def index_key(index: Index) -> tuple[object, ...]:

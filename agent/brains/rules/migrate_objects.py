@@ -168,14 +168,24 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def unique_steps(b: PlanBuilder, diff: SchemaDiff) -> None:
-    """A unique constraint on a kept table: its index CONCURRENTLY, then the constraint on it."""
+def unique_steps(b: PlanBuilder, diff: SchemaDiff, target: Schema) -> None:
+    """A unique constraint on a kept table: its index CONCURRENTLY, then the constraint on it.
+
+    One that a new foreign key references (a tenant key `(company_id, id)`) is built in the
+    expand phase, before the foreign keys that need it; others wait for the backfills.
+    """
+    referenced = {
+        (fk.ref_table, tuple(fk.ref_columns))
+        for t in target.tables.values()
+        for fk in t.foreign_keys
+    }
     for table, unique in diff.unique_added:
         t, name = table_sql(table), col(unique_name(table, unique))
+        bucket: Bucket = "columns" if (table, tuple(unique.columns)) in referenced else "indexes"
         b.change("constraint", "added", f"{table}.{unique_name(table, unique)}", "unique")
         columns = ", ".join(col(c) for c in unique.columns)
         b.add(
-            "indexes",
+            bucket,
             f"unique_index_{unique_name(table, unique)}",
             [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {t} ({columns})"],
             [f"DROP INDEX CONCURRENTLY IF EXISTS {name}"],
@@ -184,7 +194,7 @@ def unique_steps(b: PlanBuilder, diff: SchemaDiff) -> None:
             transactional=False,
         )
         b.add(
-            "indexes",
+            bucket,
             f"unique_constraint_{unique_name(table, unique)}",
             [f"ALTER TABLE {t} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"],
             [f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {name}"],
@@ -209,6 +219,7 @@ def rls_steps(b: PlanBuilder, diff: SchemaDiff) -> None:
             lock="ACCESS EXCLUSIVE, brief",
             why="the policies created before it now apply to every query on the table",
         )
+    _force_steps(b, diff)
     for table in diff.rls_disabled:
         t = table_sql(table)
         b.change("table", "changed", table, "row-level security disabled")
@@ -219,4 +230,35 @@ def rls_steps(b: PlanBuilder, diff: SchemaDiff) -> None:
             [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY"],
             lock="ACCESS EXCLUSIVE, brief",
             why="the target schema does not isolate rows of this table by policy",
+        )
+
+
+def _force_steps(b: PlanBuilder, diff: SchemaDiff) -> None:
+    """FORCE once the backfills are done (they run as the owner, whom FORCE would filter):
+    the first step of the contract phase; NO FORCE among the drops."""
+    for table in diff.rls_forced:
+        t = table_sql(table)
+        b.change("table", "changed", table, "row-level security forced")
+        b.notes.append(
+            f"row-level security forced on {table}: from this step the owner is filtered too; "
+            "run later backfills per tenant or as a role with BYPASSRLS"
+        )
+        b.add(
+            "switch",
+            f"force_rls_{table}",
+            [f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY"],
+            [f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY"],
+            lock="ACCESS EXCLUSIVE, brief",
+            why="the table owner, too, sees only the rows the policies admit",
+        )
+    for table in diff.rls_unforced:
+        t = table_sql(table)
+        b.change("table", "changed", table, "row-level security no longer forced")
+        b.add(
+            "drop",
+            f"unforce_rls_{table}",
+            [f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY"],
+            [f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY"],
+            lock="ACCESS EXCLUSIVE, brief",
+            why="the target schema lets the table owner bypass the policies",
         )

@@ -8,6 +8,7 @@ lists as assumptions (RPO 5 minutes, RTO 1 hour).
 from __future__ import annotations
 
 from agent.brains.rules.scaling_sizes import SizedTable
+from agent.claims.model import LookupFunction
 from agent.naming import table_name
 from agent.spec_model import Requirements
 from agent.spec_values import duration_seconds
@@ -65,17 +66,17 @@ def security_measures(spec: Requirements, schema: SchemaDesign) -> list[str]:
         "Encryption at rest: encrypted volumes for data and WAL, and pgBackRest repository "
         "encryption (repo1-cipher-type = aes-256-cbc) for backups.",
     ]
-    rls = sorted(set(schema.rls_tables) | set(schema.tenancy.rls_tables if schema.tenancy else []))
-    if rls:
-        setting = schema.tenancy.setting if schema.tenancy and schema.tenancy.setting else None
+    if schema.tenancy is not None and schema.tenancy.setting:
         found.append(
-            f"Row-level security enabled and forced on {len(rls)} table(s) ({', '.join(rls)})"
-            + (
-                f"; policies read current_setting('{setting}'), set per transaction with SET LOCAL"
-                if setting
-                else ""
-            )
-            + "."
+            f"Tenant context: the application sets {schema.tenancy.setting} per transaction "
+            "(SET LOCAL) from the authenticated session, never from request input."
+        )
+    lookups = [c for c in schema.claims if isinstance(c, LookupFunction)]
+    if lookups:
+        signatures = ", ".join(f"{c.function}({', '.join(c.arguments)})" for c in lookups)
+        found.append(
+            f"Lookup functions before a tenant is known: REVOKE EXECUTE ON FUNCTION "
+            f"{signatures} FROM PUBLIC, then GRANT EXECUTE to {name}_app only."
         )
     sensitive = sensitive_columns(spec)
     if spec.compliance:
@@ -92,9 +93,8 @@ def security_measures(spec: Requirements, schema: SchemaDesign) -> list[str]:
         )
     if schema.audit is not None:
         found.append(
-            f"Audit: {schema.audit.table} records every change of "
-            f"{len(schema.audit.audited_tables)} table(s) by trigger; the app role may not "
-            "update or delete it; pgaudit logs DDL and role changes."
+            f"Audit trail: {name}_app gets no privilege on {schema.audit.table} (the trigger "
+            "function writes it as its owner); pgaudit logs DDL and role changes."
         )
     found += [_COMPLIANCE[c] for c in spec.compliance if c in _COMPLIANCE]
     return found

@@ -19,6 +19,7 @@ from agent.brains.rules.schema_tenancy import PEOPLE, phi_tables
 from agent.brains.rules.timeseries import time_series_reason
 from agent.naming import SOFT_DELETE_COLUMN, object_name, table_name
 from agent.spec_model import Requirements
+from agent.spec_soft_delete import soft_deleted_tables
 from agent.stages import AuditPlan
 
 AUDIT_ACTIONS = ["INSERT", "UPDATE", "DELETE"]
@@ -77,10 +78,10 @@ def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
         plan.tables[table].audited = True
     plan.functions.append("audit_changes")
     plan.notes.append(
-        f"audit: triggers write every INSERT/UPDATE/DELETE on {', '.join(tables)} to {name} "
-        "(actor from app.user_id); triggers cannot see reads"
+        "audit: set app.user_id per transaction, so each audit row names its actor; "
+        "triggers cannot see reads"
         + (
-            ": log PHI reads with pgAudit (object audit on these tables)"
+            ": log PHI reads with pgAudit (object audit on the PHI tables)"
             if "hipaa" in spec.compliance
             else ""
         )
@@ -119,26 +120,39 @@ def _audit_table(name: str, enum: str) -> TableDef:
 
 
 def apply_soft_delete(spec: Requirements, plan: SchemaPlan) -> list[str]:
-    """`deleted_at` on soft-delete entities.
+    """`deleted_at` on soft-delete entities; their unique keys hold over live rows only.
 
-    Unique keys stay full constraints, binding deleted rows too: a restore can never
-    conflict, and lookups by the key (`WHERE email = $1`) can use the index, which a
-    partial `WHERE deleted_at IS NULL` index would only serve for queries repeating it.
+    A unique key becomes a partial unique index `WHERE deleted_at IS NULL`, so a deleted
+    project's name can be used again; keys that foreign keys reference stay whole (a
+    reference needs a full unique key). Lookups by such a key repeat `deleted_at IS NULL`
+    (the spec checks say so), which is also what lets the planner use the partial index.
     """
     found = []
-    for entity in spec.entities:
-        wanted = entity.soft_delete if entity.soft_delete is not None else spec.soft_delete
-        table = plan.tables.get(table_name(entity.name))
-        if not wanted or table is None:
+    referenced = {(fk.ref_table, tuple(fk.ref_columns)) for t in plan.tables.values()
+                  for fk in t.foreign_keys}  # fmt: skip
+    for name in soft_deleted_tables(spec):
+        table = plan.tables.get(name)
+        if table is None:
             continue
         if table.column(SOFT_DELETE_COLUMN) is None:  # the spec may declare it itself
             position = table.column_names.index("updated_at") + 1
             table.columns.insert(position, ColumnDef(SOFT_DELETE_COLUMN, "timestamptz"))
         table.soft_delete = True
+        for unique in [u for u in table.uniques if (name, tuple(u)) not in referenced]:
+            table.uniques.remove(unique)
+            table.indexes.append(
+                IndexDef(  # not `_key`: a migration builds it beside the whole-table key
+                    object_name(name, *unique, suffix="live_key"),
+                    unique,
+                    unique=True,
+                    where=f"{SOFT_DELETE_COLUMN} IS NULL",
+                    reason="unique over live rows: a deleted row's key can be used again",
+                )
+            )
         found.append(table.name)
     if found:
         plan.notes.append(
-            f"soft delete on {', '.join(found)}: deleted_at marks removed rows; unique keys "
-            "still cover them; a purge job hard-deletes after the retention period"
+            f"soft delete: the application filters {SOFT_DELETE_COLUMN} IS NULL; a purge job "
+            "hard-deletes rows after the retention period"
         )
     return found

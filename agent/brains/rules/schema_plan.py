@@ -89,6 +89,8 @@ class TableDef:
     audited: bool = False
     touch_updated_at: bool = False
     estimated_rows: int | None = None
+    force_rls: bool = False  # FORCE ROW LEVEL SECURITY: the owner is filtered too
+    unforced_reason: str = ""  # why a table with policies is not forced
 
     def column(self, name: str) -> ColumnDef | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -106,6 +108,18 @@ class TableDef:
 
 
 @dataclass
+class LookupDef:
+    """A SECURITY DEFINER function serving a pattern that runs before a tenant is known."""
+
+    name: str
+    table: str
+    pattern: str
+    query: str  # the pattern's SQL, run by the function as the table owner
+    arguments: list[str]  # types of $1, $2...
+    returns: list[tuple[str, str]]  # (column, type) of the rows it returns
+
+
+@dataclass
 class EnumDef:
     name: str
     values: list[str]
@@ -118,6 +132,7 @@ class SchemaPlan:
     tables: dict[str, TableDef] = field(default_factory=dict)
     enums: dict[str, EnumDef] = field(default_factory=dict)
     functions: list[str] = field(default_factory=list)  # names of support/*.sql files
+    lookups: list[LookupDef] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
 

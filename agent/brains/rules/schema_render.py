@@ -1,16 +1,19 @@
 """Render a `SchemaPlan` as DDL statements in an order PostgreSQL accepts in one pass.
 
 types -> functions -> tables (parents before children; FKs closing a cycle deferred) ->
-partitions -> deferred FKs -> indexes -> triggers -> row-level security -> comments.
+partitions -> deferred FKs -> indexes -> triggers -> row-level security -> lookup functions
+(they read the tables) -> comments.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 
+from agent.brains.rules.schema_lookup import SEARCH_PATH
 from agent.brains.rules.schema_plan import (
     ColumnDef,
     ForeignKeyDef,
+    LookupDef,
     SchemaPlan,
     TableDef,
 )
@@ -34,6 +37,7 @@ def render(plan: SchemaPlan) -> list[DdlStatement]:
         statements += _triggers(plan.tables[name])
     for name in order:
         statements += _policies(plan.tables[name])
+    statements += [_lookup(lookup) for lookup in plan.lookups]
     for name in order:
         statements += _comments(plan.tables[name])
     return statements
@@ -72,8 +76,12 @@ def _enum(name: str, values: list[str]) -> DdlStatement:
     return DdlStatement(kind="type", object=name, sql=f"CREATE TYPE {_q(name)} AS ENUM ({labels});")
 
 
+def _template(name: str) -> str:
+    return resources.files("agent.brains.rules").joinpath(f"sql/{name}.sql").read_text("utf-8")
+
+
 def _function(plan: SchemaPlan, name: str) -> DdlStatement:
-    text = resources.files("agent.brains.rules").joinpath(f"sql/{name}.sql").read_text("utf-8")
+    text = _template(name)
     audit = next((t.name for t in plan.tables.values() if t.kind == "audit"), "audit_log")
     text = text.replace("{audit_table}", audit)
     return DdlStatement(kind="function", object=name, sql=text.strip())
@@ -208,6 +216,9 @@ def _policies(table: TableDef) -> list[DdlStatement]:
     name = quote_ident(table.name)
     sql = f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;"
     statements = [DdlStatement(kind="rls", object=table.name, sql=sql)]
+    if table.force_rls:
+        sql = f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY;"
+        statements.append(DdlStatement(kind="rls", object=table.name, sql=sql))
     for policy in table.policies:
         kind = "RESTRICTIVE" if policy.restrictive else "PERMISSIVE"
         sql = (
@@ -216,6 +227,19 @@ def _policies(table: TableDef) -> list[DdlStatement]:
         )
         statements.append(DdlStatement(kind="policy", object=policy.name, sql=sql))
     return statements
+
+
+def _lookup(lookup: LookupDef) -> DdlStatement:
+    text = _template("lookup_function").format(
+        pattern=lookup.pattern.replace("'", "''"),
+        table=lookup.table,
+        name=quote_ident(lookup.name),
+        arguments=", ".join(lookup.arguments),
+        returns=", ".join(f"{quote_ident(c)} {t}" for c, t in lookup.returns),
+        search_path=SEARCH_PATH,
+        query=" ".join(lookup.query.split()),
+    )
+    return DdlStatement(kind="function", object=lookup.name, sql=text.strip())
 
 
 def _literal(text: str) -> str:

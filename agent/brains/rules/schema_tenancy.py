@@ -15,6 +15,7 @@ from agent.brains.rules.schema_plan import (
     SchemaPlan,
     TableDef,
 )
+from agent.brains.rules.schema_tenant_keys import carry_tenant_key
 from agent.naming import fk_column, object_name, table_name
 from agent.spec_model import Requirements
 from agent.spec_tenant import tenant_entity
@@ -56,7 +57,9 @@ def apply_tenancy(spec: Requirements, plan: SchemaPlan) -> TenancyPlan:
         table.policies.append(
             PolicyDef("tenant_isolation", f"{key} = {current}", reason="rows of the session tenant")
         )
+        table.force_rls = True
         scoped.append(table.name)
+    carry_tenant_key(plan, scoped, tenant_table, column)
     return TenancyPlan(
         model="shared-schema",
         tenant_table=tenant_table,
@@ -64,11 +67,13 @@ def apply_tenancy(spec: Requirements, plan: SchemaPlan) -> TenancyPlan:
         setting=TENANT_SETTING,
         rls_tables=scoped,
         notes=[
-            f"every tenant-owned table carries {column} and a row-level security policy on "
-            f"current_setting('{TENANT_SETTING}'); set it per transaction (SET LOCAL) from the "
-            "authenticated session; the application role must not own the tables or have "
-            "BYPASSRLS",
-            f"{column} leads composite indexes so one tenant's rows cluster in the index",
+            f"set {TENANT_SETTING} per transaction (SET LOCAL) from the authenticated session; "
+            "the application role must not own the tables or have BYPASSRLS",
+            f"{column} leads each composite foreign key; its index puts the reference first "
+            f"(<parent>_id, {column}), so it serves lookups by the reference, then the "
+            "policy's tenant filter",
+            "the owner is filtered by the policies too: backfills and maintenance run per "
+            f"tenant (SET LOCAL {TENANT_SETTING}) or as a role with BYPASSRLS",
         ],
     )
 
@@ -132,6 +137,7 @@ def apply_phi_policies(spec: Requirements, plan: SchemaPlan) -> list[str]:
     tables = phi_tables(spec, plan)
     for name in tables:
         table = plan.tables[name]
+        table.force_rls = True
         table.policies.append(
             PolicyDef(
                 "phi_purpose_of_use",
@@ -141,8 +147,8 @@ def apply_phi_policies(spec: Requirements, plan: SchemaPlan) -> list[str]:
             )
         )
     plan.notes.append(
-        f"HIPAA: row-level security on PHI tables ({', '.join(tables)}); sessions declare "
-        f"{PURPOSE_SETTING} (treatment, payment or operations) before reading PHI"
+        f"HIPAA: sessions declare {PURPOSE_SETTING} (treatment, payment or operations) before "
+        "reading PHI; the policies on the PHI tables refuse rows to any other session"
     )
     return tables
 

@@ -2,9 +2,10 @@
 -- statement changed as transition tables (changed_rows / old_rows), so a bulk INSERT of
 -- a million rows costs one INSERT ... SELECT instead of a million trigger calls.
 -- SECURITY DEFINER: the application role needs no privilege on the audit table (it cannot
--- rewrite history); search_path pinned so callers cannot redirect the insert.
+-- rewrite history); search_path pinned, pg_temp last, so a caller's temporary table cannot
+-- capture the insert.
 CREATE OR REPLACE FUNCTION audit_changes() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     actor text := nullif(current_setting('app.user_id', true), '');
     tenant text := nullif(current_setting('app.tenant_id', true), '');
