@@ -38,7 +38,7 @@ Modes (--mode), after the architect's commands:
 
   compare   a technology comparison for a SPEC: the scored matrix, the alternatives and why not, an ADR.
 
-The package is written atomically to --out (default ./<name>-<mode>): design.json, report.md, adr/, and per mode schema.sql, indexes.sql, rewrites.sql, erd.md, migrations/. A failed run leaves no folder behind.
+The package is written atomically to --out (default ./<name>-<mode>; with --format json only when --out is given, the package then goes to stdout): design.json, report.md, adr/, and per mode schema.sql, indexes.sql, rewrites.sql, erd.md, migrations/. A failed run leaves no folder behind.
 
 Runs are checkpointed (SQLite under DBARCH_HOME, default ~/.dbarch): a run that was killed, or that stopped for questions, continues with --resume THREAD_ID.
 
@@ -46,13 +46,13 @@ Examples:
 
     dbarch design examples/task-tracker.yaml --out design-out
 
-    dbarch design examples/clinic.yaml --format json > design.json
+    dbarch design examples/clinic-booking.yaml --format json > design.json
 
-    dbarch design schema.sql --mode optimize --workload queries.sql --rows orders=2000000
+    dbarch design evals/cases/inputs/legacy-shop.sql --mode optimize --workload evals/cases/inputs/legacy-shop-queries.sql --rows orders=2M
 
-    dbarch design examples/task-tracker.yaml --mode migrate --schema current.sql
+    dbarch design examples/task-tracker.yaml --mode migrate --schema tests/fixtures/modes/task-tracker-v1.sql
 
-    dbarch design --mode scale --schema schema.sql --rows events=500000000
+    dbarch design --mode scale --schema evals/cases/inputs/legacy-shop.sql --rows orders=500M --rows customers=50k
 
     dbarch design --resume 3f2a... --answer consistency=strong
 
@@ -110,7 +110,8 @@ def design_command(
         typer.Option(help="Queries file for optimize (';'-separated, '-- name:' comments)."),
     ] = None,
     rows: Annotated[
-        list[str] | None, typer.Option(help="Row count override, table=N (repeatable).")
+        list[str] | None,
+        typer.Option(help="Rows per table, TABLE=COUNT: orders=2M, users=50k (repeatable)."),
     ] = None,
     resume: Annotated[
         str | None, typer.Option(help="Continue the run with this thread id.")
@@ -124,7 +125,11 @@ def design_command(
     ] = False,
     output: Annotated[
         Format,
-        typer.Option("--format", "-f", help="text summary or the package as JSON on stdout."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="text summary, or the package as JSON on stdout (a folder only with --out).",
+        ),
     ] = Format.text,
 ) -> int:
     settings = Settings()
@@ -197,13 +202,16 @@ def _finish(outcome: RunOutcome, out: Path | None, force: bool, output: Format) 
     if outcome.status == "failed" or outcome.package is None:
         raise GateFailed("design", [outcome.message or "the run failed"])
     pkg = outcome.package
+    if output is Format.json:
+        # JSON is for a pipe: stdout is the package, and a folder only when one was asked for.
+        if out is not None:
+            write_package(package_files(pkg, render_report(pkg)), out, force=force)
+        sys.stdout.write(pkg.model_dump_json(indent=2, by_alias=True) + "\n")
+        return exits.OK
     folder = write_package(
         package_files(pkg, render_report(pkg)), out or Path(f"{pkg.name}-{pkg.mode}"), force=force
     )
-    if output is Format.json:
-        sys.stdout.write(pkg.model_dump_json(indent=2, by_alias=True) + "\n")
-    else:
-        _summary(outcome, folder)
+    _summary(outcome, folder)
     return exits.OK
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from agent.mode_inputs import check_mode_inputs
 from agent.spec import load_spec
 from agent.state import DesignRequest, NamedQuery
+from tools.counts import parse_rows
 from tools.errors import InputError
 from tools.sql.parse import parse_schema
 from tools.sql.source import read_sources
@@ -88,17 +89,6 @@ def read_schema_text(path: Path) -> str:
     """
     parse_schema(path)
     return "\n".join(source.text for source in read_sources(path))
-
-
-def parse_rows(items: list[str]) -> dict[str, int]:
-    rows: dict[str, int] = {}
-    for item in items:
-        table, sep, count = item.partition("=")
-        number = count.replace("_", "").replace(",", "")
-        if not sep or not table.strip() or not number.isdigit():
-            raise InputError(f"--rows expects table=N (e.g. orders=1000000), got {item!r}")
-        rows[table.strip()] = int(number)
-    return rows
 
 
 def answers_from(items: list[str]) -> dict[str, str] | None:

@@ -15,8 +15,9 @@ from rich.console import Console
 
 from agent.cli import exits
 from agent.cli.review_text import console_for, print_report, print_rules, rules_catalogue
-from agent.cli.review_workload import WorkloadStep, parse_rows, print_workload
+from agent.cli.review_workload import WorkloadStep, print_workload
 from agent.config import Settings
+from tools.counts import parse_rows
 from tools.errors import InputError
 from tools.sql.review import Progress, ReviewRequest, review
 from tools.sql.server import resolve_server

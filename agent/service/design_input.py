@@ -14,6 +14,7 @@ from agent.config import Settings
 from agent.package import Mode
 from agent.spec import Requirements, load_spec, parse_spec
 from agent.state import DesignRequest, NamedQuery
+from tools.counts import Count
 from tools.errors import SpecError
 
 MAX_TEXT = 2_000_000
@@ -47,7 +48,7 @@ class DesignInput(BaseModel):
     workload: list[NamedQuery] = Field(
         default_factory=list, description="Queries beyond the spec's access patterns."
     )
-    rows: dict[str, int] = Field(
+    rows: dict[str, Count] = Field(
         default_factory=dict, description="Row counts per table, overriding the spec's."
     )
     interactive: bool = Field(

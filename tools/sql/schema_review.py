@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.counts import Count
 from tools.errors import ToolError
 from tools.registry import ToolContext
 from tools.sql.advise import IndexAdvice
@@ -40,7 +41,7 @@ class ReviewSchemaInput(BaseModel):
         description="Queries the schema must serve, ';'-separated, each optionally preceded by "
         "'-- name: <name>'; $1-style parameters are allowed. Enables index advice.",
     )
-    rows: dict[str, int] = Field(
+    rows: dict[str, Count] = Field(
         default_factory=dict,
         description="Expected rows per table (table -> count) for the workload analysis.",
     )

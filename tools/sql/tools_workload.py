@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.counts import Count
 from tools.errors import ToolError
 from tools.registry import Tool, ToolContext
 from tools.sql.advise import Baseline, IndexAdvice
@@ -46,7 +47,7 @@ class ExplainQueriesInput(BaseModel):
         description="PostgreSQL DDL to plan against on generated sample data. Omit to EXPLAIN "
         "(never run) the queries on the configured DATABASE_URL server, read-only.",
     )
-    rows: dict[str, int] = ROWS
+    rows: dict[str, Count] = ROWS
     include_plan: bool = Field(default=False, description="Return each raw JSON plan tree too.")
 
 
@@ -61,7 +62,7 @@ class AdviseIndexesInput(BaseModel):
 
     schema_sql: str = Field(alias="schema", min_length=1, max_length=MAX_CHARS)
     queries: str = QUERIES
-    rows: dict[str, int] = ROWS
+    rows: dict[str, Count] = ROWS
     budget: str | None = Field(
         default=None,
         description="Size budget for the advised indexes, e.g. '64MB' "
