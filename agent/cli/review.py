@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from agent.cli import exits
+from agent.cli.progress import StatusLines
 from agent.cli.review_text import console_for, print_report, print_rules, rules_catalogue
 from agent.cli.review_workload import WorkloadStep, print_workload
 from agent.config import Settings
@@ -109,9 +110,9 @@ def _show_rules(output: OutputFormat) -> int:
 
 @contextmanager
 def _progress() -> Iterator[Progress | None]:
-    """A transient status line on stderr, only when a person is watching it."""
+    """A transient status line on a terminal; throttled plain lines on a piped stderr."""
     if not sys.stderr.isatty():
-        yield None
+        yield StatusLines(sys.stderr)
         return
     console = Console(stderr=True)
     with console.status("reviewing") as status:

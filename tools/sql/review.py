@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,7 @@ from tools.sql.parse import build_schema
 from tools.sql.rules import Finding
 from tools.sql.server import PgServer, Scratch, scratch_database
 from tools.sql.source import SourceFile, preprocess, read_sources
-from tools.sql.squawk import as_findings, run_squawk
+from tools.sql.squawk import DEFAULT_TIMEOUT_S, SquawkViolation, as_findings, run_squawk
 from tools.sql.validate import StatementError, ValidationResult, apply_statements
 
 Progress = Callable[[str], None]
@@ -109,25 +109,32 @@ def review(
 ) -> ReviewReport:
     """Review a schema; raises `SqlSyntaxError`/`InputError` for input that cannot be read.
 
-    Lint, squawk and the ERD only read the parsed model, so they run in a worker thread
-    while PostgreSQL applies the DDL (the apply mostly waits on the server).
+    squawk starts on the text at once (its own process); the model is built a slice of
+    statements at a time; lint and the ERD read it in a worker thread while PostgreSQL
+    applies the DDL (the apply mostly waits on the server).
     """
     say = progress or (lambda _: None)
     timer = _Timer()
     started = time.perf_counter()
-    say("reading and parsing")
-    with timer.step("parse"):
-        sources = load_sources(request)
-        schema = build_schema(sources)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        analysis = pool.submit(_analyse, schema, sources if request.squawk else None)
+    say("reading")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        with timer.step("read"):
+            sources = load_sources(request)
+        squawked = pool.submit(_squawk, sources) if request.squawk else None
+        with timer.step("parse"):
+            schema = build_schema(sources, _parse_progress(say, sources))
+        analysis = pool.submit(_analyse, schema, squawked)
         with scratch_database(server) as scratch:
             say(f"applying {len(schema.statements)} statements to PostgreSQL")
             with timer.step("validate"):
                 validation = apply_statements(schema, scratch, _apply_progress(say))
+            if not analysis.done():
+                say("linting")
             report = _report(request, schema, validation, analysis.result(), timer)
             for step in steps:
                 step(request, schema, scratch, report)
+            dropping = time.perf_counter()
+        report.timings["drop"] = round(time.perf_counter() - dropping, 4)
     report.timings["total"] = round(time.perf_counter() - started, 4)
     return report
 
@@ -144,6 +151,12 @@ def _apply_progress(say: Progress) -> Callable[[int, int], None]:
     return lambda done, total: say(f"applying statements to PostgreSQL: {done}/{total}")
 
 
+def _parse_progress(say: Progress, sources: list[SourceFile]) -> Callable[[int], None]:
+    """Characters parsed so far, across every file, as a share of the whole input."""
+    total = sum(len(source.text) for source in sources) or 1
+    return lambda done: say(f"parsing: {100 * done // total}% of {total / 1e6:,.1f} M chars")
+
+
 @dataclass
 class _Analysis:
     """What the model alone tells: design findings (squawk's included) and the ERD."""
@@ -153,17 +166,27 @@ class _Analysis:
     seconds: dict[str, float]
 
 
-def _analyse(schema: Schema, sources: list[SourceFile] | None) -> _Analysis:
+def _squawk(sources: list[SourceFile]) -> tuple[list[SquawkViolation], float]:
+    started = time.perf_counter()
+    chars = sum(len(s.text) for s in sources)
+    # squawk takes ~1 s per MB here: a dump of tens of MB must not hit the default timeout
+    timeout = DEFAULT_TIMEOUT_S + 10 * chars / 1e6
+    violations = run_squawk([(s.name, s.text) for s in sources], timeout_s=timeout)
+    return violations, round(time.perf_counter() - started, 4)
+
+
+def _analyse(
+    schema: Schema, squawked: Future[tuple[list[SquawkViolation], float]] | None
+) -> _Analysis:
     timer = _Timer()
     with timer.step("lint"):
         findings = lint_schema(schema)
-    if sources is not None:
-        with timer.step("squawk"):
-            violations = run_squawk([(s.name, s.text) for s in sources])
-        with timer.step("squawk_map"):
-            findings = sort_findings(findings + as_findings(violations, LineLocator(schema)))
     with timer.step("erd"):
         erd = render_erd(schema)
+    if squawked is not None:
+        violations, timer.seconds["squawk"] = squawked.result()
+        with timer.step("squawk_map"):
+            findings = sort_findings(findings + as_findings(violations, LineLocator(schema)))
     return _Analysis(findings, erd, timer.seconds)
 
 
