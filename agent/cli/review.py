@@ -13,8 +13,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agent.cli import exits
+from agent.cli import exits, version
 from agent.cli.progress import StatusLines
+from agent.cli.review_github import github_annotations
+from agent.cli.review_sarif import to_sarif
 from agent.cli.review_text import console_for, print_report, print_rules, rules_catalogue
 from agent.cli.review_workload import WorkloadStep, print_workload
 from agent.config import Settings
@@ -25,19 +27,25 @@ from tools.sql.server import resolve_server
 
 HELP = """Review a PostgreSQL schema: parse it, apply it to a scratch database, lint its design.
 
-The DDL is applied to a throw-away database on a real PostgreSQL (embedded by default, DATABASE_URL for your own server), so `valid` means PostgreSQL itself accepted every statement. Design rules (`--rules` lists them) and squawk's migration-safety rules run on the parsed schema; `--format json` adds the Mermaid ERD.
+The DDL is applied to a throw-away database on a real PostgreSQL (embedded by default, DATABASE_URL for your own server), so `valid` means PostgreSQL itself accepted every statement. Design rules (`--rules` lists them) and squawk's migration-safety rules run on the parsed schema; `--format json` adds the Mermaid ERD; `--format sarif` writes SARIF 2.1.0 for code scanning, `--format github` GitHub Actions annotations.
+
+A comment `-- dbarch:ignore <rule> <reason>` before a statement (or inside it) silences that rule's findings on that statement. The reason is required (without one the comment is itself an error finding), a comment that silences nothing is a warning, and every silenced finding is listed in the output.
 
 Examples:
 
-    dbarch review schema.sql
+    dbarch review evals/cases/inputs/legacy-shop.sql
 
-    dbarch review db/migrations/ --format json | jq '.findings[] | select(.severity=="error")'
+    dbarch review tests/fixtures/sql/migrations_ok/ --format json | jq '.findings[] | select(.severity=="error")'
 
-    dbarch review schema.sql --erd > erd.mmd
+    dbarch review evals/cases/inputs/legacy-shop.sql --format sarif > dbarch.sarif
+
+    dbarch review evals/cases/inputs/legacy-shop.sql --format github
+
+    dbarch review evals/cases/inputs/legacy-shop.sql --erd > erd.mmd
 
     dbarch review --rules
 
-    dbarch review schema.sql --workload queries.sql --rows orders=2M --rows customers=50k --budget 64MB
+    dbarch review evals/cases/inputs/legacy-shop.sql --workload evals/cases/inputs/legacy-shop-queries.sql --rows orders=2M --rows customers=50k --budget 64MB
 
 Exit codes: 0 nothing of severity error; 1 a statement failed or an error finding; 2 bad input (unreadable file, SQL syntax error at file:line:column); 3 PostgreSQL unavailable.
 """  # noqa: E501  (help paragraphs are single lines: the terminal rewraps them)
@@ -46,6 +54,8 @@ Exit codes: 0 nothing of severity error; 1 a statement failed or an error findin
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
 
 
 def review_command(
@@ -54,7 +64,13 @@ def review_command(
         typer.Argument(help="A .sql file, or a folder of migrations applied in natural order."),
     ] = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="text for people, json for tools.")
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text for people, json for tools, sarif for code scanning (SARIF 2.1.0), "
+            "github for workflow annotations.",
+        ),
     ] = OutputFormat.text,
     rules: Annotated[bool, typer.Option("--rules", help="List the lint rules and exit.")] = False,
     erd: Annotated[bool, typer.Option("--erd", help="Print only the Mermaid ERD.")] = False,
@@ -92,6 +108,10 @@ def review_command(
     elif output is OutputFormat.json:
         data = report.model_dump(mode="json") | (step.json_fields() if step else {})
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    elif output is OutputFormat.sarif:
+        sys.stdout.write(json.dumps(to_sarif(report, version()), indent=2) + "\n")
+    elif output is OutputFormat.github:
+        sys.stdout.writelines(line + "\n" for line in github_annotations(report))
     else:
         print_report(console_for(sys.stdout), report, show_all=show_all)
         if step:

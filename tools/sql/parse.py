@@ -75,6 +75,7 @@ def build_schema(
         for parsed in iter_statements(source, builder.positions, on_slice=sliced):
             builder.statement, builder.base = parsed.statement, parsed.base
             builder.schema.statements.append(parsed.statement)
+            builder.schema.suppressions.extend(parsed.suppressions)
             handler = _HANDLERS.get(parsed.statement.kind)
             if handler is not None:
                 handler(builder, parsed.body)

@@ -28,6 +28,7 @@ from tools.sql.rules import Finding
 from tools.sql.server import PgServer, Scratch, scratch_database
 from tools.sql.source import SourceFile, preprocess, read_sources
 from tools.sql.squawk import DEFAULT_TIMEOUT_S, SquawkViolation, as_findings, run_squawk
+from tools.sql.suppress import Suppressed, apply_suppressions
 from tools.sql.validate import StatementError, ValidationResult, apply_statements
 
 Progress = Callable[[str], None]
@@ -73,6 +74,7 @@ class ReviewReport(BaseModel):
     errors: list[StatementError]
     tables: list[str]
     findings: list[Finding]
+    suppressed: list[Suppressed] = Field(default_factory=list)  # `-- dbarch:ignore` at work
     skipped: list[Skipped]
     erd: str
     counts: ReviewCounts
@@ -162,6 +164,7 @@ class _Analysis:
     """What the model alone tells: design findings (squawk's included) and the ERD."""
 
     findings: list[Finding]
+    suppressed: list[Suppressed]
     erd: str
     seconds: dict[str, float]
 
@@ -186,8 +189,9 @@ def _analyse(
     if squawked is not None:
         violations, timer.seconds["squawk"] = squawked.result()
         with timer.step("squawk_map"):
-            findings = sort_findings(findings + as_findings(violations, LineLocator(schema)))
-    return _Analysis(findings, erd, timer.seconds)
+            findings = findings + as_findings(violations, LineLocator(schema))
+    kept, suppressed = apply_suppressions(findings, schema.suppressions)
+    return _Analysis(sort_findings(kept), suppressed, erd, timer.seconds)
 
 
 def _report(
@@ -204,6 +208,7 @@ def _report(
         errors=validation.errors,
         tables=list(schema.tables),
         findings=analysis.findings,
+        suppressed=analysis.suppressed,
         skipped=skipped,
         erd=analysis.erd,
         counts=_counts(schema, validation, analysis.findings, skipped),

@@ -20,7 +20,8 @@ from pglast.parser import ParseError, parse_sql_json
 
 from tools.errors import InputError, SqlSyntaxError
 from tools.sql.lexer import psql_only_parts, skip_trivia, statement_ends
-from tools.sql.model import Skipped, Statement
+from tools.sql.model import Skipped, Statement, Suppression
+from tools.sql.suppress import DIRECTIVE, suppressions
 
 _NATURAL_PART = re.compile(r"(\d+)")
 
@@ -167,6 +168,7 @@ class ParsedStatement:
     statement: Statement
     node: dict[str, Any]  # {"CreateStmt": {...}}: one key, the node's name
     base: int = 0
+    suppressions: tuple[Suppression, ...] = ()
 
     @property
     def body(self) -> dict[str, Any]:
@@ -247,17 +249,25 @@ def _in_last_statement(chunk: str, location: int) -> bool:
 def _located(
     tree: dict[str, Any], base: int, source: SourceFile, positions: Positions
 ) -> Iterator[ParsedStatement]:
+    previous_end = base  # comments between two statements belong to the second
     for raw in tree.get("stmts", []):
         start = base + raw.get("stmt_location", 0)
         length = raw.get("stmt_len", 0)
-        text = positions.slice(start, start + length if length else None)
+        end = start + length if length else len(positions.data)
+        text = positions.slice(start, end)
         first = skip_trivia(text)
         sql = text[first:].rstrip()
         offset = start + len(text[:first].encode("utf-8"))
         line, column = positions.of_byte(offset)
         kind = next(iter(raw["stmt"]))
         statement = Statement(file=source.name, line=line, column=column, sql=sql, kind=kind)
-        yield ParsedStatement(statement, raw["stmt"], base)
+        around = positions.slice(previous_end, end)
+        ignores: tuple[Suppression, ...] = ()
+        if DIRECTIVE in around:  # cheap test first: scanning every statement would cost
+            span = (line, positions.line_of_byte(max(offset, end - 1)))
+            ignores = tuple(suppressions(around, previous_end, span, source.name, positions))
+        previous_end = end
+        yield ParsedStatement(statement, raw["stmt"], base, ignores)
 
 
 def _syntax_error(

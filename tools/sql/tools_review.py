@@ -21,6 +21,7 @@ from tools.sql.rules.base import SEVERITY_ORDER, Severity
 from tools.sql.schema_review import ReviewSchemaInput, review_schema
 from tools.sql.server import PgServer
 from tools.sql.squawk import as_findings, run_squawk
+from tools.sql.suppress import Suppressed, apply_suppressions
 from tools.sql.validate import StatementError, validate_schema
 
 MAX_SQL_CHARS = 5_000_000
@@ -102,6 +103,9 @@ class LintResult(BaseModel):
     tables: list[str]
     counts: LintCounts
     findings: list[Finding]
+    suppressed: list[Suppressed] = Field(
+        default_factory=list, description="Findings silenced by `-- dbarch:ignore` comments"
+    )
 
 
 class RenderErdInput(_Input):
@@ -134,13 +138,20 @@ def lint_ddl(args: LintSchemaInput, ctx: ToolContext) -> LintResult:
     findings = lint_schema(schema, args.rules)
     if args.squawk:
         violations = run_squawk([(args.name, args.sql)])
-        findings = sort_findings(findings + as_findings(violations, LineLocator(schema)))
+        findings = findings + as_findings(violations, LineLocator(schema))
+    ran = set(args.rules or RULE_IDS) | ({f.rule for f in findings} if args.squawk else set())
+    # a suppression of a rule this call did not run is not "unused"
+    relevant = [s for s in schema.suppressions if s.rule is None or s.rule in ran or not s.reason]
+    findings, suppressed = apply_suppressions(findings, relevant)
+    findings = sort_findings(findings)
     floor = SEVERITY_ORDER[args.min_severity]
     kept = [f for f in findings if SEVERITY_ORDER[f.severity] <= floor]
     counts = LintCounts()
     for finding in kept:
         setattr(counts, finding.severity, getattr(counts, finding.severity) + 1)
-    return LintResult(tables=list(schema.tables), counts=counts, findings=kept)
+    return LintResult(
+        tables=list(schema.tables), counts=counts, findings=kept, suppressed=suppressed
+    )
 
 
 def erd_of(args: RenderErdInput, ctx: ToolContext) -> str:
