@@ -22,7 +22,7 @@ from agent.cli.review_workload import WorkloadStep, print_workload
 from agent.config import Settings
 from tools.counts import parse_rows
 from tools.errors import InputError
-from tools.sql.review import Progress, ReviewRequest, review
+from tools.sql.review import Progress, ReviewReport, ReviewRequest, review
 from tools.sql.server import resolve_server
 
 HELP = """Review a PostgreSQL schema: parse it, apply it to a scratch database, lint its design.
@@ -59,9 +59,13 @@ class OutputFormat(StrEnum):
 
 
 def review_command(
-    schema: Annotated[
-        Path | None,
-        typer.Argument(help="A .sql file, or a folder of migrations applied in natural order."),
+    schemas: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="A .sql file, or a folder of migrations applied in natural order. Several "
+            "are reviewed one by one (as a pre-commit hook passes changed files).",
+            show_default=False,
+        ),
     ] = None,
     output: Annotated[
         OutputFormat,
@@ -85,7 +89,8 @@ def review_command(
         typer.Option(help="Queries (';'-separated, '-- name:' optional): plans and index advice."),
     ] = None,
     rows: Annotated[
-        list[str] | None, typer.Option(help="TABLE=COUNT rows for the sample data; repeatable.")
+        list[str] | None,
+        typer.Option(help="Rows for the sample data, TABLE=COUNT: orders=2M (repeatable)."),
     ] = None,
     budget: Annotated[
         str | None, typer.Option(help="Size budget for advised indexes, e.g. 64MB.")
@@ -93,31 +98,46 @@ def review_command(
 ) -> int:
     if rules:
         return _show_rules(output)
-    if schema is None:
+    if not schemas:
         raise InputError("give a SCHEMA file or folder to review (or --rules)")
+    if len(schemas) > 1 and (erd or workload or output is OutputFormat.json):
+        raise InputError("--erd, --workload and --format json take one SCHEMA; several were given")
     settings = Settings()
     server = resolve_server(settings.database_url, settings.pg_data_dir)
-    request = ReviewRequest(path=str(schema), squawk=squawk)
     step = None
     if workload is not None:
         step = WorkloadStep(workload, parse_rows(rows or []), budget, settings.sample_row_cap)
+    reports = []
     with _progress() as say:
-        report = review(request, server, steps=[step] if step else (), progress=say)
+        for schema in schemas:
+            request = ReviewRequest(path=str(schema), squawk=squawk)
+            reports.append(review(request, server, steps=[step] if step else (), progress=say))
+    _write(reports, output, erd, show_all, step)
+    failed = any(r.failed for r in reports) or (step is not None and step.failed)
+    return exits.FINDINGS if failed else exits.OK
+
+
+def _write(
+    reports: list[ReviewReport],
+    output: OutputFormat,
+    erd: bool,
+    show_all: bool,
+    step: WorkloadStep | None,
+) -> None:
     if erd:
-        sys.stdout.write(report.erd)
+        sys.stdout.write(reports[0].erd)
     elif output is OutputFormat.json:
-        data = report.model_dump(mode="json") | (step.json_fields() if step else {})
+        data = reports[0].model_dump(mode="json") | (step.json_fields() if step else {})
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     elif output is OutputFormat.sarif:
-        sys.stdout.write(json.dumps(to_sarif(report, version()), indent=2) + "\n")
+        sys.stdout.write(json.dumps(to_sarif(reports, version()), indent=2) + "\n")
     elif output is OutputFormat.github:
-        sys.stdout.writelines(line + "\n" for line in github_annotations(report))
+        sys.stdout.writelines(line + "\n" for r in reports for line in github_annotations(r))
     else:
-        print_report(console_for(sys.stdout), report, show_all=show_all)
+        for report in reports:
+            print_report(console_for(sys.stdout), report, show_all=show_all)
         if step:
             print_workload(console_for(sys.stdout), step)
-    failed = report.failed or (step is not None and step.failed)
-    return exits.FINDINGS if failed else exits.OK
 
 
 def _show_rules(output: OutputFormat) -> int:

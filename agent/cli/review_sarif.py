@@ -9,6 +9,7 @@ SARIF intends: a viewer shows them as suppressed rather than not at all.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,16 +32,11 @@ REFUSED = {
 }
 
 
-def to_sarif(report: ReviewReport, version: str) -> dict[str, Any]:
-    rules = _rules(report)
+def to_sarif(reports: Sequence[ReviewReport], version: str) -> dict[str, Any]:
+    """One run of the tool over every reviewed schema."""
+    rules = _rules(reports)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
-    results = [_error_result(e, report, index) for e in report.errors]
-    results += [_result(f, report, index) for f in report.findings]
-    for suppressed in report.suppressed:
-        silence = {"kind": "inSource", "justification": suppressed.reason}
-        results += [
-            _result(f, report, index) | {"suppressions": [silence]} for f in suppressed.findings
-        ]
+    results = [result for report in reports for result in _results(report, index)]
     driver = {
         "name": "dbarch",
         "version": version,
@@ -56,10 +52,23 @@ def to_sarif(report: ReviewReport, version: str) -> dict[str, Any]:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def _rules(report: ReviewReport) -> list[dict[str, Any]]:
+def _results(report: ReviewReport, index: dict[str, int]) -> list[dict[str, Any]]:
+    results = [_error_result(e, report, index) for e in report.errors]
+    results += [_result(f, report, index) for f in report.findings]
+    for suppressed in report.suppressed:
+        silence = {"kind": "inSource", "justification": suppressed.reason}
+        results += [
+            _result(f, report, index) | {"suppressions": [silence]} for f in suppressed.findings
+        ]
+    return results
+
+
+def _rules(reports: Sequence[ReviewReport]) -> list[dict[str, Any]]:
     known = [*rules_catalogue()["rules"], REFUSED]
     listed = {rule["id"] for rule in known}
-    fired = [*report.findings, *(f for s in report.suppressed for f in s.findings)]
+    fired = [
+        f for r in reports for f in [*r.findings, *(f for s in r.suppressed for f in s.findings)]
+    ]
     for finding in fired:  # squawk's rules are its own: described by their first finding
         if finding.rule not in listed:
             listed.add(finding.rule)
