@@ -26,6 +26,7 @@ from tools.sql.validate import StatementError, validate_schema
 
 MAX_SQL_CHARS = 5_000_000
 SQL_FIELD = Field(
+    alias="schema",
     min_length=1,
     max_length=MAX_SQL_CHARS,
     description=(
@@ -41,11 +42,13 @@ NAME_FIELD = Field(
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # `schema` on the wire (one name for DDL in every tool); `schema_sql` in Python, where
+    # `schema` would shadow pydantic's BaseModel.schema.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class ValidateDdlInput(_Input):
-    sql: str = SQL_FIELD
+    schema_sql: str = SQL_FIELD
     name: str | None = NAME_FIELD
     max_errors: int = Field(
         default=20, ge=1, le=500, description="Report at most this many refused statements."
@@ -68,7 +71,7 @@ class DdlValidation(BaseModel):
 
 
 class LintSchemaInput(_Input):
-    sql: str = SQL_FIELD
+    schema_sql: str = SQL_FIELD
     name: str | None = NAME_FIELD
     rules: list[str] | None = Field(
         default=None,
@@ -109,7 +112,7 @@ class LintResult(BaseModel):
 
 
 class RenderErdInput(_Input):
-    sql: str = SQL_FIELD
+    schema_sql: str = SQL_FIELD
     name: str | None = NAME_FIELD
     tables: list[str] | None = Field(
         default=None,
@@ -119,7 +122,7 @@ class RenderErdInput(_Input):
 
 def validate_ddl(args: ValidateDdlInput, ctx: ToolContext) -> DdlValidation:
     """Apply the DDL to a throw-away database: `valid` means PostgreSQL itself accepted it."""
-    schema = parse_schema(args.sql, args.name)
+    schema = parse_schema(args.schema_sql, args.name)
     result = validate_schema(schema, _server(ctx, "validate_ddl"))
     return DdlValidation(
         valid=result.valid,
@@ -134,10 +137,10 @@ def validate_ddl(args: ValidateDdlInput, ctx: ToolContext) -> DdlValidation:
 
 def lint_ddl(args: LintSchemaInput, ctx: ToolContext) -> LintResult:
     """Design rules on the parsed schema; needs no database, so it is cheap to call often."""
-    schema = parse_schema(args.sql, args.name)
+    schema = parse_schema(args.schema_sql, args.name)
     findings = lint_schema(schema, args.rules)
     if args.squawk:
-        violations = run_squawk([(args.name, args.sql)])
+        violations = run_squawk([(args.name, args.schema_sql)])
         findings = findings + as_findings(violations, LineLocator(schema))
     ran = set(args.rules or RULE_IDS) | ({f.rule for f in findings} if args.squawk else set())
     # a suppression of a rule this call did not run is not "unused"
@@ -156,7 +159,7 @@ def lint_ddl(args: LintSchemaInput, ctx: ToolContext) -> LintResult:
 
 def erd_of(args: RenderErdInput, ctx: ToolContext) -> str:
     """Mermaid `erDiagram` text, ready to paste into a fenced ```mermaid block."""
-    schema = parse_schema(args.sql, args.name)
+    schema = parse_schema(args.schema_sql, args.name)
     return render_erd(_only(schema, args.tables))
 
 
