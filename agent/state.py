@@ -47,6 +47,7 @@ class DesignRequest(BaseModel):
     workload: list[NamedQuery] = Field(default_factory=list)  # queries beyond the spec's
     rows: dict[str, int] = Field(default_factory=dict)  # table -> rows, overriding the spec
     interactive: bool = False  # ask questions (interrupt) instead of assuming
+    pg_version: int | None = None  # target PostgreSQL major, overriding the spec's
 
 
 class DesignState(BaseModel):

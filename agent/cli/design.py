@@ -21,6 +21,7 @@ from agent.package import package_files, write_package
 from agent.report import render_report
 from agent.report_modes import mode_summary
 from tools.errors import GateFailed, InputError
+from tools.sql.pg_features import NEWEST, OLDEST
 
 HELP = """Design a data layer, or change one: requirements -> technology -> schema -> indexes -> scaling -> ADRs.
 
@@ -47,6 +48,8 @@ Examples:
     dbarch design examples/task-tracker.yaml --out design-out
 
     dbarch design examples/clinic-booking.yaml --format json > design.json
+
+    dbarch design examples/ledger.yaml --pg-version 14 --out ledger-pg14
 
     dbarch design evals/cases/inputs/legacy-shop.sql --mode optimize --workload evals/cases/inputs/legacy-shop-queries.sql --rows orders=2M
 
@@ -123,6 +126,17 @@ def design_command(
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never ask questions; state assumptions instead.")
     ] = False,
+    pg_version: Annotated[
+        int | None,
+        typer.Option(
+            min=OLDEST,
+            max=NEWEST,
+            help="PostgreSQL major version to design for (13-18): the DDL uses nothing it "
+            "lacks (uuidv7() from 18, NULLS NOT DISTINCT from 15...). Default: the spec's "
+            "pg_version, else the server's (the embedded one is 18).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Format,
         typer.Option(
@@ -141,7 +155,7 @@ def design_command(
                 "give a SPEC file (or free text), --schema FILE, or --resume THREAD_ID"
             )
         request = build_request(
-            spec, mode.value, schema, workload, rows or [], interactive, target_schema
+            spec, mode.value, schema, workload, rows or [], interactive, target_schema, pg_version
         )
         brain_name = (brain.value if brain else None) or _default_brain(settings)
     else:

@@ -25,6 +25,7 @@ def build_request(
     rows: list[str],
     interactive: bool,
     target_schema: Path | None = None,
+    pg_version: int | None = None,
 ) -> DesignRequest:
     """The request, checked for what its mode needs before any stage runs.
 
@@ -32,6 +33,7 @@ def build_request(
     `dbarch design schema.sql --mode optimize --workload q.sql` needs no spec.
     """
     data: dict[str, Any] = {"mode": mode, "interactive": interactive, "rows": parse_rows(rows)}
+    data["pg_version"] = pg_version
     if spec is not None and _is_schema(Path(spec)):
         if schema is not None:
             raise InputError(f"give the current schema once: {spec} or --schema {schema}")

@@ -22,6 +22,7 @@ from agent.cli.review_workload import WorkloadStep, print_workload
 from agent.config import Settings
 from tools.counts import parse_rows
 from tools.errors import InputError
+from tools.sql.pg_features import NEWEST, OLDEST
 from tools.sql.review import Progress, ReviewReport, ReviewRequest, review
 from tools.sql.server import resolve_server
 
@@ -95,6 +96,16 @@ def review_command(
     budget: Annotated[
         str | None, typer.Option(help="Size budget for advised indexes, e.g. 64MB.")
     ] = None,
+    pg_version: Annotated[
+        int | None,
+        typer.Option(
+            min=OLDEST,
+            max=NEWEST,
+            help="PostgreSQL major version the schema must run on (13-18): constructs it "
+            "lacks are errors. Default: the server's.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     if rules:
         return _show_rules(output)
@@ -110,7 +121,7 @@ def review_command(
     reports = []
     with _progress() as say:
         for schema in schemas:
-            request = ReviewRequest(path=str(schema), squawk=squawk)
+            request = ReviewRequest(path=str(schema), squawk=squawk, pg_version=pg_version)
             reports.append(review(request, server, steps=[step] if step else (), progress=say))
     _write(reports, output, erd, show_all, step)
     failed = any(r.failed for r in reports) or (step is not None and step.failed)

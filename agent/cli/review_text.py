@@ -11,6 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from tools.sql.lint import rules
+from tools.sql.pg_features import RULE_FIX, RULE_SUMMARY
+from tools.sql.pg_features import RULE_ID as VERSION_RULE
 from tools.sql.review import ReviewReport
 from tools.sql.rules import Finding
 from tools.sql.squawk import EXCLUDED, INFO_RULES
@@ -152,7 +154,8 @@ def rules_catalogue() -> dict[str, Any]:
         + [
             {"id": rule_id, "severity": severity, "summary": summary, "fix": fix}
             for rule_id, (severity, summary, fix) in SUPPRESSION_RULES.items()
-        ],
+        ]
+        + [{"id": VERSION_RULE, "severity": "error", "summary": RULE_SUMMARY, "fix": RULE_FIX}],
         "squawk": {
             "prefix": "squawk:",
             "severity": "warning (info for the rules listed in info_rules); never error",

@@ -13,6 +13,7 @@ from typing import Any
 from agent.context import RunContext
 from agent.mode_inputs import check_mode_inputs, derive_spec, merge_workload, table_rows
 from agent.nodes import requirements as requirements_stage
+from agent.pg_target import with_target
 from agent.schema_summary import summarize_schema
 from agent.state import DesignState
 from tools.sql.parse import parse_schema
@@ -24,7 +25,7 @@ async def requirements(state: DesignState, ctx: RunContext) -> dict[str, Any]:
     if request.spec is None and not request.text:
         source = request.current_schema or request.target_schema or ""
         schema = parse_schema(source, file=request.schema_name)
-        spec = derive_spec(schema, request.workload, request.schema_name)
+        spec = with_target(derive_spec(schema, request.workload, request.schema_name), request, ctx)
         workload = len(spec.access_patterns)
         return {
             "spec": spec,
@@ -35,7 +36,7 @@ async def requirements(state: DesignState, ctx: RunContext) -> dict[str, Any]:
             ],
         }
     update = await requirements_stage.run(state, ctx)
-    update["spec"] = merge_workload(update["spec"], request.workload)
+    update["spec"] = with_target(merge_workload(update["spec"], request.workload), request, ctx)
     return update
 
 

@@ -51,6 +51,13 @@ class DesignInput(BaseModel):
     rows: dict[str, Count] = Field(
         default_factory=dict, description="Row counts per table, overriding the spec's."
     )
+    pg_version: int | None = Field(
+        default=None,
+        ge=13,
+        le=18,
+        description="PostgreSQL major version to design for (13-18); default: the spec's "
+        "pg_version, else the server's.",
+    )
     interactive: bool = Field(
         default=False,
         description="Stop with questions where requirements are missing (answer them to "
@@ -75,6 +82,7 @@ class DesignInput(BaseModel):
             workload=self.workload,
             rows=self.rows,
             interactive=self.interactive,
+            pg_version=self.pg_version,
         )
 
     def brain_name(self, settings: Settings) -> str:

@@ -24,6 +24,7 @@ from tools.sql.lint import lint_schema, sort_findings
 from tools.sql.locate import LineLocator
 from tools.sql.model import Schema, Skipped
 from tools.sql.parse import build_schema
+from tools.sql.pg_features import NEWEST, OLDEST, version_findings
 from tools.sql.rules import Finding
 from tools.sql.server import PgServer, Scratch, scratch_database
 from tools.sql.source import SourceFile, preprocess, read_sources
@@ -43,6 +44,13 @@ class ReviewRequest(BaseModel):
     sql: str | None = Field(default=None, description="SQL text to review instead of a path")
     name: str | None = Field(default=None, description="How `sql` is named in messages")
     squawk: bool = Field(default=True, description="Also run squawk's migration-safety rules")
+    pg_version: int | None = Field(
+        default=None,
+        ge=OLDEST,
+        le=NEWEST,
+        description="The PostgreSQL major version the schema must run on: constructs it lacks "
+        "are errors (unsupported-in-target-version). Default: the server's version.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -122,10 +130,10 @@ def review(
     with ThreadPoolExecutor(max_workers=2) as pool:
         with timer.step("read"):
             sources = load_sources(request)
-        squawked = pool.submit(_squawk, sources) if request.squawk else None
+        squawked = pool.submit(_squawk, sources, request.pg_version) if request.squawk else None
         with timer.step("parse"):
             schema = build_schema(sources, _parse_progress(say, sources))
-        analysis = pool.submit(_analyse, schema, squawked)
+        analysis = pool.submit(_analyse, schema, squawked, request.pg_version)
         with scratch_database(server) as scratch:
             say(f"applying {len(schema.statements)} statements to PostgreSQL")
             with timer.step("validate"):
@@ -169,21 +177,29 @@ class _Analysis:
     seconds: dict[str, float]
 
 
-def _squawk(sources: list[SourceFile]) -> tuple[list[SquawkViolation], float]:
+def _squawk(
+    sources: list[SourceFile], pg_version: int | None
+) -> tuple[list[SquawkViolation], float]:
     started = time.perf_counter()
     chars = sum(len(s.text) for s in sources)
     # squawk takes ~1 s per MB here: a dump of tens of MB must not hit the default timeout
     timeout = DEFAULT_TIMEOUT_S + 10 * chars / 1e6
-    violations = run_squawk([(s.name, s.text) for s in sources], timeout_s=timeout)
+    texts = [(s.name, s.text) for s in sources]
+    target = f"{pg_version}.0" if pg_version else None
+    violations = run_squawk(texts, timeout_s=timeout, pg_version=target)
     return violations, round(time.perf_counter() - started, 4)
 
 
 def _analyse(
-    schema: Schema, squawked: Future[tuple[list[SquawkViolation], float]] | None
+    schema: Schema,
+    squawked: Future[tuple[list[SquawkViolation], float]] | None,
+    pg_version: int | None,
 ) -> _Analysis:
     timer = _Timer()
     with timer.step("lint"):
         findings = lint_schema(schema)
+        if pg_version is not None:
+            findings += version_findings(schema.statements, pg_version)
     with timer.step("erd"):
         erd = render_erd(schema)
     if squawked is not None:
