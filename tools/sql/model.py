@@ -27,7 +27,9 @@ class Column(_Model):
     nullable: bool = True
     default: str | None = None
     identity: bool = False  # GENERATED ... AS IDENTITY or serial/bigserial
+    identity_always: bool = False  # GENERATED ALWAYS (not BY DEFAULT) AS IDENTITY
     generated: str | None = None  # expression of a GENERATED ALWAYS AS (...) column
+    generated_virtual: bool = False  # computed when read (18's default), not STORED
     line: int | None = None
 
 
