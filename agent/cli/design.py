@@ -17,9 +17,11 @@ from agent.cli.requests import answers_from, build_request
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import RunOutcome, run_design, run_store
-from agent.package import package_files, write_package
+from agent.package import DesignPackage, package_files, write_package
 from agent.report import render_report
 from agent.report_modes import mode_summary
+from tools.emit import emit as emit_files
+from tools.emit import parse_kinds
 from tools.errors import GateFailed, InputError
 from tools.sql.pg_features import NEWEST, OLDEST
 
@@ -39,7 +41,7 @@ Modes (--mode), after the architect's commands:
 
   compare   a technology comparison for a SPEC: the scored matrix, the alternatives and why not, an ADR.
 
-The package is written atomically to --out (default ./<name>-<mode>; with --format json only when --out is given, the package then goes to stdout): design.json, report.md, adr/, and per mode schema.sql, indexes.sql, rewrites.sql, erd.md, migrations/. A failed run leaves no folder behind.
+The package is written atomically to --out (default ./<name>-<mode>; with --format json only when --out is given, the package then goes to stdout): design.json, report.md, adr/, and per mode schema.sql, indexes.sql, rewrites.sql, erd.md, migrations/; with --emit also models.py, schema.prisma, schema.dbml, schema.mysql.sql, schema.sqlite.sql. A failed run leaves no folder behind.
 
 Runs are checkpointed (SQLite under DBARCH_HOME, default ~/.dbarch): a run that was killed, or that stopped for questions, continues with --resume THREAD_ID.
 
@@ -50,6 +52,8 @@ Examples:
     dbarch design examples/clinic-booking.yaml --format json > design.json
 
     dbarch design examples/ledger.yaml --pg-version 14 --out ledger-pg14
+
+    dbarch design examples/task-tracker.yaml --emit sqlalchemy,prisma,dbml,sqlite --out design-out
 
     dbarch design evals/cases/inputs/legacy-shop.sql --mode optimize --workload evals/cases/inputs/legacy-shop-queries.sql --rows orders=2M
 
@@ -137,6 +141,15 @@ def design_command(
             show_default=False,
         ),
     ] = None,
+    emit: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write the design for other tools, comma-separated: sqlalchemy "
+            "(models.py), prisma (schema.prisma), dbml (schema.dbml), mysql, sqlite "
+            "(schema.<dialect>.sql, transpiled by sqlglot; MySQL not validated).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Format,
         typer.Option(
@@ -146,6 +159,9 @@ def design_command(
         ),
     ] = Format.text,
 ) -> int:
+    kinds = parse_kinds(emit) if emit else []
+    if kinds and output is Format.json and out is None:
+        raise InputError("--emit writes files into the package folder: give --out with -f json")
     settings = Settings()
     interactive = sys.stdin.isatty() and sys.stderr.isatty() and not no_input
     printer = ProgressPrinter(sys.stderr)
@@ -169,7 +185,7 @@ def design_command(
         outcome = asyncio.run(
             run_design(None, ctx, thread_id=outcome.thread_id, answers=_ask(outcome))
         )
-    return _finish(outcome, out, force, output)
+    return _finish(outcome, out, force, output, kinds)
 
 
 def _brain_of(settings: Settings, thread_id: str) -> str:
@@ -204,7 +220,9 @@ def _ask(outcome: RunOutcome) -> dict[str, Any]:
     return answers
 
 
-def _finish(outcome: RunOutcome, out: Path | None, force: bool, output: Format) -> int:
+def _finish(
+    outcome: RunOutcome, out: Path | None, force: bool, output: Format, emit: list[str]
+) -> int:
     if outcome.status == "interrupted":
         typer.echo(f"dbarch: the run stopped for questions; thread {outcome.thread_id}", err=True)
         for q in outcome.questions:
@@ -219,14 +237,23 @@ def _finish(outcome: RunOutcome, out: Path | None, force: bool, output: Format) 
     if output is Format.json:
         # JSON is for a pipe: stdout is the package, and a folder only when one was asked for.
         if out is not None:
-            write_package(package_files(pkg, render_report(pkg)), out, force=force)
+            write_package(_files(pkg, emit), out, force=force)
         sys.stdout.write(pkg.model_dump_json(indent=2, by_alias=True) + "\n")
         return exits.OK
-    folder = write_package(
-        package_files(pkg, render_report(pkg)), out or Path(f"{pkg.name}-{pkg.mode}"), force=force
-    )
+    folder = write_package(_files(pkg, emit), out or Path(f"{pkg.name}-{pkg.mode}"), force=force)
     _summary(outcome, folder)
     return exits.OK
+
+
+def _files(pkg: DesignPackage, emit: list[str]) -> dict[str, str]:
+    """The package's files, and the --emit outputs made from its own DDL."""
+    files = package_files(pkg, render_report(pkg))
+    if emit:
+        if pkg.schema_design is None:
+            raise InputError(f"--emit needs a schema; mode {pkg.mode} designs none")
+        ddl = pkg.schema_design.ddl + "\n" + (pkg.indexes.ddl if pkg.indexes else "")
+        files.update(emit_files(emit, ddl, pkg.name))
+    return files
 
 
 def _summary(outcome: RunOutcome, folder: Path) -> None:

@@ -18,14 +18,17 @@ Emitter = Callable[[Schema, str], str]
 
 
 def _emitters() -> dict[str, tuple[str, Emitter]]:
-    from tools.emit import dbml, dialects, prisma, sqlalchemy
+    from tools.emit.dbml import emit as dbml
+    from tools.emit.dialects import emit_mysql, emit_sqlite
+    from tools.emit.prisma import emit as prisma
+    from tools.emit.sqlalchemy import emit as sqlalchemy
 
     return {
-        "sqlalchemy": ("models.py", sqlalchemy.emit),
-        "prisma": ("schema.prisma", prisma.emit),
-        "dbml": ("schema.dbml", dbml.emit),
-        "mysql": ("schema.mysql.sql", dialects.emit_mysql),
-        "sqlite": ("schema.sqlite.sql", dialects.emit_sqlite),
+        "sqlalchemy": ("models.py", sqlalchemy),
+        "prisma": ("schema.prisma", prisma),
+        "dbml": ("schema.dbml", dbml),
+        "mysql": ("schema.mysql.sql", emit_mysql),
+        "sqlite": ("schema.sqlite.sql", emit_sqlite),
     }
 
 
