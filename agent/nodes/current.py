@@ -8,6 +8,7 @@ brain, says what the existing schema holds.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from agent.context import RunContext
@@ -25,7 +26,8 @@ async def requirements(state: DesignState, ctx: RunContext) -> dict[str, Any]:
     if request.spec is None and not request.text:
         source = request.current_schema or request.target_schema or ""
         schema = parse_schema(source, file=request.schema_name)
-        spec = with_target(derive_spec(schema, request.workload, request.schema_name), request, ctx)
+        derived = derive_spec(schema, request.workload, request.schema_name)
+        spec = await asyncio.to_thread(with_target, derived, request, ctx)  # reads the server
         workload = len(spec.access_patterns)
         return {
             "spec": spec,
@@ -36,7 +38,8 @@ async def requirements(state: DesignState, ctx: RunContext) -> dict[str, Any]:
             ],
         }
     update = await requirements_stage.run(state, ctx)
-    update["spec"] = with_target(merge_workload(update["spec"], request.workload), request, ctx)
+    merged = merge_workload(update["spec"], request.workload)
+    update["spec"] = await asyncio.to_thread(with_target, merged, request, ctx)
     return update
 
 
