@@ -175,3 +175,27 @@ def test_a_design_against_an_older_server_reads_its_version(tmp_path: Path) -> N
     assert package["spec"]["pg_version"] == 15
     assert all(check["passed"] for check in package["checks"])
     assert "PostgreSQL 15" in package["technology"]["primary"]["product"]
+
+
+@pytest.mark.slow
+def test_design_for_14_through_the_cli(tmp_path: Path) -> None:
+    """`--pg-version 14`: uuid keys from gen_random_uuid(), PREPARE-based plan checks, the
+    version named, and every gate (the version rule in lint_clean among them) passed."""
+    spec = tmp_path / "shop.yaml"
+    mini = (REPO / "tests" / "fixtures" / "design" / "mini.yaml").read_text()
+    spec.write_text(mini.replace("tenancy: shared-schema", "tenancy: shared-schema\nkeys: uuid"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "DBARCH_"))}
+    env.update(DBARCH_HOME=str(tmp_path / "home"), DBARCH_SAMPLE_ROW_CAP="20000")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dbarch")), "design", str(spec), "--pg-version",
+         "14", "-f", "json", "--no-input"],
+        capture_output=True, text=True, env=env, timeout=900, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    package = json.loads(done.stdout)
+    ddl = package["schema_design"]["ddl"]
+    assert package["spec"]["pg_version"] == 14 and "DEFAULT gen_random_uuid()" in ddl
+    assert list(unsupported_in_sql(ddl, 14)) == []
+    assert any("PREPARE p AS" in m for m in package["scaling"]["monitoring"])
+    assert package["technology"]["primary"]["product"] == "PostgreSQL 14"
+    assert all(check["passed"] for check in package["checks"])
