@@ -25,7 +25,8 @@ from tools.sql.parse_objects import (
     create_view,
 )
 from tools.sql.parse_table import create_table
-from tools.sql.source import Positions, SourceFile, iter_statements, preprocess, read_sources
+from tools.sql.source import Positions, SourceFile, preprocess, read_sources
+from tools.sql.split import iter_statements
 
 Handler = Callable[[SchemaBuilder, Json], None]
 
