@@ -134,3 +134,29 @@ def test_json_design_writes_only_to_stdout_unless_out_is_given(tmp_path: Path) -
     again = _dbarch("design", spec, "--mode", "compare", "-f", "json", "--out", str(out), env=env)
     assert again.returncode == 0, again.stderr
     assert json.loads((out / "design.json").read_text()) == json.loads(again.stdout)
+
+
+def test_status_lines_stay_quiet_for_short_work_then_throttle() -> None:
+    import io
+
+    from agent.cli.progress import StatusLines
+
+    quiet = io.StringIO()
+    short = StatusLines(quiet, after=60, every=10)
+    short("parsing: 10%")
+    assert quiet.getvalue() == ""
+    log = io.StringIO()
+    long = StatusLines(log, after=0, every=3600)
+    long("parsing: 10%")
+    long("parsing: 20%")  # within the hour: throttled
+    assert [line.split(maxsplit=1)[1] for line in log.getvalue().splitlines()] == ["parsing: 10%"]
+
+
+def test_a_review_reports_its_progress_through_every_step(pg: object) -> None:
+    from tools.sql.review import ReviewRequest, review
+
+    said: list[str] = []
+    request = ReviewRequest(path=str(FIXTURES / "review" / "planted.sql"))
+    review(request, pg, progress=said.append)  # type: ignore[arg-type]
+    assert said[0] == "reading" and any(s.startswith("parsing: 100%") for s in said)
+    assert any(s.startswith("applying statements to PostgreSQL:") for s in said)
