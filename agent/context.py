@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agent.brains.factory import make_brain
 from agent.brains.protocol import Brain
 from agent.config import Settings
 from agent.events import Event, EventSink, discard
@@ -13,10 +14,18 @@ from tools.sql.server import PgServer, resolve_server
 
 @dataclass
 class RunContext:
-    brain: Brain
+    """The brain may be given by name (`{"brain": "rules"}`): that is the context a LangGraph
+    server passes in a run request (see langgraph.json), which LangGraph makes into this."""
+
+    brain: Brain = field(default_factory=lambda: make_brain("rules", Settings()))
     settings: Settings = field(default_factory=Settings)
     sink: EventSink = discard
     _pg: PgServer | None = None
+
+    def __post_init__(self) -> None:
+        named: object = self.brain
+        if isinstance(named, str):
+            self.brain = make_brain(named, self.settings)
 
     def pg(self) -> PgServer:
         """The PostgreSQL the gates check against, resolved on first use."""

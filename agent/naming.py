@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+from tools.sql.nodes import quote_ident as quote_ident  # re-exported for the generators
 
 # Columns a spec's own switches add to an entity's table, named here because access patterns
 # may use them: `soft_delete` -> `deleted_at`, `varying_attributes` -> `attributes` (jsonb).
@@ -163,16 +163,7 @@ def enum_type_name(owner: str, column: str) -> str:
     return f"{snake(owner)}_{snake(column)}"
 
 
-_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1
-
-
-def quote_ident(name: str) -> str:
-    """`name` as it must be written in SQL: bare when it can be, double-quoted otherwise."""
-    reserved = name in RESERVED_KEYWORDS or name in TYPE_FUNC_NAME_KEYWORDS
-    if _PLAIN_IDENTIFIER.match(name) and not reserved:
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def object_name(*parts: str, suffix: str) -> str:

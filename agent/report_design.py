@@ -149,6 +149,12 @@ def technology(pkg: DesignPackage) -> list[str]:
     body = [f"**{tech.primary.product}** ({tech.primary.category}). {tech.rationale}", ""]
     if tech.primary.features:
         body += [f"Features used: {', '.join(tech.primary.features)}.", ""]
+    if pkg.spec is not None and pkg.spec.pg_version and tech.primary.engine == "postgresql":
+        body += [
+            f"Target: PostgreSQL {pkg.spec.pg_version}. The DDL uses nothing that version "
+            "lacks (checked against the version table by the lint gate).",
+            "",
+        ]
     if tech.criteria:
         body += [
             *table(

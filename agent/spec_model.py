@@ -299,6 +299,13 @@ class Requirements(SpecModel):
         "identity", description="Primary keys: bigint identity (default) or uuid."
     )
     soft_delete: bool = Field(False, description="Soft delete for every entity (default off).")
+    pg_version: int | None = Field(
+        None,
+        ge=13,
+        le=18,
+        description="PostgreSQL major version the design must run on (13-18): the DDL uses "
+        "nothing it lacks. Default: the server's version (the embedded one is 18).",
+    )
     entities: list[Entity] = Field(
         min_length=1,
         description="A list of entities (`- name: task`), or a mapping name -> entity.",

@@ -11,21 +11,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from tools.bounds import MAX_DURATION_DAYS, MAX_ROWS
+from tools.bounds import MAX_DURATION_DAYS
+from tools.counts import Count, parse_count
 
-_COUNT = re.compile(
-    r"^\s*(?P<num>\d+(?:[.,_]\d+)*)\s*(?P<suffix>[kmbt]|thousand|million|billion)?\s*$"
-)
-_SUFFIX = {
-    None: 1,
-    "k": 10**3,
-    "thousand": 10**3,
-    "m": 10**6,
-    "million": 10**6,
-    "b": 10**9,
-    "billion": 10**9,
-    "t": 10**12,
-}
+__all__ = ["FOREVER", "Count", "Duration", "Percent", "as_list", "duration_seconds", "parse_count"]
 
 _DURATION = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]+)?\s*$")
 _UNIT_SECONDS = {
@@ -49,23 +38,6 @@ _UNIT_SECONDS = {
     "year": 365 * 86400,
 }
 FOREVER = ("forever", "indefinite", "indefinitely", "never", "none")
-
-
-def parse_count(value: Any) -> Any:
-    """`2000000`, `"2,000,000"`, `"2M"`, `"1.5 billion"` -> an int; anything else unchanged."""
-    if not isinstance(value, str):
-        return value
-    match = _COUNT.match(value.lower())
-    if match is None:
-        raise ValueError(
-            f"expected a row count such as 50000, '2,000,000', '2M' or '1.5B', not {value!r}"
-        )
-    digits = match.group("num").replace("_", "")
-    if match.group("suffix"):
-        number = float(digits.replace(",", "."))
-    else:
-        number = float(digits.replace(",", ""))
-    return round(number * _SUFFIX[match.group("suffix")])
 
 
 def duration_seconds(text: str) -> float | None:
@@ -110,20 +82,6 @@ def parse_percent(value: Any) -> Any:
         return value * 100
     return value
 
-
-Count = Annotated[
-    int,
-    BeforeValidator(parse_count),
-    Field(ge=0, le=MAX_ROWS),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "integer", "minimum": 0, "maximum": MAX_ROWS},
-                {"type": "string", "examples": ["2M", "1.5B", "2,000,000", "50k"]},
-            ]
-        }
-    ),
-]
 
 Duration = Annotated[
     str,

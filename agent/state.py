@@ -24,7 +24,7 @@ from agent.stages import (
     SchemaDesign,
     TechnologyDecision,
 )
-from tools.bounds import RowCounts
+from tools.counts import RowCounts
 
 
 class NamedQuery(BaseModel):
@@ -48,6 +48,7 @@ class DesignRequest(BaseModel):
     workload: list[NamedQuery] = Field(default_factory=list)  # queries beyond the spec's
     rows: RowCounts = Field(default_factory=dict)  # table -> rows, overriding the spec
     interactive: bool = False  # ask questions (interrupt) instead of assuming
+    pg_version: int | None = None  # target PostgreSQL major, overriding the spec's
 
 
 class DesignState(BaseModel):

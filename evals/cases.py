@@ -24,6 +24,7 @@ from agent.state import DesignRequest
 from evals.case_spec import build_request, inline_spec, mode_problem
 from evals.expect import parse_expectations
 from evals.registry import Expectation
+from tools.counts import Count
 from tools.errors import InputError, SourceLocation, SpecError
 
 SUITE = Path(__file__).resolve().parent / "cases"
@@ -45,7 +46,7 @@ class CaseFile(BaseModel):
     schema_file: str | None = None  # optimize, scale, migrate: the current schema
     target_schema_file: str | None = None  # migrate: the target instead of a spec
     workload_file: str | None = None  # optimize: the queries to review
-    rows: dict[str, int] = Field(default_factory=dict)
+    rows: dict[str, Count] = Field(default_factory=dict)
     expect: Any = None
 
 

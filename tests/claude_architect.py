@@ -105,14 +105,14 @@ class Architect:
             return submit("schema", draft)
         broken = json.loads(results["draft_schema"].replace(MONEY, FLOAT))
         if "validate_ddl" not in results:
-            return Reply.tool(("validate_ddl", {"sql": broken["ddl"], "name": "schema.sql"}))
+            return Reply.tool(("validate_ddl", {"schema": broken["ddl"], "name": "schema.sql"}))
         return submit("schema", broken)  # it applies, so the model believes it is done
 
     def indexes(self, prompt: str, results: dict[str, str]) -> Reply:
         if "draft_indexes" not in results:
             explain = {
                 "schema": section(prompt, "Schema", "Workload"),
-                "queries": section(prompt, "Workload", "Rows per table"),
+                "workload": section(prompt, "Workload", "Rows per table"),
                 "rows": SAMPLE_ROWS,
             }
             return Reply.tool(("explain_queries", explain), ("draft_indexes", {}))

@@ -31,7 +31,7 @@ def _chat(
 
 def test_a_turn_streams_text_and_runs_a_tool(tmp_path: Path) -> None:
     replies = [
-        Reply.tool(("validate_ddl", {"sql": DDL}), text="Let me check that DDL."),
+        Reply.tool(("validate_ddl", {"schema": DDL}), text="Let me check that DDL."),
         Reply.text("It applies cleanly; add an index once you query by body."),
         Reply.text("Yes: the notes table from before."),
     ]

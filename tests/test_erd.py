@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, FIXTURES
+from npm_support import node_script, npm_folder
 
 from tools.erd import attribute_word, render_erd
 from tools.sql.model import Schema
@@ -127,21 +128,8 @@ def test_empty_schema() -> None:
 @pytest.fixture(scope="session")
 def mermaid_checker() -> Path:
     """The real mermaid parser, installed once from npm into the cache (no browser needed)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "dbarch" / f"mermaid-{MERMAID_VERSION}"
-    if not (folder / "node_modules" / "mermaid").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        npm = shutil.which("npm")
-        assert npm is not None, "npm is needed to install the mermaid parser for this test"
-        subprocess.run(
-            [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent",
-             f"mermaid@{MERMAID_VERSION}", f"jsdom@{JSDOM_VERSION}"],
-            check=True,
-            timeout=600,
-        )  # fmt: skip
-    script = folder / "mermaid_parse.mjs"
-    shutil.copyfile(FIXTURES / "erd" / "mermaid_parse.mjs", script)
-    return script
+    folder = npm_folder("mermaid", [f"mermaid@{MERMAID_VERSION}", f"jsdom@{JSDOM_VERSION}"])
+    return node_script(folder, "erd/mermaid_parse.mjs")
 
 
 def test_real_mermaid_parses_every_diagram(mermaid_checker: Path, tmp_path: Path) -> None:

@@ -46,9 +46,9 @@ async def _exercise(client: Client) -> dict[str, Any]:
     tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     review = await client.call_tool("review_schema", {"schema": (SQL / "shop.sql").read_text()})
     validate = await client.call_tool(
-        "validate_ddl", {"sql": (SQL / "broken.sql").read_text(), "name": "broken.sql"}
+        "validate_ddl", {"schema": (SQL / "broken.sql").read_text(), "name": "broken.sql"}
     )
-    bad = await client.call_tool("lint_schema", {"sql": (SQL / "syntax.sql").read_text()})
+    bad = await client.call_tool("lint_schema", {"schema": (SQL / "syntax.sql").read_text()})
     prompts = [p.name for p in (await client.list_prompts()).prompts]
     prompt = await client.get_prompt("architect", {"request": "a booking system for clinics"})
     return {"tools": tools, "review": review, "validate": validate, "bad": bad,
@@ -129,7 +129,9 @@ def test_design_tool_rejects_bad_input_as_an_error_result(
 
     result = anyio.run(main)
     assert result.is_error
-    assert "invalid input for tool 'design'" in _text(result)
+    text = _text(result)
+    assert text.startswith("invalid input for tool 'design': ") and text.endswith(".")
+    assert "\n" not in text and "errors.pydantic.dev" not in text  # one sentence, no dump
 
 
 def test_design_tool_returns_the_package(pg: PgServer, tmp_path: Path) -> None:

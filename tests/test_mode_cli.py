@@ -38,7 +38,7 @@ def test_help_teaches_the_modes(tmp_path: Path) -> None:
     text = " ".join(done.stdout.split())
     for phrase in ("Modes (--mode)", "optimize", "--target-schema", "--workload", "compare"):
         assert phrase in text
-    assert "dbarch design schema.sql --mode optimize --workload queries.sql" in text
+    assert "dbarch design evals/cases/inputs/legacy-shop.sql --mode optimize --workload" in text
 
 
 def test_optimize_takes_a_schema_file_instead_of_a_spec(tmp_path: Path) -> None:

@@ -110,3 +110,5 @@ def test_metrics_count_requests_runs_gates_and_queue(pg: PgServer, tmp_path: Pat
     assert metrics["dbarch_job_queue_depth"][()] == 1
     assert metrics["dbarch_model_tokens_total"][(("source", "chat"),)] == 0
     assert metrics["dbarch_model_cost_usd_total"][(("source", "design"),)] == 0
+    # written by prometheus_client: its Counter adds the series' creation time
+    assert requests.keys() == metrics["dbarch_http_requests_created"].keys()

@@ -132,7 +132,7 @@ def test_a_busy_session_refuses_a_second_message(pg: PgServer, tmp_path: Path) -
 
 
 def _scripted_turn() -> list[Reply]:
-    check = Reply.tool(("validate_ddl", {"sql": SHOP, "name": "shop.sql"}), text="Checking it. ")
+    check = Reply.tool(("validate_ddl", {"schema": SHOP, "name": "shop.sql"}), text="Checking it. ")
     return [check, Reply.text("It applies cleanly on PostgreSQL 18.")]
 
 

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tools.errors import InputError, SqlSyntaxError
-from tools.sql.source import load_file, preprocess, read_sources, split_statements
+from tools.sql.source import load_file, preprocess, read_sources
+from tools.sql.split import split_statements
 
 SQL = FIXTURES / "sql"
 
@@ -133,3 +134,49 @@ def test_split_finds_each_statement_where_it_was_written(parts: list[tuple[str, 
         for s in split_statements(preprocess(text))[0]
     ]
     assert found == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_gap, _piece), min_size=1, max_size=8), st.integers(1, 40))
+def test_parsing_in_slices_finds_the_same_statements(
+    parts: list[tuple[str, str]], size: int
+) -> None:
+    text = "".join(gap + piece + ";" for gap, piece in parts)
+    whole, _ = split_statements(preprocess(text), slice_chars=len(text) + 1)
+    sliced, _ = split_statements(preprocess(text), slice_chars=size)
+    assert [s.statement for s in sliced] == [s.statement for s in whole]
+
+
+def test_a_function_body_with_semicolons_is_not_cut() -> None:
+    text = (
+        "CREATE TABLE t (a int);\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC\n  SELECT 1;\n  SELECT 2;\nEND;\n"
+        "CREATE TABLE u (b int);\n"
+    )
+    statements, _ = split_statements(preprocess(text), slice_chars=1)
+    assert [(s.statement.line, s.statement.kind) for s in statements] == [
+        (1, "CreateStmt"), (2, "CreateFunctionStmt"), (7, "CreateStmt"),
+    ]  # fmt: skip
+
+
+def test_a_syntax_error_in_a_later_slice_names_its_own_line_and_column() -> None:
+    text = "CREATE TABLE a (x int);\nCREATE TABLE b (y int);\nCREATE TABLE ü (z int,, w int);\n"
+    with pytest.raises(SqlSyntaxError) as caught:
+        split_statements(preprocess(text, "x.sql"), slice_chars=1)
+    assert (caught.value.location.line, caught.value.location.column) == (3, 23)
+    cut = "CREATE TABLE a (x int);\nCREATE TABLE b (y int,, z int);\nCREATE TABLE c (w int);\n"
+    with pytest.raises(SqlSyntaxError) as caught:
+        split_statements(preprocess(cut, "y.sql"), slice_chars=1)
+    assert (caught.value.location.line, caught.value.location.column) == (2, 23)
+
+
+def test_the_model_of_a_real_dump_does_not_depend_on_the_slice_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tools.sql import split as split_module
+    from tools.sql.parse import parse_schema
+
+    whole = parse_schema(CORPUS / "pagila-schema.sql")
+    monkeypatch.setattr(split_module, "SLICE_BYTES", 512)
+    assert parse_schema(CORPUS / "pagila-schema.sql") == whole

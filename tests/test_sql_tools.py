@@ -37,9 +37,9 @@ def _call(tools: Toolset, name: str, args: dict[str, Any]) -> dict[str, Any]:
 def test_schemas_are_generated_from_the_input_models() -> None:
     schemas = {tool.name: tool.schema() for tool in TOOLS}
     assert set(schemas) == {"review_schema", "validate_ddl", "lint_schema", "render_erd"}
-    for name, schema in schemas.items():
+    for schema in schemas.values():
         body = schema["input_schema"]
-        assert body["required"] == (["schema"] if name == "review_schema" else ["sql"])
+        assert body["required"] == ["schema"]  # one name for DDL in every tool
         assert body["additionalProperties"] is False
         assert "title" not in body
         assert len(schema["description"]) > 60
@@ -57,7 +57,7 @@ def test_catalogue_serves_the_review_tools() -> None:
 
 
 def test_validate_ddl_accepts_a_sound_schema(tools: Toolset) -> None:
-    result = _call(tools, "validate_ddl", {"sql": _text("shop.sql"), "name": "shop.sql"})
+    result = _call(tools, "validate_ddl", {"schema": _text("shop.sql"), "name": "shop.sql"})
     assert result["valid"] is True
     assert result["applied"] == 4
     assert result["tables"] == ["customers", "orders", "order_items"]
@@ -66,7 +66,7 @@ def test_validate_ddl_accepts_a_sound_schema(tools: Toolset) -> None:
 
 
 def test_validate_ddl_names_the_refused_statement_and_its_consequence(tools: Toolset) -> None:
-    result = _call(tools, "validate_ddl", {"sql": _text("broken.sql"), "name": "broken.sql"})
+    result = _call(tools, "validate_ddl", {"schema": _text("broken.sql"), "name": "broken.sql"})
     assert result["valid"] is False
     assert result["error_count"] == 2
     root, follow = result["errors"]
@@ -78,13 +78,13 @@ def test_validate_ddl_names_the_refused_statement_and_its_consequence(tools: Too
 
 
 def test_validate_ddl_caps_the_error_list_but_counts_all(tools: Toolset) -> None:
-    result = _call(tools, "validate_ddl", {"sql": _text("broken.sql"), "max_errors": 1})
+    result = _call(tools, "validate_ddl", {"schema": _text("broken.sql"), "max_errors": 1})
     assert result["error_count"] == 2
     assert [e["line"] for e in result["errors"]] == [8]
 
 
 def test_validate_ddl_leaves_no_scratch_database(tools: Toolset, pg: PgServer) -> None:
-    _call(tools, "validate_ddl", {"sql": _text("shop.sql")})
+    _call(tools, "validate_ddl", {"schema": _text("shop.sql")})
     mine = f"{SCRATCH_PREFIX}{os.getpid()}_%"
     with connect(pg.dsn(), autocommit=True) as conn:
         left = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (mine,))
@@ -93,7 +93,7 @@ def test_validate_ddl_leaves_no_scratch_database(tools: Toolset, pg: PgServer) -
 
 def test_validate_ddl_refuses_without_a_server(tmp_path: Path) -> None:
     outcome = Toolset(TOOLS, ToolContext(workspace=tmp_path)).call(
-        "validate_ddl", {"sql": _text("shop.sql")}
+        "validate_ddl", {"schema": _text("shop.sql")}
     )
     assert outcome.is_error
     assert "needs a PostgreSQL server" in outcome.content
@@ -101,14 +101,14 @@ def test_validate_ddl_refuses_without_a_server(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("tool", ["validate_ddl", "lint_schema", "render_erd"])
 def test_syntax_errors_are_positioned(tools: Toolset, tool: str) -> None:
-    outcome = tools.call(tool, {"sql": _text("syntax.sql"), "name": "syntax.sql"})
+    outcome = tools.call(tool, {"schema": _text("syntax.sql"), "name": "syntax.sql"})
     assert outcome.is_error
     assert outcome.content.startswith("SqlSyntaxError: syntax.sql:8:5:")
     assert '"label"' in outcome.content
 
 
 def test_lint_schema_finds_the_unindexed_foreign_key(tools: Toolset) -> None:
-    result = _call(tools, "lint_schema", {"sql": _text("shop.sql"), "name": "shop.sql"})
+    result = _call(tools, "lint_schema", {"schema": _text("shop.sql"), "name": "shop.sql"})
     assert result["counts"] == {"error": 0, "warning": 1, "info": 0}
     (finding,) = result["findings"]
     assert finding["rule"] == "fk-without-index"
@@ -117,18 +117,19 @@ def test_lint_schema_finds_the_unindexed_foreign_key(tools: Toolset) -> None:
 
 def test_lint_schema_orders_by_severity_and_filters(tools: Toolset) -> None:
     sql = _text("broken.sql")
-    every = _call(tools, "lint_schema", {"sql": sql})
+    every = _call(tools, "lint_schema", {"schema": sql})
     assert every["findings"][0]["rule"] == "float-for-money"
     assert every["counts"]["error"] == 1
-    errors_only = _call(tools, "lint_schema", {"sql": sql, "min_severity": "error"})
+    errors_only = _call(tools, "lint_schema", {"schema": sql, "min_severity": "error"})
     assert [f["rule"] for f in errors_only["findings"]] == ["float-for-money"]
-    one_rule = _call(tools, "lint_schema", {"sql": sql, "rules": ["timestamp-without-time-zone"]})
+    only = ["timestamp-without-time-zone"]
+    one_rule = _call(tools, "lint_schema", {"schema": sql, "rules": only})
     assert {f["rule"] for f in one_rule["findings"]} == {"timestamp-without-time-zone"}
     assert one_rule["findings"][0]["column"] == "issued_at"
 
 
 def test_lint_schema_passes_squawk_findings_through(tools: Toolset) -> None:
-    result = _call(tools, "lint_schema", {"sql": _text("shop.sql"), "squawk": True})
+    result = _call(tools, "lint_schema", {"schema": _text("shop.sql"), "squawk": True})
     squawk = [f for f in result["findings"] if f["rule"].startswith("squawk:")]
     assert {(f["table"], f["column"]) for f in squawk} == {
         ("order_items", "line_no"),
@@ -138,7 +139,7 @@ def test_lint_schema_passes_squawk_findings_through(tools: Toolset) -> None:
 
 
 def test_render_erd_draws_tables_and_cardinalities(tools: Toolset) -> None:
-    outcome = tools.call("render_erd", {"sql": _text("shop.sql")})
+    outcome = tools.call("render_erd", {"schema": _text("shop.sql")})
     assert not outcome.is_error
     lines = outcome.content.splitlines()
     assert lines[0] == "erDiagram"
@@ -147,11 +148,11 @@ def test_render_erd_draws_tables_and_cardinalities(tools: Toolset) -> None:
 
 
 def test_render_erd_can_draw_a_subset(tools: Toolset) -> None:
-    outcome = tools.call("render_erd", {"sql": _text("shop.sql"), "tables": ["orders"]})
+    outcome = tools.call("render_erd", {"schema": _text("shop.sql"), "tables": ["orders"]})
     assert not outcome.is_error
     assert '"orders" {' in outcome.content
     assert "customers" not in outcome.content
-    missing = tools.call("render_erd", {"sql": _text("shop.sql"), "tables": ["payments"]})
+    missing = tools.call("render_erd", {"schema": _text("shop.sql"), "tables": ["payments"]})
     assert missing.is_error
     assert "payments" in missing.content and "customers, orders, order_items" in missing.content
 
@@ -159,12 +160,17 @@ def test_render_erd_can_draw_a_subset(tools: Toolset) -> None:
 @pytest.mark.parametrize(
     ("name", "raw", "needle"),
     [
-        ("validate_ddl", {"sql": "SELECT 1", "path": "/etc/passwd"}, "path"),
-        ("lint_schema", {}, "sql"),
-        ("lint_schema", {"sql": "CREATE TABLE t (id int)", "rules": ["no-such-rule"]}, "no-such"),
-        ("render_erd", {"sql": ""}, "sql"),
-        ("validate_ddl", '{"sql": ', "not valid JSON"),
-        ("lint_schema", {"sql": "CREATE TABLE t (id int)", "min_severity": "fatal"}, "min"),
+        ("validate_ddl", {"schema": "SELECT 1", "path": "/etc/passwd"}, "path"),
+        ("lint_schema", {}, "'schema' is required"),
+        ("lint_schema", {"schema": "CREATE TABLE t (id int)", "rules": ["no-such"]}, "no-such"),
+        ("render_erd", {"schema": ""}, "'schema' should have at least 1 character"),
+        ("validate_ddl", {"sql": "SELECT 1"}, "'sql' is not an input of this tool (inputs: schema"),
+        ("validate_ddl", '{"schema": ', "not valid JSON"),
+        (
+            "lint_schema",
+            {"schema": "CREATE TABLE t (id int)", "min_severity": "fatal"},
+            "'min_severity' should be 'error', 'warning' or 'info' (got 'fatal').",
+        ),
     ],
 )
 def test_bad_input_is_an_error_result(
@@ -173,10 +179,11 @@ def test_bad_input_is_an_error_result(
     outcome = tools.call(name, raw)
     assert outcome.is_error
     assert needle in outcome.content
+    assert "\n" not in outcome.content and "pydantic" not in outcome.content  # one sentence
 
 
 def test_json_text_input_is_accepted(tools: Toolset) -> None:
-    raw = json.dumps({"sql": _text("shop.sql"), "rules": ["fk-without-index"]})
+    raw = json.dumps({"schema": _text("shop.sql"), "rules": ["fk-without-index"]})
     outcome = tools.call("lint_schema", raw)
     assert not outcome.is_error
     assert json.loads(outcome.content)["counts"]["warning"] == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from agent.cli.review_workload import parse_rows
+from tools.counts import parse_rows
 from tools.errors import InputError
 
 WORKLOAD = FIXTURES / "workload"

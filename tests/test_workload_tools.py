@@ -21,14 +21,14 @@ def _toolset(pg: PgServer, tmp_path: Path) -> Toolset:
 def test_schemas_are_generated_from_the_input_models(pg: PgServer, tmp_path: Path) -> None:
     schemas = {s["name"]: s for s in _toolset(pg, tmp_path).schemas()}
     assert set(schemas) == {"explain_queries", "advise_indexes"}
-    assert schemas["advise_indexes"]["input_schema"]["required"] == ["schema", "queries"]
+    assert schemas["advise_indexes"]["input_schema"]["required"] == ["schema", "workload"]
     assert "additionalProperties" in schemas["explain_queries"]["input_schema"]
 
 
 def test_explain_tool_plans_on_sample_data_and_names_failures(pg: PgServer, tmp_path: Path) -> None:
     queries = "-- name: by customer\nSELECT id FROM orders WHERE customer_id = $1;\n"
     queries += "-- name: broken\nSELECT nope FROM orders;"
-    args = {"schema": (WORKLOAD / "shop.sql").read_text(), "queries": queries}
+    args = {"schema": (WORKLOAD / "shop.sql").read_text(), "workload": queries}
     args["rows"] = {"orders": 20000}
     outcome = _toolset(pg, tmp_path).call("explain_queries", args)
     assert not outcome.is_error
@@ -43,14 +43,14 @@ def test_explain_tool_plans_on_sample_data_and_names_failures(pg: PgServer, tmp_
 def test_explain_tool_without_schema_needs_a_configured_database(
     pg: PgServer, tmp_path: Path
 ) -> None:
-    outcome = _toolset(pg, tmp_path).call("explain_queries", {"queries": "SELECT 1"})
+    outcome = _toolset(pg, tmp_path).call("explain_queries", {"workload": "SELECT 1"})
     assert outcome.is_error == pg.embedded
 
 
 def test_advise_tool_returns_proven_indexes(pg: PgServer, tmp_path: Path) -> None:
     args = {
         "schema": (WORKLOAD / "shop.sql").read_text(),
-        "queries": "-- name: history\nSELECT id FROM orders WHERE customer_id = $1",
+        "workload": "-- name: history\nSELECT id FROM orders WHERE customer_id = $1",
         "rows": {"orders": 20000, "customers": 2000},
         "budget": "8MB",
     }

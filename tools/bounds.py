@@ -20,5 +20,4 @@ MAX_DURATION_DAYS = 365_000  # a thousand years: retention, RPO, RTO
 MAX_SIZE_BYTES = 2**50  # a pebibyte: index budgets
 
 RowCount = Annotated[int, Field(ge=0, le=MAX_ROWS)]
-RowCounts = dict[str, RowCount]
 Rate = Annotated[float, Field(ge=0, le=MAX_RATE)]

@@ -92,7 +92,9 @@ class Toolset:
             args = tool.input_model.model_validate(data)
         except json.JSONDecodeError as exc:
             return ToolOutcome(f"tool input is not valid JSON: {exc}", True)
-        except (ValidationError, TypeError, ValueError) as exc:
+        except ValidationError as exc:
+            return ToolOutcome(input_problem(name, exc, tool.input_model), True)
+        except (TypeError, ValueError) as exc:
             return ToolOutcome(f"invalid input for tool '{name}': {exc}", True)
         try:
             result = tool.func(args, self.context)
@@ -101,3 +103,29 @@ class Toolset:
         if isinstance(result, BaseModel):
             return ToolOutcome(result.model_dump_json(exclude_none=True))
         return ToolOutcome(result)
+
+
+def input_problem(tool: str, exc: ValidationError, model: type[BaseModel]) -> str:
+    """A validation failure as one sentence a person (or a model) can act on, naming each
+    input by the name it is sent under, instead of pydantic's multi-line dump."""
+    parts = [_problem(error, model) for error in exc.errors(include_url=False)]
+    return f"invalid input for tool '{tool}': " + "; ".join(parts) + "."
+
+
+def _problem(error: Mapping[str, Any], model: type[BaseModel]) -> str:
+    name = ".".join(str(part) for part in error["loc"]) or "input"
+    kind, message = error["type"], str(error["msg"])
+    if kind == "missing":
+        return f"'{name}' is required"
+    if kind == "extra_forbidden":
+        accepted = ", ".join(field.alias or key for key, field in model.model_fields.items())
+        return f"'{name}' is not an input of this tool (inputs: {accepted})"
+    message = message.removeprefix("Value error, ")
+    subject, _, rest = message.partition(" ")
+    if subject in _SUBJECTS and rest.startswith("should"):  # "Input should be ..."
+        got = repr(error.get("input"))
+        return f"'{name}' {rest}" + (f" (got {got})" if len(got) <= 40 else "")
+    return f"'{name}': {message}"
+
+
+_SUBJECTS = frozenset({"Input", "String", "List", "Dictionary", "Value"})

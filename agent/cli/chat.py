@@ -24,9 +24,9 @@ Examples:
 
     dbarch chat
 
-    dbarch chat --persona schema-specialist --workspace ./db
+    dbarch chat --persona schema-specialist --workspace evals/cases/inputs
 
-    echo "Review schema.sql for missing indexes" | dbarch chat --session 1b2c...
+    echo "Review legacy-shop.sql for missing indexes" | dbarch chat --workspace evals/cases/inputs
 """  # noqa: E501
 
 

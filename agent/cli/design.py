@@ -17,12 +17,15 @@ from agent.cli.requests import answers_from, build_request
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import RunOutcome, run_design, run_store
-from agent.package import package_files
+from agent.package import DesignPackage, package_files
 from agent.package_folder import check_out_dir, check_parent, write_package
 from agent.report import render_report
 from agent.report_modes import mode_summary
 from agent.state import DesignRequest
+from tools.emit import emit as emit_files
+from tools.emit import parse_kinds
 from tools.errors import GateFailed, InputError
+from tools.sql.pg_features import NEWEST, OLDEST
 
 HELP = """Design a data layer, or change one: requirements -> technology -> schema -> indexes -> scaling -> ADRs.
 
@@ -40,7 +43,7 @@ Modes (--mode), after the architect's commands:
 
   compare   a technology comparison for a SPEC: the scored matrix, the alternatives and why not, an ADR.
 
-The package is written to --out (default ./<name>-<mode>), checked before the run: design.json, report.md, adr/, and per mode schema.sql, indexes.sql, rewrites.sql, erd.md, migrations/, listed in .dbarch-package.json. A failed run leaves no folder behind. --force replaces only files an earlier package wrote (and you have not edited); nothing else in the folder is touched.
+The package is written to --out (default ./<name>-<mode>; with --format json only when --out is given, the package then goes to stdout), checked before the run: design.json, report.md, adr/, and per mode schema.sql, indexes.sql, rewrites.sql, erd.md, migrations/; with --emit also models.py, schema.prisma, schema.dbml, schema.mysql.sql, schema.sqlite.sql; all listed in .dbarch-package.json. A failed run leaves no folder behind. --force replaces only files an earlier package wrote (and you have not edited); nothing else in the folder is touched.
 
 Runs are checkpointed (SQLite under DBARCH_HOME, default ~/.dbarch): a run that was killed, or that stopped for questions, continues with --resume THREAD_ID.
 
@@ -48,13 +51,17 @@ Examples:
 
     dbarch design examples/task-tracker.yaml --out design-out
 
-    dbarch design examples/clinic.yaml --format json > design.json
+    dbarch design examples/clinic-booking.yaml --format json > design.json
 
-    dbarch design schema.sql --mode optimize --workload queries.sql --rows orders=2000000
+    dbarch design examples/ledger.yaml --pg-version 14 --out ledger-pg14
 
-    dbarch design examples/task-tracker.yaml --mode migrate --schema current.sql
+    dbarch design examples/task-tracker.yaml --emit sqlalchemy,prisma,dbml,sqlite --out design-out
 
-    dbarch design --mode scale --schema schema.sql --rows events=500000000
+    dbarch design evals/cases/inputs/legacy-shop.sql --mode optimize --workload evals/cases/inputs/legacy-shop-queries.sql --rows orders=2M
+
+    dbarch design examples/task-tracker.yaml --mode migrate --schema tests/fixtures/modes/task-tracker-v1.sql
+
+    dbarch design --mode scale --schema evals/cases/inputs/legacy-shop.sql --rows orders=500M --rows customers=50k
 
     dbarch design --resume 3f2a... --answer consistency=strong
 
@@ -114,7 +121,8 @@ def design_command(
         typer.Option(help="Queries file for optimize (';'-separated, '-- name:' comments)."),
     ] = None,
     rows: Annotated[
-        list[str] | None, typer.Option(help="Row count override, table=N (repeatable).")
+        list[str] | None,
+        typer.Option(help="Rows per table, TABLE=COUNT: orders=2M, users=50k (repeatable)."),
     ] = None,
     resume: Annotated[
         str | None, typer.Option(help="Continue the run with this thread id.")
@@ -126,11 +134,38 @@ def design_command(
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never ask questions; state assumptions instead.")
     ] = False,
+    pg_version: Annotated[
+        int | None,
+        typer.Option(
+            min=OLDEST,
+            max=NEWEST,
+            help="PostgreSQL major version to design for (13-18): the DDL uses nothing it "
+            "lacks (uuidv7() from 18, NULLS NOT DISTINCT from 15...). Default: the spec's "
+            "pg_version, else the server's (the embedded one is 18).",
+            show_default=False,
+        ),
+    ] = None,
+    emit: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write the design for other tools, comma-separated: sqlalchemy "
+            "(models.py), prisma (schema.prisma), dbml (schema.dbml), mysql, sqlite "
+            "(schema.<dialect>.sql, transpiled by sqlglot; MySQL not validated).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Format,
-        typer.Option("--format", "-f", help="text summary or the package as JSON on stdout."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="text summary, or the package as JSON on stdout (a folder only with --out).",
+        ),
     ] = Format.text,
 ) -> int:
+    kinds = parse_kinds(emit) if emit else []
+    if kinds and output is Format.json and out is None:
+        raise InputError("--emit writes files into the package folder: give --out with -f json")
     settings = Settings()
     interactive = sys.stdin.isatty() and sys.stderr.isatty() and not no_input
     printer = ProgressPrinter(sys.stderr)
@@ -140,13 +175,14 @@ def design_command(
                 "give a SPEC file (or free text), --schema FILE, or --resume THREAD_ID"
             )
         request = build_request(
-            spec, mode.value, schema, workload, rows or [], interactive, target_schema
+            spec, mode.value, schema, workload, rows or [], interactive, target_schema, pg_version
         )
         brain_name = (brain.value if brain else None) or _default_brain(settings)
     else:
         request = None
         brain_name = (brain.value if brain else None) or _brain_of(settings, resume)
-    _check_out(out, force, request, mode.value)
+    if output is not Format.json or out is not None:  # JSON without --out writes no folder
+        _check_out(out, force, request, mode.value)
     ctx = RunContext(brain=make_brain(brain_name, settings), settings=settings, sink=printer)
     outcome = asyncio.run(
         run_design(request, ctx, thread_id=resume, answers=answers_from(answer or []))
@@ -155,7 +191,7 @@ def design_command(
         outcome = asyncio.run(
             run_design(None, ctx, thread_id=outcome.thread_id, answers=_ask(outcome))
         )
-    return _finish(outcome, out, force, output)
+    return _finish(outcome, out, force, output, kinds)
 
 
 def _check_out(out: Path | None, force: bool, request: DesignRequest | None, mode: str) -> None:
@@ -204,7 +240,9 @@ def _ask(outcome: RunOutcome) -> dict[str, Any]:
     return answers
 
 
-def _finish(outcome: RunOutcome, out: Path | None, force: bool, output: Format) -> int:
+def _finish(
+    outcome: RunOutcome, out: Path | None, force: bool, output: Format, emit: list[str]
+) -> int:
     if outcome.status == "interrupted":
         typer.echo(f"dbarch: the run stopped for questions; thread {outcome.thread_id}", err=True)
         for q in outcome.questions:
@@ -216,14 +254,26 @@ def _finish(outcome: RunOutcome, out: Path | None, force: bool, output: Format) 
     if outcome.status == "failed" or outcome.package is None:
         raise GateFailed("design", [outcome.message or "the run failed"])
     pkg = outcome.package
-    folder = write_package(
-        package_files(pkg, render_report(pkg)), out or _default_out(pkg.name, pkg.mode), force=force
-    )
     if output is Format.json:
+        # JSON is for a pipe: stdout is the package, and a folder only when one was asked for.
+        if out is not None:
+            write_package(_files(pkg, emit), out, force=force)
         sys.stdout.write(pkg.model_dump_json(indent=2, by_alias=True) + "\n")
-    else:
-        _summary(outcome, folder)
+        return exits.OK
+    folder = write_package(_files(pkg, emit), out or _default_out(pkg.name, pkg.mode), force=force)
+    _summary(outcome, folder)
     return exits.OK
+
+
+def _files(pkg: DesignPackage, emit: list[str]) -> dict[str, str]:
+    """The package's files, and the --emit outputs made from its own DDL."""
+    files = package_files(pkg, render_report(pkg))
+    if emit:
+        if pkg.schema_design is None:
+            raise InputError(f"--emit needs a schema; mode {pkg.mode} designs none")
+        ddl = pkg.schema_design.ddl + "\n" + (pkg.indexes.ddl if pkg.indexes else "")
+        files.update(emit_files(emit, ddl, pkg.name))
+    return files
 
 
 def _summary(outcome: RunOutcome, folder: Path) -> None:

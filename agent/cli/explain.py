@@ -29,7 +29,7 @@ Queries are ';'-separated; '-- name: <name>' before a query names it; $1-style p
 
 Example:
 
-    DATABASE_URL=postgresql://readonly@db/app dbarch explain queries.sql --format json
+    DATABASE_URL=postgresql://readonly@db/app dbarch explain evals/cases/inputs/legacy-shop-queries.sql --format json
 
 Exit codes: 0 every query planned; 1 a query failed to plan or was refused (named in the output); 2 bad input; 3 PostgreSQL unavailable.
 """  # noqa: E501  (help paragraphs are single lines: the terminal rewraps them)

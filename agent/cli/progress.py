@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TextIO
 
@@ -45,3 +46,26 @@ class ProgressPrinter:
         mark = _MARKS.get(event.kind, "  ")
         self.stream.write(f"{elapsed:6.1f}s {mark} {stage}{text}\n")
         self.stream.flush()
+
+
+class StatusLines:
+    """Progress of a long step as plain lines, for a log rather than a terminal.
+
+    Quiet for the first `after` seconds (a short review prints nothing), then at most one
+    line every `every` seconds, so a review of a large dump in CI shows it is alive.
+    """
+
+    def __init__(self, stream: TextIO, after: float = 5.0, every: float = 10.0) -> None:
+        self.stream, self.after, self.every = stream, after, every
+        self.started = time.perf_counter()
+        self.last = self.started + after - every
+        self.lock = threading.Lock()
+
+    def __call__(self, message: str) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            if now - self.last < self.every:
+                return
+            self.last = now
+            self.stream.write(f"{now - self.started:6.1f}s {message}\n")
+            self.stream.flush()

@@ -8,6 +8,7 @@ from typing import Any
 from agent.mode_inputs import check_mode_inputs, schema_from_spec
 from agent.spec import load_spec
 from agent.state import DesignRequest, NamedQuery
+from tools.counts import parse_rows
 from tools.errors import InputError
 from tools.sql.parse import parse_schema
 from tools.sql.source import read_sources
@@ -24,6 +25,7 @@ def build_request(
     rows: list[str],
     interactive: bool,
     target_schema: Path | None = None,
+    pg_version: int | None = None,
 ) -> DesignRequest:
     """The request, checked for what its mode needs before any stage runs.
 
@@ -31,6 +33,7 @@ def build_request(
     `dbarch design schema.sql --mode optimize --workload q.sql` needs no spec.
     """
     data: dict[str, Any] = {"mode": mode, "interactive": interactive, "rows": parse_rows(rows)}
+    data["pg_version"] = pg_version
     if spec is not None and _is_schema(Path(spec)):
         if schema is not None:
             raise InputError(f"give the current schema once: {spec} or --schema {schema}")
@@ -88,17 +91,6 @@ def read_schema_text(path: Path) -> str:
     """
     parse_schema(path)
     return "\n".join(source.text for source in read_sources(path))
-
-
-def parse_rows(items: list[str]) -> dict[str, int]:
-    rows: dict[str, int] = {}
-    for item in items:
-        table, sep, count = item.partition("=")
-        number = count.replace("_", "").replace(",", "")
-        if not sep or not table.strip() or not number.isdigit():
-            raise InputError(f"--rows expects table=N (e.g. orders=1000000), got {item!r}")
-        rows[table.strip()] = int(number)
-    return rows
 
 
 def answers_from(items: list[str]) -> dict[str, str] | None:

@@ -11,9 +11,12 @@ from rich.table import Table
 from rich.text import Text
 
 from tools.sql.lint import rules
+from tools.sql.pg_features import RULE_FIX, RULE_SUMMARY
+from tools.sql.pg_features import RULE_ID as VERSION_RULE
 from tools.sql.review import ReviewReport
 from tools.sql.rules import Finding
 from tools.sql.squawk import EXCLUDED, INFO_RULES
+from tools.sql.suppress import SUPPRESSION_RULES
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SKIPPED_SHOWN = 5
@@ -49,6 +52,7 @@ def print_report(console: Console, report: ReviewReport, show_all: bool = False)
     if hidden:
         summary = ", ".join(f"{rule} x{n}" for rule, n in hidden.most_common())
         console.print(Text(f"info (use --all to list): {summary}", style="cyan"))
+    _print_suppressed(console, report)
     _print_skipped(console, report)
     console.print(_summary(report))
 
@@ -106,6 +110,17 @@ def _print_fixes(console: Console, findings: list[Finding]) -> None:
         console.print(Text.assemble("  ", (rule_id, "bold"), f": {fix}"))
 
 
+def _print_suppressed(console: Console, report: ReviewReport) -> None:
+    """Every silenced finding stays visible: rule, where the comment is, and its reason."""
+    if not report.suppressed:
+        return
+    silenced = sum(len(s.findings) for s in report.suppressed)
+    console.print(f"Suppressed {silenced} finding(s) with dbarch:ignore:")
+    for s in report.suppressed:
+        where = _where(s.file, report.source, s.line)
+        console.print(f"  line {where}: {s.rule} x{len(s.findings)}: {s.reason}")
+
+
 def _print_skipped(console: Console, report: ReviewReport) -> None:
     if not report.skipped:
         return
@@ -120,9 +135,11 @@ def _print_skipped(console: Console, report: ReviewReport) -> None:
 def _summary(report: ReviewReport) -> Text:
     c = report.counts
     verdict = ("FAILED", "bold red") if report.failed else ("OK", "bold green")
+    silenced = sum(len(s.findings) for s in report.suppressed)
     return Text.assemble(
         verdict,
         f": {c.error} error(s), {c.warning} warning(s), {c.info} info",
+        f", {silenced} suppressed" if silenced else "",
         f"; {c.errors} refused statement(s)" if c.errors else "",
     )
 
@@ -133,7 +150,12 @@ def rules_catalogue() -> dict[str, Any]:
         "rules": [
             {"id": r.id, "severity": r.severity, "summary": r.summary, "fix": r.fix}
             for r in rules()
-        ],
+        ]
+        + [
+            {"id": rule_id, "severity": severity, "summary": summary, "fix": fix}
+            for rule_id, (severity, summary, fix) in SUPPRESSION_RULES.items()
+        ]
+        + [{"id": VERSION_RULE, "severity": "error", "summary": RULE_SUMMARY, "fix": RULE_FIX}],
         "squawk": {
             "prefix": "squawk:",
             "severity": "warning (info for the rules listed in info_rules); never error",
@@ -148,8 +170,9 @@ def rules_catalogue() -> dict[str, Any]:
 
 def print_rules(console: Console) -> None:
     table = Table("Rule", "Severity", "Why it matters", "Fix", title="Design rules")
-    for r in rules():
-        table.add_row(r.id, Text(r.severity, style=_STYLE[r.severity]), r.summary, r.fix)
+    for r in rules_catalogue()["rules"]:
+        severity = Text(r["severity"], style=_STYLE[r["severity"]])
+        table.add_row(r["id"], severity, r["summary"], r["fix"])
     console.print(table)
     catalogue = rules_catalogue()["squawk"]
     console.print(

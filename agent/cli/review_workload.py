@@ -6,7 +6,6 @@ schema is applied once; its plans and index advice are added to the review's JSO
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +20,6 @@ from tools.sql.review import ReviewReport, ReviewRequest
 from tools.sql.server import Scratch
 from tools.sql.workload import read_workload
 from tools.sql.workload_report import WorkloadReport, analyze_applied, parse_size
-
-_COUNT = re.compile(r"^(\d+(?:\.\d+)?)([kmb]?)$", re.IGNORECASE)
-_SCALE = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
-
-
-def parse_rows(items: list[str]) -> dict[str, int]:
-    """`orders=2000000`, `orders=2M`, `events=1.5b` -> {table: rows}."""
-    rows: dict[str, int] = {}
-    for item in items:
-        table, _, count = item.partition("=")
-        match = _COUNT.match(count.strip().replace("_", ""))
-        if not table.strip() or not match:
-            raise InputError(f"--rows takes TABLE=COUNT (e.g. orders=2M), not '{item}'")
-        rows[table.strip()] = int(float(match[1]) * _SCALE[match[2].lower()])
-    return rows
 
 
 class WorkloadStep:

@@ -23,7 +23,7 @@ Examples:
 
     dbarch spec check examples/task-tracker.yaml
 
-    dbarch spec check my-spec.yaml --format json | jq .questions
+    dbarch spec check examples/ledger.yaml --format json | jq .questions
 """
 
 CHECK_HELP = """Validate a spec and list what it leaves open.

@@ -18,6 +18,7 @@ from agent.context import RunContext
 from agent.gates import Verdict, fail
 from agent.gates.volume_growth import parent_table, volume_growth
 from agent.package import PatternPlan
+from agent.pg_target import target_of
 from agent.stages import GateFinding, IndexPlan
 from agent.state import DesignState
 from agent.volumes import large_tables, pattern_queries, stated_rows
@@ -27,6 +28,7 @@ from tools.sql.explain import QueryPlan, explain_queries, plan_cost, planning_co
 from tools.sql.index_ddl import index_name
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
+from tools.sql.pg_features import unsupported_in_sql
 from tools.sql.planner_stats import refresh
 from tools.sql.samples import sample_database
 from tools.sql.server import Conn, Scratch, connect
@@ -46,7 +48,7 @@ def check_indexes(state: DesignState, ctx: RunContext) -> list[Verdict]:
     }
     with sample_database(ctx.pg(), schema, rows, ctx.settings.sample_row_cap) as (scratch, data):
         before = {p.name: p for p in explain_queries(scratch.dsn, queries)}
-        built = _build(plan, scratch)
+        built = _build(plan, scratch, target_of(state.spec))
         after = explain_queries(scratch.dsn, queries)
         payoff = _pay_off(plan, scratch, queries, after)
         empty = _empty_relations(scratch)
@@ -72,10 +74,14 @@ def _name_of(ddl: str) -> str | None:
         return None
 
 
-def _build(plan: IndexPlan, scratch: Scratch) -> Verdict:
+def _build(plan: IndexPlan, scratch: Scratch, target: int) -> Verdict:
+    """Each index applies here, and uses nothing the target PostgreSQL version lacks."""
     verdict = Verdict(gate="index_ddl_applies")
     with connect(scratch.dsn, autocommit=True) as conn:
         for rec in plan.indexes:
+            for _, feature in unsupported_in_sql(rec.ddl, target):
+                message = f"{rec.ddl.strip()}: {feature.what} needs PostgreSQL {feature.since}"
+                verdict.findings.append(fail("index_ddl_applies", message, table=rec.table))
             if _name_of(rec.ddl) is None:
                 verdict.findings.append(
                     fail("index_ddl_applies", f"name the index in: {rec.ddl}", table=rec.table)

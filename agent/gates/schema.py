@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agent.context import RunContext
 from agent.gates import Verdict, fail
+from agent.pg_target import target_of
 from agent.spec import resolve_contract
 from agent.spec_model import Requirements
 from agent.stages import GateFinding, SchemaDesign
@@ -15,6 +16,7 @@ from tools.sql.explain import explain_queries
 from tools.sql.lint import lint_schema
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
+from tools.sql.pg_features import NEWEST, version_findings
 from tools.sql.server import scratch_database
 from tools.sql.validate import ValidationResult, apply_statements
 
@@ -28,7 +30,7 @@ def check_schema(state: DesignState, ctx: RunContext) -> list[Verdict]:
         finding = fail("ddl_applies", exc.detail, line=exc.location.line)
         return [Verdict(gate="ddl_applies", findings=[finding])]
     verdicts = _apply_and_plan(schema, state.spec, ctx)
-    verdicts.append(lint_verdict(schema, design))
+    verdicts.append(lint_verdict(schema, design, target_of(state.spec)))
     verdicts.append(contract_verdict(schema, state.spec))
     return verdicts
 
@@ -56,12 +58,13 @@ def ddl_verdict(result: ValidationResult) -> Verdict:
     return verdict
 
 
-def lint_verdict(schema: Schema, design: SchemaDesign) -> Verdict:
-    """Errors fail the gate unless the design justifies them; warnings are kept as notes."""
+def lint_verdict(schema: Schema, design: SchemaDesign, target: int = NEWEST) -> Verdict:
+    """Errors fail the gate unless the design justifies them; warnings are kept as notes.
+    A construct the target PostgreSQL version lacks is such an error."""
     justified = {(j.rule, j.table, j.column) for j in design.justified_findings}
     justified_tables = {(j.rule, j.table) for j in design.justified_findings if j.column is None}
     verdict = Verdict(gate="lint_clean")
-    for f in lint_schema(schema):
+    for f in lint_schema(schema) + version_findings(schema.statements, target):
         if f.severity != "error":
             verdict.notes.append(f"{f.rule} on {f.table}: {f.message}")
         elif (f.rule, f.table, f.column) in justified or (f.rule, f.table) in justified_tables:

@@ -8,11 +8,13 @@ brain, says what the existing schema holds.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from agent.context import RunContext
 from agent.mode_inputs import check_mode_inputs, derive_spec, merge_workload, table_rows
 from agent.nodes import requirements as requirements_stage
+from agent.pg_target import with_target
 from agent.schema_summary import summarize_schema
 from agent.state import DesignState
 from tools.sql.parse import parse_schema
@@ -24,7 +26,8 @@ async def requirements(state: DesignState, ctx: RunContext) -> dict[str, Any]:
     if request.spec is None and not request.text:
         source = request.current_schema or request.target_schema or ""
         schema = parse_schema(source, file=request.schema_name)
-        spec = derive_spec(schema, request.workload, request.schema_name)
+        derived = derive_spec(schema, request.workload, request.schema_name)
+        spec = await asyncio.to_thread(with_target, derived, request, ctx)  # reads the server
         workload = len(spec.access_patterns)
         return {
             "spec": spec,
@@ -35,7 +38,8 @@ async def requirements(state: DesignState, ctx: RunContext) -> dict[str, Any]:
             ],
         }
     update = await requirements_stage.run(state, ctx)
-    update["spec"] = merge_workload(update["spec"], request.workload)
+    merged = merge_workload(update["spec"], request.workload)
+    update["spec"] = await asyncio.to_thread(with_target, merged, request, ctx)
     return update
 
 

@@ -15,7 +15,7 @@ from agent.mode_inputs import schema_from_spec
 from agent.package import Mode
 from agent.spec import Requirements, load_spec, parse_spec
 from agent.state import DesignRequest, NamedQuery
-from tools.bounds import RowCounts
+from tools.counts import RowCounts
 from tools.errors import SpecError
 from tools.sql import pgparse
 from tools.sql.source import preprocess
@@ -54,6 +54,13 @@ class DesignInput(BaseModel):
     rows: RowCounts = Field(
         default_factory=dict, description="Row counts per table, overriding the spec's."
     )
+    pg_version: int | None = Field(
+        default=None,
+        ge=13,
+        le=18,
+        description="PostgreSQL major version to design for (13-18); default: the spec's "
+        "pg_version, else the server's.",
+    )
     interactive: bool = Field(
         default=False,
         description="Stop with questions where requirements are missing (answer them to "
@@ -84,6 +91,7 @@ class DesignInput(BaseModel):
             workload=self.workload,
             rows=self.rows,
             interactive=self.interactive,
+            pg_version=self.pg_version,
         )
 
     def _check_sql(self) -> None:

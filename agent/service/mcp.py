@@ -25,7 +25,7 @@ from agent.service.design_input import DesignInput
 from agent.service.design_tool import DESIGN_DESCRIPTION, design
 from tools.catalog import all_tools
 from tools.errors import ArchitectError
-from tools.registry import Tool, Toolset
+from tools.registry import Tool, ToolContext, Toolset, input_problem
 from tools.sql.server import PgServer
 
 NAME = "dbarch"
@@ -127,7 +127,7 @@ async def _call_design(
         # On its own thread and loop: a run's stages may block, and this loop serves HTTP too.
         outcome = await to_thread.run_sync(lambda: asyncio.run(design(args, settings)))
     except ValidationError as exc:
-        return _text_result(f"invalid input for tool 'design': {exc}", True)
+        return _text_result(input_problem("design", exc, DesignInput), True)
     except ArchitectError as exc:
         return _text_result(f"{type(exc).__name__}: {exc}", True)
     return _text_result(outcome.model_dump_json(exclude_none=True, by_alias=True))

@@ -15,13 +15,14 @@ class SchemaBuilder:
     schema: Schema = field(default_factory=Schema)
     positions: Positions | None = None
     statement: Statement | None = None
+    base: int = 0  # byte offset in the file of the slice the statement's tree came from
     # The model keeps no primary-key name; DROP CONSTRAINT needs it.
     pk_names: dict[str, str] = field(default_factory=dict)
 
     def line(self, location: int | None) -> int | None:
         """1-based line of a node's byte location, or the statement's line when it has none."""
         if location is not None and location >= 0 and self.positions is not None:
-            return self.positions.line_of_byte(location)
+            return self.positions.line_of_byte(self.base + location)
         return self.statement.line if self.statement else None
 
     @property

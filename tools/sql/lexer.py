@@ -50,15 +50,37 @@ def psql_only_parts(text: str) -> Iterator[Part]:
             pos = end
             if not text[statement_start:start].strip():
                 statement_start = end
-        elif token == "--":
-            pos = _line_end(text, start)
-        elif token == "/*":
-            pos = _block_comment_end(text, pos)
-        elif start and token[0] in "$eE" and _IDENT_CHAR.match(text, start - 1):
-            # inside an identifier (`price$usd$`, `name'`) `$`/`E` open nothing themselves
-            pos = start + 1
         else:
-            pos = _quoted_end(text, token, pos)
+            pos = _step_over(text, token, start, pos)
+
+
+def statement_ends(text: str, pos: int = 0) -> Iterator[int]:
+    """Offsets just past each `;` outside strings, quoted names, dollar quotes and comments.
+
+    A cheap first cut of a (pre-processed) file into statements, so that PostgreSQL's
+    grammar can be run on a slice at a time. It is a guess where the grammar knows better
+    (the `;`s inside `BEGIN ATOMIC ... END`): the caller lets a slice whose last statement
+    does not parse grow to the next cut.
+    """
+    while (match := _INTERESTING.search(text, pos)) is not None:
+        token, start = match.group(), match.start()
+        pos = match.end()
+        if token == ";":
+            yield pos
+        elif token != "\\":
+            pos = _step_over(text, token, start, pos)
+
+
+def _step_over(text: str, token: str, start: int, pos: int) -> int:
+    """Where scanning goes on after a comment, string, quoted name or dollar quote opens."""
+    if token == "--":
+        return _line_end(text, start)
+    if token == "/*":
+        return _block_comment_end(text, pos)
+    if start and token[0] in "$eE" and _IDENT_CHAR.match(text, start - 1):
+        # inside an identifier (`price$usd$`, `name'`) `$`/`E` open nothing themselves
+        return start + 1
+    return _quoted_end(text, token, pos)
 
 
 def _quoted_end(text: str, token: str, pos: int) -> int:

@@ -67,7 +67,9 @@ def _marked(
     """The first table marked inside [start, end), and the column marked on `line`."""
     table: str | None = None
     column: str | None = None
-    for mark_line, mark_table, mark_column in marks[bisect.bisect_left(marks, (start,)) :]:
+    # by index, not a slice: a slice copies the rest of the file's marks on every lookup
+    for i in range(bisect.bisect_left(marks, (start,)), len(marks)):
+        mark_line, mark_table, mark_column = marks[i]
         if end is not None and mark_line >= end:
             break
         table = table or mark_table

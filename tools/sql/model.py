@@ -27,7 +27,9 @@ class Column(_Model):
     nullable: bool = True
     default: str | None = None
     identity: bool = False  # GENERATED ... AS IDENTITY or serial/bigserial
+    identity_always: bool = False  # GENERATED ALWAYS (not BY DEFAULT) AS IDENTITY
     generated: str | None = None  # expression of a GENERATED ALWAYS AS (...) column
+    generated_virtual: bool = False  # computed when read (18's default), not STORED
     line: int | None = None
 
 
@@ -134,6 +136,17 @@ class Skipped(_Model):
     reason: str
 
 
+class Suppression(_Model):
+    """A `-- dbarch:ignore <rule> <reason>` comment and the statement it covers."""
+
+    rule: str | None  # None: the comment names no rule
+    reason: str | None  # None: no reason given (itself an error finding)
+    file: str | None = None
+    line: int  # where the comment is
+    first_line: int  # the statement it covers, first to last line
+    last_line: int
+
+
 class Statement(_Model):
     """One top-level SQL statement as it appears in the input, for applying in order."""
 
@@ -153,6 +166,7 @@ class Schema(_Model):
     functions: list[str] = Field(default_factory=list)
     statements: list[Statement] = Field(default_factory=list)
     skipped: list[Skipped] = Field(default_factory=list)
+    suppressions: list[Suppression] = Field(default_factory=list)
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from pglast import ast
+from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 from pglast.stream import RawStream
 
 Json = dict[str, Any]
@@ -161,3 +162,14 @@ def _item(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_item(v) for v in value)
     return value
+
+
+_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
+
+
+def quote_ident(name: str) -> str:
+    """`name` as it must be written in SQL: bare when it can be, double-quoted otherwise."""
+    reserved = name in RESERVED_KEYWORDS or name in TYPE_FUNC_NAME_KEYWORDS
+    if _PLAIN_IDENTIFIER.match(name) and not reserved:
+        return name
+    return '"' + name.replace('"', '""') + '"'

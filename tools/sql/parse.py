@@ -26,7 +26,8 @@ from tools.sql.parse_objects import (
     create_view,
 )
 from tools.sql.parse_table import create_table
-from tools.sql.source import SourceFile, preprocess, read_sources, split_statements
+from tools.sql.source import Positions, SourceFile, preprocess, read_sources
+from tools.sql.split import iter_statements
 
 Handler = Callable[[SchemaBuilder, Json], None]
 
@@ -70,17 +71,26 @@ def require_statements(schema: Schema, where: str | None) -> Schema:
     return schema
 
 
-def build_schema(sources: Iterable[SourceFile]) -> Schema:
-    """Apply already-read sources in order; the first syntax error stops the parse."""
+def build_schema(
+    sources: Iterable[SourceFile], progress: Callable[[int], None] | None = None
+) -> Schema:
+    """Apply already-read sources in order; the first syntax error stops the parse.
+
+    `progress(chars)` is told how many characters of all sources have been parsed so far,
+    after each slice of statements (a long input shows life from the start).
+    """
     builder = SchemaBuilder()
+    done = 0
     for source in sources:
         builder.schema.skipped.extend(source.skipped)
-        statements, positions = split_statements(source)
-        builder.positions = positions
-        for parsed in statements:
-            builder.statement = parsed.statement
+        builder.positions = Positions(source.text)
+        sliced = (lambda end, base=done: progress(base + end)) if progress else None
+        for parsed in iter_statements(source, builder.positions, on_slice=sliced):
+            builder.statement, builder.base = parsed.statement, parsed.base
             builder.schema.statements.append(parsed.statement)
+            builder.schema.suppressions.extend(parsed.suppressions)
             handler = _HANDLERS.get(parsed.statement.kind)
             if handler is not None:
                 handler(builder, parsed.body)
+        done += len(source.text)
     return builder.schema

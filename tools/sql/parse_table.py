@@ -108,8 +108,10 @@ def apply_column_constraint(b: SchemaBuilder, table: Table, column: Column, con:
         set_default(column, con["raw_expr"])
     elif contype == "CONSTR_IDENTITY":
         column.identity, column.nullable = True, False
+        column.identity_always = con.get("generated_when") == "a"
     elif contype == "CONSTR_GENERATED" and con.get("raw_expr"):
         column.generated = deparse(con["raw_expr"])
+        column.generated_virtual = con.get("generated_kind") == "v"
     else:
         add_constraint(b, table, con, column=column.name)
 

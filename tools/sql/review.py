@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +24,12 @@ from tools.sql.lint import lint_schema, sort_findings
 from tools.sql.locate import LineLocator
 from tools.sql.model import Schema, Skipped
 from tools.sql.parse import build_schema, require_statements
+from tools.sql.pg_features import NEWEST, OLDEST, version_findings
 from tools.sql.rules import Finding
 from tools.sql.server import PgServer, Scratch, scratch_database
 from tools.sql.source import SourceFile, preprocess, read_sources
-from tools.sql.squawk import as_findings, run_squawk
+from tools.sql.squawk import DEFAULT_TIMEOUT_S, SquawkViolation, as_findings, run_squawk
+from tools.sql.suppress import Suppressed, apply_suppressions
 from tools.sql.validate import StatementError, ValidationResult, apply_statements
 
 Progress = Callable[[str], None]
@@ -42,6 +44,13 @@ class ReviewRequest(BaseModel):
     sql: str | None = Field(default=None, description="SQL text to review instead of a path")
     name: str | None = Field(default=None, description="How `sql` is named in messages")
     squawk: bool = Field(default=True, description="Also run squawk's migration-safety rules")
+    pg_version: int | None = Field(
+        default=None,
+        ge=OLDEST,
+        le=NEWEST,
+        description="The PostgreSQL major version the schema must run on: constructs it lacks "
+        "are errors (unsupported-in-target-version). Default: the server's version.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -73,6 +82,7 @@ class ReviewReport(BaseModel):
     errors: list[StatementError]
     tables: list[str]
     findings: list[Finding]
+    suppressed: list[Suppressed] = Field(default_factory=list)  # `-- dbarch:ignore` at work
     skipped: list[Skipped]
     erd: str
     counts: ReviewCounts
@@ -109,25 +119,34 @@ def review(
 ) -> ReviewReport:
     """Review a schema; raises `SqlSyntaxError`/`InputError` for input that cannot be read.
 
-    Lint, squawk and the ERD only read the parsed model, so they run in a worker thread
-    while PostgreSQL applies the DDL (the apply mostly waits on the server).
+    squawk starts on the text at once (its own process); the model is built a slice of
+    statements at a time; lint and the ERD read it in a worker thread while PostgreSQL
+    applies the DDL (the apply mostly waits on the server).
     """
     say = progress or (lambda _: None)
     timer = _Timer()
     started = time.perf_counter()
-    say("reading and parsing")
-    with timer.step("parse"):
-        sources = load_sources(request)
-        schema = require_statements(build_schema(sources), request.path or request.name)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        analysis = pool.submit(_analyse, schema, sources if request.squawk else None)
+    say("reading")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        with timer.step("read"):
+            sources = load_sources(request)
+        squawked = pool.submit(_squawk, sources, request.pg_version) if request.squawk else None
+        with timer.step("parse"):
+            schema = require_statements(
+                build_schema(sources, _parse_progress(say, sources)), request.path or request.name
+            )
+        analysis = pool.submit(_analyse, schema, squawked, request.pg_version)
         with scratch_database(server) as scratch:
             say(f"applying {len(schema.statements)} statements to PostgreSQL")
             with timer.step("validate"):
                 validation = apply_statements(schema, scratch, _apply_progress(say))
+            if not analysis.done():
+                say("linting")
             report = _report(request, schema, validation, analysis.result(), timer)
             for step in steps:
                 step(request, schema, scratch, report)
+            dropping = time.perf_counter()
+        report.timings["drop"] = round(time.perf_counter() - dropping, 4)
     report.timings["total"] = round(time.perf_counter() - started, 4)
     return report
 
@@ -144,27 +163,53 @@ def _apply_progress(say: Progress) -> Callable[[int, int], None]:
     return lambda done, total: say(f"applying statements to PostgreSQL: {done}/{total}")
 
 
+def _parse_progress(say: Progress, sources: list[SourceFile]) -> Callable[[int], None]:
+    """Characters parsed so far, across every file, as a share of the whole input."""
+    total = sum(len(source.text) for source in sources) or 1
+    return lambda done: say(f"parsing: {100 * done // total}% of {total / 1e6:,.1f} M chars")
+
+
 @dataclass
 class _Analysis:
     """What the model alone tells: design findings (squawk's included) and the ERD."""
 
     findings: list[Finding]
+    suppressed: list[Suppressed]
     erd: str
     seconds: dict[str, float]
 
 
-def _analyse(schema: Schema, sources: list[SourceFile] | None) -> _Analysis:
+def _squawk(
+    sources: list[SourceFile], pg_version: int | None
+) -> tuple[list[SquawkViolation], float]:
+    started = time.perf_counter()
+    chars = sum(len(s.text) for s in sources)
+    # squawk takes ~1 s per MB here: a dump of tens of MB must not hit the default timeout
+    timeout = DEFAULT_TIMEOUT_S + 10 * chars / 1e6
+    texts = [(s.name, s.text) for s in sources]
+    target = f"{pg_version}.0" if pg_version else None
+    violations = run_squawk(texts, timeout_s=timeout, pg_version=target)
+    return violations, round(time.perf_counter() - started, 4)
+
+
+def _analyse(
+    schema: Schema,
+    squawked: Future[tuple[list[SquawkViolation], float]] | None,
+    pg_version: int | None,
+) -> _Analysis:
     timer = _Timer()
     with timer.step("lint"):
         findings = lint_schema(schema)
-    if sources is not None:
-        with timer.step("squawk"):
-            violations = run_squawk([(s.name, s.text) for s in sources])
-        with timer.step("squawk_map"):
-            findings = sort_findings(findings + as_findings(violations, LineLocator(schema)))
+        if pg_version is not None:
+            findings += version_findings(schema.statements, pg_version)
     with timer.step("erd"):
         erd = render_erd(schema)
-    return _Analysis(findings, erd, timer.seconds)
+    if squawked is not None:
+        violations, timer.seconds["squawk"] = squawked.result()
+        with timer.step("squawk_map"):
+            findings = findings + as_findings(violations, LineLocator(schema))
+    kept, suppressed = apply_suppressions(findings, schema.suppressions)
+    return _Analysis(sort_findings(kept), suppressed, erd, timer.seconds)
 
 
 def _report(
@@ -181,6 +226,7 @@ def _report(
         errors=validation.errors,
         tables=list(schema.tables),
         findings=analysis.findings,
+        suppressed=analysis.suppressed,
         skipped=skipped,
         erd=analysis.erd,
         counts=_counts(schema, validation, analysis.findings, skipped),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.bounds import RowCounts
+from tools.counts import RowCounts
 from tools.errors import ToolError
 from tools.registry import ToolContext
 from tools.sql.advise import IndexAdvice
 from tools.sql.explain import QueryPlan
 from tools.sql.parse import parse_schema
+from tools.sql.pg_features import NEWEST, OLDEST
 from tools.sql.review import ReviewReport, ReviewRequest, review
 from tools.sql.workload import parse_workload
 from tools.sql.workload_report import SizeText, analyze_workload, parse_size
@@ -50,6 +51,13 @@ class ReviewSchemaInput(BaseModel):
         description="Size budget for advised indexes, e.g. '256MB' (default: half the data).",
     )
     squawk: bool = Field(default=True, description="Also run squawk's migration-safety rules.")
+    pg_version: int | None = Field(
+        default=None,
+        ge=OLDEST,
+        le=NEWEST,
+        description="PostgreSQL major version the schema must run on (13-18); constructs it "
+        "lacks are reported as unsupported-in-target-version errors.",
+    )
 
 
 class PlanSummary(BaseModel):
@@ -86,7 +94,9 @@ def review_schema(args: ReviewSchemaInput, ctx: ToolContext) -> SchemaReview:
     if ctx.pg is None:
         raise ToolError("review_schema needs a PostgreSQL server and this context has none")
     name = args.name or "schema.sql"
-    request = ReviewRequest(sql=args.schema_sql, name=name, squawk=args.squawk)
+    request = ReviewRequest(
+        sql=args.schema_sql, name=name, squawk=args.squawk, pg_version=args.pg_version
+    )
     result = SchemaReview.model_validate(review(request, ctx.pg).model_dump())
     if args.workload is None:
         return result

@@ -1,4 +1,4 @@
-"""Reading SQL input: files and migration folders, psql leftovers blanked, statements located.
+"""Reading SQL input: files and migration folders, psql leftovers blanked, positions mapped.
 
 Real files arrive as their tools wrote them: pg_dump output with `COPY ... FROM stdin` data,
 scripts with psql meta-commands (`\\c chinook`), folders of numbered migrations. PostgreSQL's
@@ -9,18 +9,14 @@ becomes a space) and recorded as `Skipped`; line and column numbers stay those o
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AnyStr
+from typing import AnyStr
 
-from pglast.parser import ParseError
-
-from tools.errors import InputError, SqlSyntaxError
-from tools.sql import pgparse
-from tools.sql.lexer import psql_only_parts, skip_trivia
-from tools.sql.model import Skipped, Statement
+from tools.errors import InputError
+from tools.sql.lexer import psql_only_parts
+from tools.sql.model import Skipped
 
 _NATURAL_PART = re.compile(r"(\d+)")
 
@@ -157,51 +153,3 @@ def _blank(text: str, ranges: list[tuple[int, int]]) -> str:
         previous = end
     pieces.append(text[previous:])
     return "".join(pieces)
-
-
-@dataclass(frozen=True)
-class ParsedStatement:
-    """A statement with its libpg_query JSON tree, whose locations are byte offsets in the file."""
-
-    statement: Statement
-    node: dict[str, Any]  # {"CreateStmt": {...}}: one key, the node's name
-
-    @property
-    def body(self) -> dict[str, Any]:
-        value: dict[str, Any] = self.node[self.statement.kind]
-        return value
-
-
-def split_statements(source: SourceFile) -> tuple[list[ParsedStatement], Positions]:
-    """Parse a whole file once with PostgreSQL's grammar and cut it into located statements.
-
-    One parse per file rather than per statement: libpg_query's JSON output is ~20x faster
-    to produce than pglast's Python objects, which matters at thousands of tables.
-    """
-    positions = Positions(source.text)
-    try:
-        tree = json.loads(pgparse.parse_sql_json(source.text))
-    except ParseError as exc:
-        raise _syntax_error(exc, source, positions) from exc
-    statements: list[ParsedStatement] = []
-    for raw in tree.get("stmts", []):
-        start = raw.get("stmt_location", 0)
-        length = raw.get("stmt_len", 0)
-        text = positions.slice(start, start + length if length else None)
-        first = skip_trivia(text)
-        sql = text[first:].rstrip()
-        offset = start + len(text[:first].encode("utf-8"))
-        line, column = positions.of_byte(offset)
-        kind = next(iter(raw["stmt"]))
-        statement = Statement(file=source.name, line=line, column=column, sql=sql, kind=kind)
-        statements.append(ParsedStatement(statement, raw["stmt"]))
-    return statements, positions
-
-
-def _syntax_error(exc: ParseError, source: SourceFile, positions: Positions) -> SqlSyntaxError:
-    message = str(exc.args[0]) if exc.args else str(exc)
-    location = exc.args[1] if len(exc.args) > 1 else None
-    if not isinstance(location, int) or location < 0:
-        return SqlSyntaxError(message, source.name)
-    line, column = positions.of_char(min(location, len(source.text)))
-    return SqlSyntaxError(message, source.name, line, column)

@@ -21,10 +21,12 @@ from tools.sql.rules.base import SEVERITY_ORDER, Severity
 from tools.sql.schema_review import ReviewSchemaInput, review_schema
 from tools.sql.server import PgServer
 from tools.sql.squawk import as_findings, run_squawk
+from tools.sql.suppress import Suppressed, apply_suppressions
 from tools.sql.validate import StatementError, validate_schema
 
 MAX_SQL_CHARS = 5_000_000
 SQL_FIELD = Field(
+    alias="schema",
     min_length=1,
     max_length=MAX_SQL_CHARS,
     description=(
@@ -40,11 +42,13 @@ NAME_FIELD = Field(
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # `schema` on the wire (one name for DDL in every tool); `schema_sql` in Python, where
+    # `schema` would shadow pydantic's BaseModel.schema.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class ValidateDdlInput(_Input):
-    sql: str = SQL_FIELD
+    schema_sql: str = SQL_FIELD
     name: str | None = NAME_FIELD
     max_errors: int = Field(
         default=20, ge=1, le=500, description="Report at most this many refused statements."
@@ -67,7 +71,7 @@ class DdlValidation(BaseModel):
 
 
 class LintSchemaInput(_Input):
-    sql: str = SQL_FIELD
+    schema_sql: str = SQL_FIELD
     name: str | None = NAME_FIELD
     rules: list[str] | None = Field(
         default=None,
@@ -102,10 +106,13 @@ class LintResult(BaseModel):
     tables: list[str]
     counts: LintCounts
     findings: list[Finding]
+    suppressed: list[Suppressed] = Field(
+        default_factory=list, description="Findings silenced by `-- dbarch:ignore` comments"
+    )
 
 
 class RenderErdInput(_Input):
-    sql: str = SQL_FIELD
+    schema_sql: str = SQL_FIELD
     name: str | None = NAME_FIELD
     tables: list[str] | None = Field(
         default=None,
@@ -115,7 +122,7 @@ class RenderErdInput(_Input):
 
 def validate_ddl(args: ValidateDdlInput, ctx: ToolContext) -> DdlValidation:
     """Apply the DDL to a throw-away database: `valid` means PostgreSQL itself accepted it."""
-    schema = require_statements(parse_schema(args.sql, args.name), args.name)
+    schema = require_statements(parse_schema(args.schema_sql, args.name), args.name)
     result = validate_schema(schema, _server(ctx, "validate_ddl"))
     return DdlValidation(
         valid=result.valid,
@@ -130,22 +137,29 @@ def validate_ddl(args: ValidateDdlInput, ctx: ToolContext) -> DdlValidation:
 
 def lint_ddl(args: LintSchemaInput, ctx: ToolContext) -> LintResult:
     """Design rules on the parsed schema; needs no database, so it is cheap to call often."""
-    schema = require_statements(parse_schema(args.sql, args.name), args.name)
+    schema = require_statements(parse_schema(args.schema_sql, args.name), args.name)
     findings = lint_schema(schema, args.rules)
     if args.squawk:
-        violations = run_squawk([(args.name, args.sql)])
-        findings = sort_findings(findings + as_findings(violations, LineLocator(schema)))
+        violations = run_squawk([(args.name, args.schema_sql)])
+        findings = findings + as_findings(violations, LineLocator(schema))
+    ran = set(args.rules or RULE_IDS) | ({f.rule for f in findings} if args.squawk else set())
+    # a suppression of a rule this call did not run is not "unused"
+    relevant = [s for s in schema.suppressions if s.rule is None or s.rule in ran or not s.reason]
+    findings, suppressed = apply_suppressions(findings, relevant)
+    findings = sort_findings(findings)
     floor = SEVERITY_ORDER[args.min_severity]
     kept = [f for f in findings if SEVERITY_ORDER[f.severity] <= floor]
     counts = LintCounts()
     for finding in kept:
         setattr(counts, finding.severity, getattr(counts, finding.severity) + 1)
-    return LintResult(tables=list(schema.tables), counts=counts, findings=kept)
+    return LintResult(
+        tables=list(schema.tables), counts=counts, findings=kept, suppressed=suppressed
+    )
 
 
 def erd_of(args: RenderErdInput, ctx: ToolContext) -> str:
     """Mermaid `erDiagram` text, ready to paste into a fenced ```mermaid block."""
-    schema = require_statements(parse_schema(args.sql, args.name), args.name)
+    schema = require_statements(parse_schema(args.schema_sql, args.name), args.name)
     return render_erd(_only(schema, args.tables))
 
 

@@ -1,16 +1,16 @@
 """The workload tools for the model, MCP and HTTP: `explain_queries` and `advise_indexes`.
 
-With `schema` DDL the queries run on a scratch database filled with synthetic data at the
-stated volumes (dropped after the call). Without it, `explain_queries` reads the configured
-DATABASE_URL server: EXPLAIN only, through the read-only guard, in a read-only transaction
-with a statement timeout.
+With `schema` DDL the `workload` queries run on a scratch database filled with synthetic
+data at the stated volumes (dropped after the call). Without it, `explain_queries` reads
+the configured DATABASE_URL server: EXPLAIN only, through the read-only guard, in a
+read-only transaction with a statement timeout.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.bounds import RowCounts
+from tools.counts import RowCounts
 from tools.errors import ToolError
 from tools.registry import Tool, ToolContext
 from tools.sql.advise import Baseline, IndexAdvice
@@ -23,7 +23,7 @@ from tools.sql.workload import parse_workload
 from tools.sql.workload_report import SizeText, analyze_applied, analyze_workload, parse_size
 
 MAX_CHARS = 5_000_000
-QUERIES = Field(
+WORKLOAD = Field(
     min_length=1,
     max_length=MAX_CHARS,
     description="SQL queries separated by ';', each optionally preceded by '-- name: <name>'; "
@@ -39,7 +39,7 @@ ROWS: RowCounts = Field(
 class ExplainQueriesInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    queries: str = QUERIES
+    workload: str = WORKLOAD
     schema_sql: str | None = Field(
         default=None,
         alias="schema",
@@ -61,7 +61,7 @@ class AdviseIndexesInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schema_sql: str = Field(alias="schema", min_length=1, max_length=MAX_CHARS)
-    queries: str = QUERIES
+    workload: str = WORKLOAD
     rows: RowCounts = ROWS
     budget: SizeText | None = Field(
         default=None,
@@ -84,7 +84,7 @@ class AdviceSummary(BaseModel):
 
 def explain_tool(args: ExplainQueriesInput, ctx: ToolContext) -> ExplainResult:
     server = _server(ctx)
-    queries = parse_workload(args.queries, "queries.sql")
+    queries = parse_workload(args.workload, "queries.sql")
     note = None
     if args.schema_sql is None:
         if server.embedded:
@@ -104,7 +104,7 @@ def explain_tool(args: ExplainQueriesInput, ctx: ToolContext) -> ExplainResult:
 
 def advise_tool(args: AdviseIndexesInput, ctx: ToolContext) -> AdviceSummary:
     schema = parse_schema(args.schema_sql, "schema.sql")
-    queries = parse_workload(args.queries, "queries.sql")
+    queries = parse_workload(args.workload, "queries.sql")
     budget = parse_size(args.budget) if args.budget else None
     report = analyze_workload(schema, queries, _server(ctx), args.rows, budget)
     return AdviceSummary(
@@ -137,10 +137,11 @@ TOOLS: list[Tool] = [
     Tool(
         name="explain_queries",
         description=(
-            "EXPLAIN each query (never executed): total cost, scans, and findings such as "
-            "seq-scan-on-large-table, select-star, offset-pagination, function-on-indexed-column "
-            "and missing-join-index. With `schema`, plans on generated data at `rows` volumes; "
-            "without, reads the configured database read-only. A query that cannot be planned is "
+            "EXPLAIN each query of `workload` (never executed): total cost, scans, and findings "
+            "such as seq-scan-on-large-table, select-star, offset-pagination, "
+            "function-on-indexed-column and missing-join-index. With `schema`, plans on "
+            "generated data at `rows` volumes; without, reads the configured database "
+            "read-only. A query that cannot be planned is "
             "reported by name in `failed`; the others are still planned."
         ),
         input_model=ExplainQueriesInput,

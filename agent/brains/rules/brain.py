@@ -68,9 +68,8 @@ class RulesBrain:
     async def indexes(
         self, spec: Requirements, schema: SchemaDesign, findings: Sequence[GateFinding] = ()
     ) -> IndexPlan:
-        return await asyncio.to_thread(
-            plan_indexes, spec, schema, self.pg(), self.settings.sample_row_cap, findings
-        )
+        cap = self.settings.sample_row_cap  # the server is resolved in the thread, too
+        return await asyncio.to_thread(lambda: plan_indexes(spec, schema, self.pg(), cap, findings))
 
     async def scaling(
         self,
@@ -98,8 +97,9 @@ class RulesBrain:
     async def optimize(
         self, spec: Requirements, current: SchemaDesign, findings: Sequence[GateFinding] = ()
     ) -> OptimizationReport:
+        cap = self.settings.sample_row_cap
         return await asyncio.to_thread(
-            optimize_schema, spec, current, self.pg(), self.settings.sample_row_cap, findings
+            lambda: optimize_schema(spec, current, self.pg(), cap, findings)
         )
 
     async def migrate(

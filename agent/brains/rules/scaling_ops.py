@@ -10,9 +10,11 @@ from __future__ import annotations
 from agent.brains.rules.scaling_sizes import SizedTable
 from agent.claims.model import LookupFunction
 from agent.naming import table_name
+from agent.pg_target import target_of
 from agent.spec_model import Requirements
 from agent.spec_values import duration_seconds
 from agent.stages import BackupPlan, PoolingPlan, ReplicaPlan, SchemaDesign
+from tools.sql.pg_features import supports
 
 DEFAULT_RPO = "5 minutes"
 DEFAULT_RTO = "1 hour"
@@ -127,6 +129,21 @@ def sensitive_columns(spec: Requirements) -> list[str]:
     return found
 
 
+def _plan_drift(target: int) -> str:
+    """How to look at a parameterised pattern's plan on the target version."""
+    if supports(target, "explain-generic-plan"):
+        how = "EXPLAIN (GENERIC_PLAN) <the pattern's SQL, $1 parameters as written>"
+    else:
+        how = (
+            "PREPARE p AS <the pattern's SQL>; SET plan_cache_mode = force_generic_plan; "
+            "EXPLAIN EXECUTE p(NULL, ...) (EXPLAIN (GENERIC_PLAN) arrives in PostgreSQL 16)"
+        )
+    return (
+        "Plan drift: after an upgrade, a bulk load or an index change, re-check each access "
+        f"pattern's generic plan with {how}, and compare it with the plans in this report."
+    )
+
+
 def monitoring_checks(
     spec: Requirements, schema: SchemaDesign, pooling: PoolingPlan, replicas: ReplicaPlan
 ) -> list[str]:
@@ -151,6 +168,7 @@ def monitoring_checks(
         "failed_count rising) and backup age over 26 hours page immediately.",
         "Long transactions and locks: alert on transactions open > 5 minutes and lock "
         "waits > 30 s (they block vacuum and DDL).",
+        _plan_drift(target_of(spec)),
     ]
     if replicas.read_replicas:
         found.append(

@@ -21,6 +21,7 @@ from agent.brains.rules.schema_render import render
 from agent.brains.rules.schema_tables import TableBuilder
 from agent.brains.rules.schema_tenancy import apply_phi_policies, apply_tenancy
 from agent.naming import VARYING_COLUMN, object_name, table_name
+from agent.pg_target import uuid_default
 from agent.spec_contract import resolve_contract
 from agent.spec_model import Requirements
 from agent.stages import (
@@ -120,7 +121,7 @@ def _object_check(table: TableDef) -> None:
 
 def _key_notes(spec: Requirements) -> list[str]:
     if spec.keys == "uuid":
-        return ["uuid keys (gen_random_uuid()): ids can be minted by clients"]
+        return [f"uuid keys ({uuid_default(spec)}): ids can be minted by clients"]
     return [
         "bigint identity keys: compact, ordered inserts into the index; expose public ids "
         "separately if they must not be guessable"

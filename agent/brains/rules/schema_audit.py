@@ -18,6 +18,7 @@ from agent.brains.rules.schema_plan import (
 from agent.brains.rules.schema_tenancy import PEOPLE, phi_tables
 from agent.brains.rules.timeseries import time_series_reason
 from agent.naming import SOFT_DELETE_COLUMN, object_name, table_name
+from agent.pg_target import uuid_default
 from agent.spec_model import Requirements
 from agent.spec_soft_delete import soft_deleted_tables
 from agent.stages import AuditPlan
@@ -73,7 +74,7 @@ def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
     name = "audit_log" if "audit_log" not in plan.tables else "audit_trail"
     enum = f"{name}_action"
     plan.enums[enum] = EnumDef(enum, list(AUDIT_ACTIONS))
-    plan.tables[name] = _audit_table(name, enum)
+    plan.tables[name] = _audit_table(name, enum, uuid_default(spec))
     for table in tables:
         plan.tables[table].audited = True
     plan.functions.append("audit_changes")
@@ -89,12 +90,12 @@ def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
     return AuditPlan(table=name, audited_tables=tables, reason=reason)
 
 
-def _audit_table(name: str, enum: str) -> TableDef:
+def _audit_table(name: str, enum: str, new_uuid: str) -> TableDef:
     """uuid ids: audit rows copied between databases (restores, shards, archives) or
     loaded in bulk never collide with the ones triggers keep writing."""
     table = TableDef(name, "audit", name, comment="Append-only trail of row changes (triggers).")
     table.columns = [
-        ColumnDef("id", "uuid", True, "gen_random_uuid()"),
+        ColumnDef("id", "uuid", True, new_uuid),
         ColumnDef("table_name", "text", True),
         ColumnDef("row_id", "text"),
         ColumnDef("action", enum, True),

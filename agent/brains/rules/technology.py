@@ -12,6 +12,7 @@ from agent.brains.rules.criteria import weigh
 from agent.brains.rules.options import OPTIONS, POSTGRES_COUNTERPART, Option
 from agent.brains.rules.signals import Signals, collect
 from agent.brains.rules.timeseries import time_series_reason
+from agent.pg_target import target_of
 from agent.spec_model import Requirements
 from agent.stages import (
     Alternative,
@@ -22,6 +23,7 @@ from agent.stages import (
     StoreChoice,
     TechnologyDecision,
 )
+from tools.sql.pg_features import NEWEST
 
 STREAM_WRITES_PER_SECOND = 10_000
 
@@ -34,13 +36,16 @@ def decide_technology(spec: Requirements) -> TechnologyDecision:
         (_score(option, criteria) for option in OPTIONS),
         key=lambda row: (-row.total, [o.product for o in OPTIONS].index(row.product)),
     )
-    matrix = [row.model_copy(update={"rank": rank}) for rank, row in enumerate(scored, 1)]
+    option = next(o for o in OPTIONS if o.product == scored[0].product)
+    matrix = [
+        row.model_copy(update={"rank": rank, "product": _versioned(row.product, spec)})
+        for rank, row in enumerate(scored, 1)
+    ]
     winner = matrix[0]
-    option = next(o for o in OPTIONS if o.product == winner.product)
     return TechnologyDecision(
         primary=StoreChoice(
             category=option.category,
-            product=option.product,
+            product=_versioned(option.product, spec),
             engine=option.engine,
             features=_features(spec, option, signals),
         ),
@@ -51,6 +56,11 @@ def decide_technology(spec: Requirements) -> TechnologyDecision:
         rationale=_rationale(winner, criteria),
         assumptions=_assumptions(spec),
     )
+
+
+def _versioned(product: str, spec: Requirements) -> str:
+    """The options name the newest PostgreSQL; a design for an older target names its own."""
+    return product.replace(f"PostgreSQL {NEWEST}", f"PostgreSQL {target_of(spec)}")
 
 
 def _score(option: Option, criteria: list[Criterion]) -> OptionScore:

@@ -1,0 +1,37 @@
+"""The review memory benchmark: its measurement of a child and its targets (full run: manual)."""
+
+from __future__ import annotations
+
+import sys
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO))  # benchmarks/ is a folder of scripts, not an installed package
+from benchmarks.review_memory import Row, Run, _missed, main, measured
+
+
+def test_a_childs_peak_memory_is_its_own() -> None:
+    big = measured([sys.executable, "-c", "x = bytearray(200 * 2**20); print(len(x))"])
+    small = measured([sys.executable, "-c", "print(1)"])
+    assert big.stdout.strip() == str(200 * 2**20)
+    assert big.peak_mib > 200 > small.peak_mib
+
+
+def _row(mib: float, review_peak: float, seconds: float, stderr: str) -> Row:
+    return Row(10, mib, Run(seconds, review_peak, "", stderr), {}, Run(1, 900, "", ""), None)
+
+
+def test_targets() -> None:
+    assert _missed(_row(20, 500, 60, "  5.0s parsing: 10%\n")) == []
+    assert _missed(_row(1, 950, 3, "")) == []  # too small to judge memory; short: no lines
+    missed = _missed(_row(20, 950, 60, ""))
+    assert len(missed) == 2 and "not below" in missed[0] and "no progress" in missed[1]
+
+
+def test_small_run_end_to_end(capsys: object) -> None:
+    assert main(["--sizes", "5,20", "--no-psql"]) == 0
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["tables", "SQL", "MiB"]
+    assert [line.split()[0] for line in lines[1:3]] == ["5", "20"]
+    assert "memory per MiB of SQL" in out
