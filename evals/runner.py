@@ -122,7 +122,14 @@ async def _run_and_grade(case: EvalCase, ctx: RunContext, server: PgServer) -> C
             message=outcome.message,
             thread_id=outcome.thread_id,
         )
-    checks = await asyncio.to_thread(grade, outcome.package, case.expect, lambda: server)
+    checks = await asyncio.to_thread(
+        grade,
+        outcome.package,
+        case.expect,
+        lambda: server,
+        case.request.rows,
+        ctx.settings.sample_row_cap,
+    )
     return CaseResult(
         **base,
         status="done",
