@@ -59,4 +59,6 @@ def _verdict(subject: Subject, expectation: Expectation) -> CheckResult:
         raise  # no server to check against: the run's problem, not the package's
     except ArchitectError as error:
         passed, detail = False, str(error)
-    return CheckResult(check=expectation.check, passed=passed, detail=detail)
+    return CheckResult(
+        check=expectation.check, passed=passed, detail=detail, expected=expectation.arg
+    )

@@ -11,9 +11,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.package import DesignPackage, Mode
+from evals.compare import Comparison
 from evals.registry import CheckResult
 
-__all__ = ["BaselineCase", "BaselineReport", "CaseResult", "CheckResult", "EvalReport"]
+__all__ = [
+    "BaselineCase",
+    "BaselineReport",
+    "CaseResult",
+    "CheckResult",
+    "EvalReport",
+    "RubricScore",
+]
 
 Status = Literal["done", "failed", "interrupted", "error"]
 
@@ -28,6 +36,7 @@ class CaseResult(BaseModel):
     cost_usd: float = 0.0
     checks: list[CheckResult] = Field(default_factory=list)
     file: str | None = None
+    description: str | None = None
     mode: Mode = "design"
     status: Status = "done"
     message: str | None = None  # why the run did not finish (failed gate, questions)
@@ -54,6 +63,18 @@ class BaselineReport(BaseModel):
     cases: list[BaselineCase]
 
 
+class RubricScore(BaseModel):
+    """A model's score of one report section against its rubric (reported apart: it is an
+    opinion, the pass rate is a measurement)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case: str
+    section: str
+    score: int = Field(ge=1, le=5)
+    reasons: str = ""
+
+
 class EvalReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -68,6 +89,8 @@ class EvalReport(BaseModel):
     tokens: int = 0
     cost_usd: float = 0.0
     baseline: BaselineReport | None = None
+    comparison: Comparison | None = None  # against an earlier results.json (--compare)
+    rubric: list[RubricScore] = Field(default_factory=list)  # model-graded, apart from pass_rate
 
     @classmethod
     def summarise(

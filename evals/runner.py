@@ -104,7 +104,7 @@ async def run_case(case: EvalCase, brain: str, settings: Settings, server: PgSer
 
 
 async def _run_and_grade(case: EvalCase, ctx: RunContext, server: PgServer) -> CaseResult:
-    base = {"id": case.id, "file": case.file, "mode": case.mode}
+    base = {"id": case.id, "file": case.file, "mode": case.mode, "description": case.description}
     try:
         outcome = await run_design(case.request, ctx)
     except DatabaseError:
@@ -150,7 +150,9 @@ def _why_unfinished(outcome: RunOutcome) -> str:
 
 def _ungraded(case: EvalCase, reason: str) -> list[CheckResult]:
     """Every expected check, failed with the reason nothing could be graded."""
-    return [CheckResult(check=e.check, passed=False, detail=reason) for e in case.expect]
+    return [
+        CheckResult(check=e.check, passed=False, detail=reason, expected=e.arg) for e in case.expect
+    ]
 
 
 def _origin(exc: BaseException) -> str:

@@ -214,8 +214,8 @@ def _classify_a_expr(expr: ast.A_Expr, scope: Scope, shape: SelectShape) -> None
     operator = _operator(expr)
     searched = _text_search_side(expr, scope) if operator == "@@" else None
     if searched is not None:
-        (table, column), expression = searched
-        shape.filters.append(Filter(table, column, "contains", operator, expression))
+        (owner, first_column), document = searched
+        shape.filters.append(Filter(owner, first_column, "contains", operator, document))
         return
     left, right = _single_column(expr.lexpr, scope), _single_column(expr.rexpr, scope)
     if left and right:
