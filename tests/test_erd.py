@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, FIXTURES
 
+from evals.mermaid import install_mermaid, mermaid_folder
 from tools.erd import attribute_word, render_erd
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
 
 REVIEW = FIXTURES / "review"
-MERMAID_VERSION, JSDOM_VERSION = "11.17.2", "29.1.1"
+JSDOM_VERSION = "29.1.1"
 
 # The shapes of line render_erd may produce, written from Mermaid's erDiagram grammar.
 _ENTITY = r'"[^"%\\\r\n]+"'
@@ -126,19 +127,12 @@ def test_empty_schema() -> None:
 
 @pytest.fixture(scope="session")
 def mermaid_checker() -> Path:
-    """The real mermaid parser, installed once from npm into the cache (no browser needed)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "dbarch" / f"mermaid-{MERMAID_VERSION}"
-    if not (folder / "node_modules" / "mermaid").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        npm = shutil.which("npm")
-        assert npm is not None, "npm is needed to install the mermaid parser for this test"
-        subprocess.run(
-            [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent",
-             f"mermaid@{MERMAID_VERSION}", f"jsdom@{JSDOM_VERSION}"],
-            check=True,
-            timeout=600,
-        )  # fmt: skip
+    """The real mermaid parser, installed once from npm into the cache (no browser needed);
+    the same folder report.html takes its Mermaid library from."""
+    folder = mermaid_folder()
+    modules = folder / "node_modules"
+    if not (modules / "mermaid").exists() or not (modules / "jsdom").exists():
+        install_mermaid(folder, f"jsdom@{JSDOM_VERSION}")
     script = folder / "mermaid_parse.mjs"
     shutil.copyfile(FIXTURES / "erd" / "mermaid_parse.mjs", script)
     return script
