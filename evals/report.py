@@ -23,11 +23,20 @@ def render_json(report: EvalReport) -> str:
 def headline(report: EvalReport) -> str:
     """`9/10 cases passed (90.0%) with the rules brain in 41.2s; 0 tokens, $0.0000`."""
     who = f"the {report.brain} brain" + (f" ({report.model})" if report.model else "")
-    return (
+    line = (
         f"{report.passed}/{report.total} cases passed ({report.pass_rate:.1%}) with {who} "
         f"in {report.seconds:.1f}s, jobs {report.jobs}; "
         f"{report.tokens} tokens, ${report.cost_usd:.4f}"
     )
+    batch = report.batch
+    if batch is not None:
+        resumed = f", resumed from {batch.resumed_from} stored" if batch.resumed_from else ""
+        line += (
+            f" (Message Batches at {batch.price_factor:.0%} price: {len(batch.batches)} "
+            f"batches in {batch.waves} waves, {batch.sent} calls sent{resumed}, "
+            f"{batch.reused} answered from stored batches)"
+        )
+    return line
 
 
 def _baseline_verdict(baseline: BaselineReport | None, case_id: str) -> str | None:

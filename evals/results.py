@@ -17,6 +17,7 @@ from evals.registry import CheckResult
 __all__ = [
     "BaselineCase",
     "BaselineReport",
+    "BatchSummary",
     "CaseResult",
     "CheckResult",
     "EvalReport",
@@ -75,6 +76,21 @@ class RubricScore(BaseModel):
     reasons: str = ""
 
 
+class BatchSummary(BaseModel):
+    """How a `--batch` run reached the model: the Message Batches API, at half price."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    journal: str  # where the batch ids were kept (moved aside once the run finished)
+    resumed_from: int = 0  # batches a killed earlier process had created
+    batches: list[str] = Field(default_factory=list)  # created by this process
+    waves: int = 0
+    sent: int = 0
+    reused: int = 0  # calls answered from the earlier process's batches
+    resent: int = 0
+    price_factor: float = 0.5
+
+
 class EvalReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -90,6 +106,7 @@ class EvalReport(BaseModel):
     cost_usd: float = 0.0
     baseline: BaselineReport | None = None
     comparison: Comparison | None = None  # against an earlier results.json (--compare)
+    batch: BatchSummary | None = None  # --batch: the Message Batches API was used
     rubric: list[RubricScore] = Field(default_factory=list)  # model-graded, apart from pass_rate
 
     @classmethod

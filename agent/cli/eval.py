@@ -90,6 +90,15 @@ def eval_command(
             "and check; exit 1 on any regression.",
         ),
     ] = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="With --brain anthropic: run every case at once and send their model calls "
+            "through the Message Batches API (half price), one batch per wave of stage calls; "
+            "rerunning the same command resumes a run whose process died.",
+        ),
+    ] = False,
     floor: Annotated[
         Path | None,
         typer.Option(
@@ -116,7 +125,7 @@ def eval_command(
     settings = Settings()
     cases = load_cases(paths or [])
     report = asyncio.run(
-        run_cases(cases, brain.value, model, jobs, settings, _progress(brain.value))
+        run_cases(cases, brain.value, model, jobs, settings, _progress(brain.value), batch)
     )
     if with_baseline:
         rules = asyncio.run(run_cases(cases, "rules", None, jobs, settings, _progress("rules")))
