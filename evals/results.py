@@ -27,6 +27,18 @@ __all__ = [
 Status = Literal["done", "failed", "interrupted", "error"]
 
 
+class RubricScore(BaseModel):
+    """A model's score of one report section against its rubric (reported apart: it is an
+    opinion, the pass rate is a measurement)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case: str
+    section: str
+    score: int = Field(ge=1, le=5)
+    reasons: str = ""
+
+
 class CaseResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -44,6 +56,7 @@ class CaseResult(BaseModel):
     error: str | None = None  # what the run raised, when it crashed
     thread_id: str | None = None
     package: DesignPackage | None = Field(default=None, exclude=True)  # written by --out
+    rubric: list[RubricScore] = Field(default_factory=list, exclude=True)  # EvalReport.rubric
 
 
 class BaselineCase(BaseModel):
@@ -62,18 +75,6 @@ class BaselineReport(BaseModel):
     brain: str
     pass_rate: float
     cases: list[BaselineCase]
-
-
-class RubricScore(BaseModel):
-    """A model's score of one report section against its rubric (reported apart: it is an
-    opinion, the pass rate is a measurement)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    case: str
-    section: str
-    score: int = Field(ge=1, le=5)
-    reasons: str = ""
 
 
 class BatchSummary(BaseModel):
@@ -125,6 +126,7 @@ class EvalReport(BaseModel):
             seconds=round(seconds, 3),
             tokens=sum(case.tokens for case in cases),
             cost_usd=round(sum(case.cost_usd for case in cases), 6),
+            rubric=[score for case in cases for score in case.rubric],
         )
 
     def with_baseline(self, baseline: EvalReport) -> EvalReport:

@@ -25,7 +25,8 @@ from evals.batch.run import batch_run
 from evals.batch.run import summary as batch_summary
 from evals.cases import EvalCase, load_cases
 from evals.checks import grade
-from evals.results import CaseResult, CheckResult, EvalReport
+from evals.results import CaseResult, CheckResult, EvalReport, RubricScore
+from evals.rubric import rubric_for
 from tools.errors import DatabaseError, InputError
 from tools.sql.server import PgServer, resolve_server, server_version
 
@@ -56,26 +57,34 @@ async def run_cases(
     settings: Settings | None = None,
     on_progress: Progress | None = None,
     batch: bool = False,
+    rubric: bool = False,
 ) -> EvalReport:
     """Run loaded cases, at most `jobs` at a time; the report keeps the cases' order.
 
     With `batch` (anthropic brain only) every case runs at once and their model calls go
-    through the Message Batches API in waves (`evals.batch`)."""
+    through the Message Batches API in waves (`evals.batch`). With `rubric` (a model must
+    be configured) a model also scores each report, apart from the pass rate."""
     base = settings or Settings()
     if model:
         base = base.model_copy(update={"model": model})
     make_brain(brain, base)  # a brain that cannot be built is bad input: fail before any run
+    if rubric and not base.has_model:
+        raise InputError(
+            "the rubric grader is a model: set ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL"
+        )
     if batch and brain != "anthropic":
         raise InputError("--batch sends the anthropic brain's model calls as batches; "
                          "use it with --brain anthropic")  # fmt: skip
     server = await asyncio.to_thread(_reachable_server, base)
     started = time.perf_counter()
     if not batch:
-        results = await _run_all(cases, brain, base, server, jobs, on_progress)
+        results = await _run_all(cases, brain, base, server, jobs, on_progress, rubric=rubric)
         return _summary(brain, base, jobs, started, results)
     async with batch_run(base, cases) as collector:
         resumed = len(collector.journal.batches)
-        results = await _run_all(cases, brain, base, server, len(cases), on_progress, collector)
+        results = await _run_all(
+            cases, brain, base, server, len(cases), on_progress, collector, rubric
+        )
     report = _summary(brain, base, len(cases), started, results)
     return report.model_copy(update={"batch": batch_summary(collector, resumed)})
 
@@ -100,6 +109,7 @@ async def _run_all(
     jobs: int,
     on_progress: Progress | None,
     collector: BatchCollector | None = None,
+    rubric: bool = False,
 ) -> list[CaseResult]:
     gate = asyncio.Semaphore(max(1, jobs))
     keys = [f"c{index:03d}" for index in range(len(cases))]  # batch custom_ids: case, call
@@ -114,7 +124,7 @@ async def _run_all(
             chat = collector.model_for(keys[index]) if collector else None
             try:
                 async with gate:
-                    result = await run_case(case, brain, settings, server, chat)
+                    result = await run_case(case, brain, settings, server, chat, rubric)
             finally:
                 if collector is not None:
                     collector.close(keys[index])
@@ -138,18 +148,26 @@ async def run_case(
     settings: Settings,
     server: PgServer,
     chat: ChatModel | None = None,
+    rubric: bool = False,
 ) -> CaseResult:
-    """One case: run the engine, grade the package, and count what the brain spent (also on
-    a run that failed: a model's failed attempts cost money too)."""
+    """One case: run the engine, grade the package (and with `rubric`, have a model score
+    its report), and count what the model spent (also on a run that failed: a model's
+    failed attempts cost money too)."""
     started = time.perf_counter()
     settings.home.mkdir(parents=True, exist_ok=True)
     ctx = RunContext(brain=make_brain(brain, settings, chat), settings=settings, _pg=server)
     result = await _run_and_grade(case, ctx, server)
     usage = ctx.usage()
+    tokens, cost = usage.input_tokens + usage.output_tokens, usage.cost_usd
+    scores: list[RubricScore] = []
+    if rubric and result.package is not None:
+        scores, graded = await rubric_for(case.id, result.package, settings, chat)
+        tokens, cost = tokens + graded.input_tokens + graded.output_tokens, cost + graded.cost_usd
     spent = {
         "seconds": round(time.perf_counter() - started, 3),
-        "tokens": usage.input_tokens + usage.output_tokens,
-        "cost_usd": usage.cost_usd,
+        "tokens": tokens,
+        "cost_usd": cost,
+        "rubric": scores,
     }
     return result.model_copy(update=spent)
 

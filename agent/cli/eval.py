@@ -99,6 +99,14 @@ def eval_command(
             "rerunning the same command resumes a run whose process died.",
         ),
     ] = False,
+    rubric: Annotated[
+        bool,
+        typer.Option(
+            "--rubric",
+            help="Also have a model score each report section against evals/rubric.yaml "
+            "(only when a model is configured; reported apart from the pass rate).",
+        ),
+    ] = False,
     floor: Annotated[
         Path | None,
         typer.Option(
@@ -123,9 +131,13 @@ def eval_command(
         load_results(compare)  # a bad baseline is bad input: fail before any run
     threshold = read_floor(floor).min_pass_rate if floor is not None else min_pass
     settings = Settings()
+    if rubric and not settings.has_model:
+        typer.echo("rubric grader skipped: no model configured (ANTHROPIC_API_KEY or "
+                   "ANTHROPIC_BASE_URL)", err=True)  # fmt: skip
+        rubric = False
     cases = load_cases(paths or [])
     report = asyncio.run(
-        run_cases(cases, brain.value, model, jobs, settings, _progress(brain.value), batch)
+        run_cases(cases, brain.value, model, jobs, settings, _progress(brain.value), batch, rubric)
     )
     if with_baseline:
         rules = asyncio.run(run_cases(cases, "rules", None, jobs, settings, _progress("rules")))
