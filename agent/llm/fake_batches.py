@@ -93,3 +93,19 @@ class BatchStore:
             if batch is None or batch.ended_at is None:
                 return None
             return "".join(json.dumps(r) + "\n" for r in batch.results)
+
+
+def batch_get(path: str, store: BatchStore, base_url: str) -> tuple[int, dict[str, Any] | str]:
+    """GET /v1/messages/batches/{id} (the batch) and .../{id}/results (JSONL text)."""
+    parts = path.split("?")[0].strip("/").split("/")
+    if parts[:3] != ["v1", "messages", "batches"] or len(parts) not in (4, 5):
+        return 404, _not_found("no such route")
+    if len(parts) == 4:
+        batch = store.retrieve(parts[3])
+        return (200, batch.body(base_url)) if batch else (404, _not_found("no such batch"))
+    lines = store.results(parts[3])
+    return (200, lines) if lines is not None else (404, _not_found("no results yet"))
+
+
+def _not_found(message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": "not_found_error", "message": message}}

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from agent.llm.fake_batches import BatchStore
+from agent.llm.fake_batches import BatchStore, batch_get
 from agent.llm.script import Reply, estimate_usage, load_script, new_id
 from agent.llm.wire import message_body, sse_events
 from tools.errors import InputError
@@ -159,25 +159,12 @@ def _make_handler(server: ScriptedAnthropicServer) -> type[BaseHTTPRequestHandle
                 self.close_connection = True
 
         def do_GET(self) -> None:
-            parts = self.path.split("?")[0].strip("/").split("/")
-            if parts[:3] != ["v1", "messages", "batches"] or len(parts) not in (4, 5):
-                self._json(404, Reply.error(404, error_message="no such route").error_body(), {})
+            status, body = batch_get(self.path, server.batches, server.base_url)
+            if isinstance(body, dict):
+                self._json(status, body, {})
                 return
-            if len(parts) == 4:
-                batch = server.batches.retrieve(parts[3])
-                if batch is None:
-                    self._json(
-                        404, Reply.error(404, error_message="no such batch").error_body(), {}
-                    )
-                else:
-                    self._json(200, batch.body(server.base_url), {})
-                return
-            lines = server.batches.results(parts[3])
-            if lines is None:
-                self._json(404, Reply.error(404, error_message="no results yet").error_body(), {})
-                return
-            data = lines.encode()
-            self.send_response(200)
+            data = body.encode()
+            self.send_response(status)
             self.send_header("content-type", "application/binary")
             self.send_header("content-length", str(len(data)))
             self.end_headers()
