@@ -1,5 +1,9 @@
 """The stated access patterns, executed as the application: `app_patterns_run` and
-`app_finds_before_tenant` (a login looks a user up before it knows the tenant)."""
+`app_finds_before_tenant` (a login looks a user up before it knows the tenant).
+
+A setting a policy compares with a column the request itself looks up (a sign-in's
+`email = current_setting('app.login_email')`) is set to the request's value, as the
+application would declare it; the tenant's key is set only where a tenant is known."""
 
 from __future__ import annotations
 
@@ -20,6 +24,13 @@ def run_pattern(db: AppDatabase, conn: Conn, pattern: AccessPattern, values_from
     assert statement is not None
     slots = parameter_slots(statement, db.catalog)
     values = bind(values_from, slots, parameter_count(statement), db.catalog)
+    looked_up = {
+        (slot.table, slot.column): value
+        for slot in slots.values()
+        if slot.table and slot.column and (value := values[slot.number - 1]) is not None
+    }
+    for name, value in db.policy.declared(looked_up).items():
+        conn.execute("SELECT set_config(%s, %s, true)", (name, value))
     return execute(conn, pattern.sql, values)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pglast
 from pglast import ast
+from pglast.enums.parsenodes import A_Expr_Kind
 from psycopg import sql
 
 from tools.sql.astwalk import column_ref_name, func_name, walk
@@ -38,7 +39,20 @@ class SessionPolicy:
 
     @property
     def tenant_setting(self) -> str | None:
-        return next(iter(self.keys), None)
+        """The key setting most tables' policies compare with: the tenant's."""
+        return max(self.keys, key=lambda setting: len(self.keys[setting]), default=None)
+
+    def declared(self, column_values: dict[tuple[str, str], str]) -> dict[str, str]:
+        """Settings a request declares because it looks the compared column up itself
+        (`email = current_setting('app.login_email')` while asking for an email)."""
+        found = {}
+        for setting, columns in self.keys.items():
+            if setting == self.tenant_setting:
+                continue
+            for table, column in columns.items():
+                if (table, column) in column_values:
+                    found[setting] = column_values[(table, column)]
+        return found
 
     def tenant_column(self, table: str) -> str | None:
         setting = self.tenant_setting
@@ -66,10 +80,13 @@ def read_policy(admin: Conn, catalog: Catalog) -> SessionPolicy:
     return policy
 
 
+_COMPARISONS = (A_Expr_Kind.AEXPR_OP, A_Expr_Kind.AEXPR_OP_ANY, A_Expr_Kind.AEXPR_IN)
+
+
 def _read_expression(text: str, table: str, policy: SessionPolicy) -> None:
     for node in walk(pglast.parse_sql(f"SELECT {text}")):
-        if not isinstance(node, ast.A_Expr):
-            continue
+        if not isinstance(node, ast.A_Expr) or node.kind not in _COMPARISONS:
+            continue  # NULLIF(current_setting(...), '') compares nothing the session sets
         sides = [node.lexpr, node.rexpr]
         for mine, other in (sides, sides[::-1]):
             setting = _setting_in(mine)
