@@ -1,9 +1,12 @@
 """The graders: every check by name, and `grade`, which runs a case's checks on a package.
 
 The check functions live in `checks_schema` (the DDL), `checks_design` (plans, indexes,
-gates, technology, ADRs, report) and `checks_modes` (optimize, scale and migrate outputs);
-importing them here registers them, so anything that
-loads cases or grades imports this module and sees the full set.
+gates, technology, ADRs, report), `checks_modes` (optimize, scale and migrate outputs),
+`graders` (keys and constraints, sizes, sharding, runners-up, destructive migrations) and
+`application` (the package applied to a filled scratch database and used as an application
+would: a role without ownership or BYPASSRLS running the stated patterns, tenants, append-only
+tables, overlaps, erasure); importing them here registers them, so anything that loads cases
+or grades imports this module and sees the full set.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import FIXTURES
+from test_evals_anthropic import tool_texts
 
 from agent.llm import Reply
 from agent.llm.fake_server import ScriptedAnthropicServer
@@ -28,27 +29,13 @@ DBARCH = str(Path(sys.executable).with_name("dbarch"))
 BROKEN = "CREATE TABLE broken_by_the_model (id no_such_type);"
 
 
-def _tool_results(messages: list[dict[str, Any]]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    found: dict[str, str] = {}
-    for message in messages:
-        for block in message["content"] if isinstance(message["content"], list) else []:
-            if block.get("type") == "tool_use":
-                names[block["id"]] = block["name"]
-            elif block.get("type") == "tool_result":
-                parts = block["content"]
-                text = parts if isinstance(parts, str) else "".join(p["text"] for p in parts)
-                found[names[block["tool_use_id"]]] = text
-    return found
-
-
 def architect(body: dict[str, Any]) -> Reply:
     """Fetches each stage's rules draft and submits it; its first schema adds a table whose
     type does not exist, so ddl_applies fails and the stage comes back with the finding."""
     tools = [tool["name"] for tool in body.get("tools", [])]
     draft = next(name for name in tools if name.startswith("draft_"))
     submit = next(name for name in tools if name.startswith("submit_"))
-    results = _tool_results(body["messages"])
+    results = tool_texts(body["messages"])
     if draft not in results:
         return Reply.tool((draft, {}))
     answer = json.loads(results[draft])

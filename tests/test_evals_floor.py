@@ -5,15 +5,13 @@ evals/floor.json fails the run."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-import typer
+from test_evals_cli import dbarch_here
 
 from agent.brains.rules import schema as rules_schema
 from agent.brains.rules.schema_plan import SchemaPlan
-from agent.cli import eval as eval_cli
 from agent.cli import exits
 from agent.spec_model import Requirements
 from evals.cases import SUITE
@@ -22,21 +20,6 @@ from evals.floor import FLOOR, read_floor
 pytestmark = pytest.mark.timeout(600)
 
 CASES = [str(SUITE / "cms-revisions.yaml"), str(SUITE / "contact-form.yaml")]
-
-
-def _eval(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    app.callback()(lambda: None)
-    eval_cli.register(app)
-    monkeypatch.setattr(sys, "argv", ["dbarch", "eval", *args])
-    with pytest.raises(SystemExit) as exited:
-        exits.run(app)
-    captured = capsys.readouterr()
-    return int(exited.value.code or 0), captured.out, captured.err
 
 
 def _no_append_only_guard(spec: Requirements, plan: SchemaPlan) -> list[str]:
@@ -53,13 +36,15 @@ def test_a_broken_rule_is_caught_by_compare_and_by_the_floor(
 ) -> None:
     monkeypatch.setenv("DBARCH_HOME", str(tmp_path / "home"))
     good = tmp_path / "good"
-    code, _, err = _eval(monkeypatch, capsys, *CASES, "--floor", str(FLOOR), "--out", str(good))
+    code, _, err = dbarch_here(
+        monkeypatch, capsys, *CASES, "--floor", str(FLOOR), "--out", str(good)
+    )
     assert code == exits.OK, err
     assert json.loads((good / "results.json").read_text())["pass_rate"] == 1.0
 
     monkeypatch.setattr(rules_schema, "apply_append_only", _no_append_only_guard)
     baseline = str(good / "results.json")
-    code, out, err = _eval(
+    code, out, err = dbarch_here(
         monkeypatch,
         capsys,
         *CASES,
