@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+import psycopg
+
 from agent.package import DesignPackage
 from evals import checks_design, checks_modes, checks_schema
 from evals.application import integrity, patterns, tenancy, uniqueness
@@ -58,10 +60,12 @@ def _verdict(subject: Subject, expectation: Expectation) -> CheckResult:
     definition = CHECKS[expectation.check]
     try:
         passed, detail = definition.fn(subject, expectation.arg)
-    except DatabaseError:
+    except (DatabaseError, psycopg.OperationalError):
         raise  # no server to check against: the run's problem, not the package's
     except ArchitectError as error:
         passed, detail = False, str(error)
+    except psycopg.Error as error:  # a statement the package made PostgreSQL refuse
+        passed, detail = False, f"PostgreSQL refused a probe: {error}"
     return CheckResult(
         check=expectation.check, passed=passed, detail=detail, expected=expectation.arg
     )

@@ -126,6 +126,9 @@ def test_bad_case_file_exits_2_naming_the_position(
         (["--jobs", "0"], "--jobs"),
         (["--min-pass", "1.5"], "--min-pass"),
         (["--format", "yaml"], "--format"),
+        (["--batch"], "--batch sends the anthropic brain's model calls as batches"),
+        (["--compare", "nowhere/results.json"], "cannot read baseline nowhere/results.json"),
+        (["--floor", str(CASES / "tiny-notes.yaml")], "is not a floor file"),
     ],
 )
 def test_bad_options_exit_2(
