@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agent.brains.rules.migrate_files import migration_files
 from agent.brains.rules.migrations import plan_migrations
+from agent.completeness import require_complete
 from agent.package import DesignPackage, Migration, Usage
 from agent.stages import IndexPlan
 from agent.state import DesignState
@@ -13,6 +14,8 @@ from tools.sql.parse import parse_schema
 
 
 def build_package(state: DesignState, brain: str, usage: Usage | None = None) -> DesignPackage:
+    """The package of a finished run; `RunIncomplete` if any stage or gate is missing."""
+    require_complete(state)
     spec = state.spec
     pkg = DesignPackage(
         name=spec.name if spec else "design",

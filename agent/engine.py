@@ -79,9 +79,16 @@ async def _drive(
             graph_input = None  # continue from the last checkpoint (or read a finished run)
         else:
             graph_input = DesignState(request=request)
-        if graph_input is not None or snapshot.next:
-            async for _ in graph.astream(graph_input, config, context=ctx, stream_mode="updates"):
-                pass
+        # Always stream, also when the snapshot shows no `next` task: a task whose writes
+        # were saved before the process died is hidden from `next`, yet the graph has not
+        # gone past it. Streaming from the checkpoint applies those writes and goes on; on a
+        # finished thread it does nothing. "sync" durability saves each step's checkpoint
+        # before the next step starts, so a kill loses at most the step it interrupted.
+        stream = graph.astream(
+            graph_input, config, context=ctx, stream_mode="updates", durability="sync"
+        )
+        async for _ in stream:
+            pass
         snapshot = await graph.aget_state(config)
     state = DesignState.model_validate(snapshot.values)
     pending = [i.value for task in snapshot.tasks for i in task.interrupts]

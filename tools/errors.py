@@ -126,3 +126,13 @@ class GateFailed(ArchitectError):
             "findings": self.findings,
             "message": str(self),
         }
+
+
+class RunIncomplete(ArchitectError):
+    """A run's state lacks a stage's output or a passing gate verdict: no package from it."""
+
+    exit_code = 1
+
+    def __init__(self, gaps: list[str]) -> None:
+        self.gaps = gaps
+        super().__init__("the run is incomplete, so no package was built: " + "; ".join(gaps))

@@ -25,6 +25,7 @@ from tools.sql.explain import QueryPlan, explain_queries, plan_cost, planning_co
 from tools.sql.index_ddl import index_name
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
+from tools.sql.planner_stats import refresh
 from tools.sql.samples import sample_database
 from tools.sql.server import Conn, Scratch, connect
 from tools.sql.workload import WorkloadQuery
@@ -84,7 +85,7 @@ def _build(plan: IndexPlan, scratch: Scratch) -> Verdict:
                 verdict.findings.append(
                     fail("index_ddl_applies", f"{rec.ddl.strip()}: {exc}".strip(), table=rec.table)
                 )
-        conn.execute("ANALYZE")
+        refresh(conn)
     return verdict
 
 

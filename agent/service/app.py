@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -32,6 +33,7 @@ from agent.service.middleware import (
 )
 from agent.service.state import ServiceState
 from agent.service.worker import Worker
+from tools.errors import ArchitectError
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +68,22 @@ def _mcp_manager(state: ServiceState) -> StreamableHTTPSessionManager:
     )
 
 
+def _resolve_server(state: ServiceState) -> None:
+    """At start-up, off the event loop: resolving the server sweeps the scratch databases
+    that dead processes (a killed server among them) left on it."""
+    try:
+        state.pg()
+    except ArchitectError as exc:  # the first request that needs PostgreSQL reports it
+        log.warning("PostgreSQL not available at start-up: %s", exc)
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings()
     state = ServiceState.open(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_resolve_server, args=(state,), daemon=True).start()
         workers = [Worker(state).start() for _ in range(settings.workers)]
         try:
             if settings.mount_mcp:

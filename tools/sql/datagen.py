@@ -1,4 +1,4 @@
-"""Fill a scratch database with synthetic data at the stated volumes, then ANALYZE.
+"""Fill a scratch database with synthetic data at the stated volumes, then settle statistics.
 
 Each table is one `INSERT ... SELECT ... FROM generate_series` (no per-row round trips).
 Foreign keys are dropped for the load and re-added after it, so PostgreSQL validates every
@@ -19,6 +19,7 @@ from tools.errors import InputError
 from tools.sql.datagen_partitions import partition_windows
 from tools.sql.datagen_table import TableGenerator, ident
 from tools.sql.model import Schema, Table
+from tools.sql.planner_stats import settle
 from tools.sql.server import Conn, Scratch, connect
 
 DEFAULT_ROWS = 1000
@@ -100,7 +101,7 @@ def generate_data(
     default_rows: int = DEFAULT_ROWS,
     seed: int = 1,
 ) -> DataReport:
-    """Load every table of `schema` (already applied in `scratch`) and ANALYZE."""
+    """Load every table of `schema` (already applied in `scratch`) and settle its statistics."""
     started = time.perf_counter()
     stated, target, factor = row_targets(schema, rows or {}, cap, default_rows)
     report = DataReport(factor=factor, sampling_note=_sampling_note(stated, target, factor))
@@ -127,7 +128,7 @@ def generate_data(
             _set_force(conn, forced, "FORCE")
         for fk in foreign_keys:
             _restore(conn, fk, report)
-        conn.execute("ANALYZE")
+        settle(conn)  # statistics and visibility in a known state: advice must not drift
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 

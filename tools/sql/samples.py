@@ -27,12 +27,13 @@ KEEP_SAMPLES = 8
 
 
 def _generator_fingerprint() -> str:
-    """Templates from an older data generator are not reused: its code is part of the key."""
+    """Templates from an older data generator (or statistics settling) are not reused: its
+    code is part of the key."""
     from pathlib import Path
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(here.glob("datagen*.py")):
+    for path in [*sorted(here.glob("datagen*.py")), here / "planner_stats.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +21,9 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tools.errors import DatabaseError
+from tools.sql.scratch_owner import SCRATCH_PREFIX as SCRATCH_PREFIX  # callers match names
+from tools.sql.scratch_owner import scratch_name, sweep_at_start, sweep_orphans
 
-SCRATCH_PREFIX = "dbarch_scratch_"
 log = logging.getLogger(__name__)
 
 # Scratch data is disposable: durability settings only cost time when we bulk-load samples.
@@ -94,10 +94,13 @@ def _tune(server: PgServer) -> None:
 
 
 def resolve_server(database_url: str | None = None, data_dir: Path | None = None) -> PgServer:
-    """`database_url` when given (the user's choice), else the embedded server."""
-    if database_url:
-        return PgServer(url=database_url, embedded=False)
-    return embedded_server(data_dir)
+    """`database_url` when given (the user's choice), else the embedded server.
+
+    The first time a process resolves a server, it sweeps the scratch databases of dead
+    processes there (`tools.sql.scratch_owner`)."""
+    server = PgServer(url=database_url) if database_url else embedded_server(data_dir)
+    sweep_at_start(server.dsn(), local_pids=server.embedded)
+    return server
 
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -137,14 +140,14 @@ _SANDBOX_LIMITS = {"statement_timeout": "120s", "temp_file_limit": "4GB"}
 def scratch_database(server: PgServer, template: str | None = None) -> Iterator[Scratch]:
     """Create a throw-away database, yield it, and drop it whatever happens (Ctrl-C too).
 
-    The name carries our pid so that a later call can sweep databases left by a process
-    that was killed before its `finally` ran (only on the embedded server, whose pids are
-    ours to check). `template` clones an existing database (a cached sample) by file copy.
+    The name carries this process's owner token (its lock held for the process's lifetime),
+    so that a later call, here or in any process, sweeps databases left by a process killed
+    before its `finally` ran (`tools.sql.scratch_owner`). `template` clones an existing
+    database (a cached sample) by file copy.
     """
-    name = f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
+    name = scratch_name(server.dsn())
     with connect(server.dsn(), autocommit=True) as admin:
-        if server.embedded:
-            _sweep_orphans(admin)
+        sweep_orphans(admin, local_pids=server.embedded)
         owner = _ensure_sandbox_role(admin)
         create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if owner:
@@ -199,24 +202,3 @@ def drop_database(server: PgServer, name: str) -> None:
 
 def drop_with(admin: Conn, name: str) -> None:
     admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _sweep_orphans(admin: Conn) -> None:
-    rows = admin.execute(
-        "SELECT datname FROM pg_database WHERE datname LIKE %s", (SCRATCH_PREFIX + "%",)
-    ).fetchall()
-    for (datname,) in rows:
-        pid_text = str(datname)[len(SCRATCH_PREFIX) :].split("_", 1)[0]
-        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
-            log.info("dropping orphaned scratch database %s", datname)
-            drop_with(admin, str(datname))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -20,6 +20,7 @@ from psycopg import sql
 from tools.errors import ToolError
 from tools.sql.candidates import Candidate
 from tools.sql.explain import plan_cost
+from tools.sql.planner_stats import refresh
 from tools.sql.server import Conn
 from tools.sql.workload import WorkloadQuery
 
@@ -129,7 +130,7 @@ class BuiltIndexes(_Evaluator):
             if any(e.expression for e in candidate.elements):
                 tables_with_expressions.add(candidate.table)
         for table in tables_with_expressions:  # expression statistics come from ANALYZE
-            self.conn.execute(f"ANALYZE {sql.Identifier(*table.split('.')).as_string()}")
+            refresh(self.conn, sql.Identifier(*table.split(".")))
         return self
 
     def _measure(self, queries: list[int], config: frozenset[int]) -> list[float]:

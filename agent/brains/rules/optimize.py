@@ -34,6 +34,7 @@ from tools.sql.catalog import Catalog, load_catalog
 from tools.sql.explain import QueryPlan, explain_queries, planning_connection
 from tools.sql.lint import lint_schema
 from tools.sql.parse import parse_schema
+from tools.sql.planner_stats import refresh
 from tools.sql.server import PgServer, Scratch, connect, scratch_database
 from tools.sql.validate import apply_statements
 from tools.sql.workload import WorkloadQuery, workload_from_patterns
@@ -126,7 +127,7 @@ def _build(scratch: Scratch, plan: IndexPlan) -> None:
                 conn.execute(rec.ddl)
             except psycopg.Error:
                 continue  # the index gate names an index that does not build
-        conn.execute("ANALYZE")
+        refresh(conn)
 
 
 def _costed(
