@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import FIXTURES
-from test_evals_anthropic import tool_texts
+from test_evals_anthropic import agreeable_architect
 
 from agent.llm import Reply
 from agent.llm.fake_server import ScriptedAnthropicServer
@@ -32,18 +32,13 @@ BROKEN = "CREATE TABLE broken_by_the_model (id no_such_type);"
 def architect(body: dict[str, Any]) -> Reply:
     """Fetches each stage's rules draft and submits it; its first schema adds a table whose
     type does not exist, so ddl_applies fails and the stage comes back with the finding."""
-    tools = [tool["name"] for tool in body.get("tools", [])]
-    draft = next(name for name in tools if name.startswith("draft_"))
-    submit = next(name for name in tools if name.startswith("submit_"))
-    results = tool_texts(body["messages"])
-    if draft not in results:
-        return Reply.tool((draft, {}))
-    answer = json.loads(results[draft])
+    reply = agreeable_architect(body)
+    call = reply.content[-1]
     prompt = body["messages"][0]["content"]
     prompt = prompt if isinstance(prompt, str) else "".join(b.get("text", "") for b in prompt)
-    if submit == "submit_schema_design" and "[ddl_applies]" not in prompt:
-        answer["ddl"] += "\n" + BROKEN + "\n"
-    return Reply.tool((submit, answer))
+    if call["name"] == "submit_schema_design" and "[ddl_applies]" not in prompt:
+        call["input"]["ddl"] += "\n" + BROKEN + "\n"
+    return reply
 
 
 def _env(tmp: Path, server: ScriptedAnthropicServer) -> dict[str, str]:
