@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     stage_max_seconds: float | None = 600.0
     stage_max_cost_usd: float | None = None
     brain: str = "rules"
+    # Eval runs through the Message Batches API: waits between status checks of a batch.
+    batch_poll_first_s: float = 5.0
+    batch_poll_max_s: float = 60.0
 
     # Data volumes beyond this many rows per table are sampled down (ratios kept).
     sample_row_cap: int = 200_000

@@ -1,24 +1,35 @@
 """The graders: every check by name, and `grade`, which runs a case's checks on a package.
 
 The check functions live in `checks_schema` (the DDL), `checks_design` (plans, indexes,
-gates, technology, ADRs, report) and `checks_modes` (optimize, scale and migrate outputs);
-importing them here registers them, so anything that
-loads cases or grades imports this module and sees the full set.
+gates, technology, ADRs, report), `checks_modes` (optimize, scale and migrate outputs),
+`graders` (keys and constraints, sizes, sharding, runners-up, destructive migrations) and
+`application` (the package applied to a filled scratch database and used as an application
+would: a role without ownership or BYPASSRLS running the stated patterns, tenants, append-only
+tables, overlaps, erasure); importing them here registers them, so anything that loads cases
+or grades imports this module and sees the full set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+
+import psycopg
 
 from agent.package import DesignPackage
 from evals import checks_design, checks_modes, checks_schema
+from evals.application import integrity, patterns, tenancy, uniqueness
+from evals.graders import keys, plans
 from evals.registry import CHECKS, CheckDef, CheckResult, Expectation
-from evals.subject import Subject
+from evals.subject import DEFAULT_SAMPLE_CAP, Subject
 from tools.errors import ArchitectError, DatabaseError
 from tools.sql.server import PgServer
 
 __all__ = ["CHECKS", "CheckDef", "CheckResult", "Expectation", "grade", "known_checks"]
-_MODULES = (checks_schema, checks_design, checks_modes)  # imported for their registrations
+# imported for their registrations
+_MODULES = (
+    *(checks_schema, checks_design, checks_modes, keys, plans),
+    *(patterns, tenancy, integrity, uniqueness),
+)
 
 
 def known_checks() -> list[str]:
@@ -26,7 +37,11 @@ def known_checks() -> list[str]:
 
 
 def grade(
-    package: DesignPackage, expectations: Sequence[Expectation], server: Callable[[], PgServer]
+    package: DesignPackage,
+    expectations: Sequence[Expectation],
+    server: Callable[[], PgServer],
+    rows: Mapping[str, int] | None = None,
+    sample_cap: int = DEFAULT_SAMPLE_CAP,
 ) -> list[CheckResult]:
     """Run each expectation's check on `package`, in order.
 
@@ -34,15 +49,23 @@ def grade(
     the server lacks) fails with the error as its detail: the package is what is wrong,
     and the other checks still run.
     """
-    subject = Subject(package=package, server=server)
-    results: list[CheckResult] = []
-    for expectation in expectations:
-        definition = CHECKS[expectation.check]
-        try:
-            passed, detail = definition.fn(subject, expectation.arg)
-        except DatabaseError:
-            raise  # no server to check against: the run's problem, not the package's
-        except ArchitectError as error:
-            passed, detail = False, str(error)
-        results.append(CheckResult(check=expectation.check, passed=passed, detail=detail))
-    return results
+    subject = Subject(package=package, server=server, rows=rows or {}, sample_cap=sample_cap)
+    try:
+        return [_verdict(subject, expectation) for expectation in expectations]
+    finally:
+        subject.close()
+
+
+def _verdict(subject: Subject, expectation: Expectation) -> CheckResult:
+    definition = CHECKS[expectation.check]
+    try:
+        passed, detail = definition.fn(subject, expectation.arg)
+    except (DatabaseError, psycopg.OperationalError):
+        raise  # no server to check against: the run's problem, not the package's
+    except ArchitectError as error:
+        passed, detail = False, str(error)
+    except psycopg.Error as error:  # a statement the package made PostgreSQL refuse
+        passed, detail = False, f"PostgreSQL refused a probe: {error}"
+    return CheckResult(
+        check=expectation.check, passed=passed, detail=detail, expected=expectation.arg
+    )

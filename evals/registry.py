@@ -113,4 +113,5 @@ class CheckResult(BaseModel):
 
     check: str
     passed: bool
-    detail: str = ""
+    detail: str = ""  # what was found
+    expected: Any = None  # the case's argument for the check: what was asked for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evals.compare import render_comparison_text
 from evals.results import BaselineReport, CaseResult, EvalReport
 
 FORMATS = ("text", "json", "md")
@@ -22,11 +23,20 @@ def render_json(report: EvalReport) -> str:
 def headline(report: EvalReport) -> str:
     """`9/10 cases passed (90.0%) with the rules brain in 41.2s; 0 tokens, $0.0000`."""
     who = f"the {report.brain} brain" + (f" ({report.model})" if report.model else "")
-    return (
+    line = (
         f"{report.passed}/{report.total} cases passed ({report.pass_rate:.1%}) with {who} "
         f"in {report.seconds:.1f}s, jobs {report.jobs}; "
         f"{report.tokens} tokens, ${report.cost_usd:.4f}"
     )
+    batch = report.batch
+    if batch is not None:
+        resumed = f", resumed from {batch.resumed_from} stored" if batch.resumed_from else ""
+        line += (
+            f" (Message Batches at {batch.price_factor:.0%} price: {len(batch.batches)} "
+            f"batches in {batch.waves} waves, {batch.sent} calls sent{resumed}, "
+            f"{batch.reused} answered from stored batches)"
+        )
+    return line
 
 
 def _baseline_verdict(baseline: BaselineReport | None, case_id: str) -> str | None:
@@ -49,6 +59,10 @@ def render_text(report: EvalReport) -> str:
             f"baseline ({base.brain} brain): {base.pass_rate:.1%} pass rate "
             f"against {report.pass_rate:.1%} ({_delta(report.pass_rate, base.pass_rate)})"
         )
+    if report.comparison is not None:
+        lines += render_comparison_text(report.comparison)
+    lines += [f"rubric (model-graded, not in the pass rate): {r.case} {r.section} {r.score}/5"
+              for r in report.rubric]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -117,7 +131,32 @@ def render_markdown(report: EvalReport) -> str:
             f"Baseline ({base.brain} brain): {base.pass_rate:.1%} "
             f"({_delta(report.pass_rate, base.pass_rate)} for {report.brain}).",
         ]
+    lines += _comparison_markdown(report) + _rubric_markdown(report)
     return "\n".join(lines) + "\n"
+
+
+def _comparison_markdown(report: EvalReport) -> list[str]:
+    comparison = report.comparison
+    if comparison is None:
+        return []
+    lines = ["", f"## Compared with {comparison.baseline}", "", comparison.summary()]
+    if comparison.changes:
+        lines += ["", "| case | check | change | found now |", "|---|---|---|---|"]
+        lines += [
+            f"| {c.case} | {f'`{c.check}`' if c.check else '(case)'} | "
+            f"{'**regressed**' if c.change == 'regressed' else c.change} | {_md(c.after or '')} |"
+            for c in comparison.changes
+        ]
+    return lines
+
+
+def _rubric_markdown(report: EvalReport) -> list[str]:
+    if not report.rubric:
+        return []
+    lines = ["", "## Rubric scores (model-graded, not part of the pass rate)", ""]
+    lines += ["| case | section | score | reasons |", "|---|---|---|---|"]
+    lines += [f"| {r.case} | {r.section} | {r.score}/5 | {_md(r.reasons)} |" for r in report.rubric]
+    return lines
 
 
 def _md(text: str) -> str:

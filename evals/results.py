@@ -11,11 +11,32 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.package import DesignPackage, Mode
+from evals.compare import Comparison
 from evals.registry import CheckResult
 
-__all__ = ["BaselineCase", "BaselineReport", "CaseResult", "CheckResult", "EvalReport"]
+__all__ = [
+    "BaselineCase",
+    "BaselineReport",
+    "BatchSummary",
+    "CaseResult",
+    "CheckResult",
+    "EvalReport",
+    "RubricScore",
+]
 
 Status = Literal["done", "failed", "interrupted", "error"]
+
+
+class RubricScore(BaseModel):
+    """A model's score of one report section against its rubric (reported apart: it is an
+    opinion, the pass rate is a measurement)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case: str
+    section: str
+    score: int = Field(ge=1, le=5)
+    reasons: str = ""
 
 
 class CaseResult(BaseModel):
@@ -28,12 +49,14 @@ class CaseResult(BaseModel):
     cost_usd: float = 0.0
     checks: list[CheckResult] = Field(default_factory=list)
     file: str | None = None
+    description: str | None = None
     mode: Mode = "design"
     status: Status = "done"
     message: str | None = None  # why the run did not finish (failed gate, questions)
     error: str | None = None  # what the run raised, when it crashed
     thread_id: str | None = None
     package: DesignPackage | None = Field(default=None, exclude=True)  # written by --out
+    rubric: list[RubricScore] = Field(default_factory=list, exclude=True)  # EvalReport.rubric
 
 
 class BaselineCase(BaseModel):
@@ -54,6 +77,21 @@ class BaselineReport(BaseModel):
     cases: list[BaselineCase]
 
 
+class BatchSummary(BaseModel):
+    """How a `--batch` run reached the model: the Message Batches API, at half price."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    journal: str  # where the batch ids were kept (moved aside once the run finished)
+    resumed_from: int = 0  # batches a killed earlier process had created
+    batches: list[str] = Field(default_factory=list)  # created by this process
+    waves: int = 0
+    sent: int = 0
+    reused: int = 0  # calls answered from the earlier process's batches
+    resent: int = 0
+    price_factor: float = 0.5
+
+
 class EvalReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -68,6 +106,9 @@ class EvalReport(BaseModel):
     tokens: int = 0
     cost_usd: float = 0.0
     baseline: BaselineReport | None = None
+    comparison: Comparison | None = None  # against an earlier results.json (--compare)
+    batch: BatchSummary | None = None  # --batch: the Message Batches API was used
+    rubric: list[RubricScore] = Field(default_factory=list)  # model-graded, apart from pass_rate
 
     @classmethod
     def summarise(
@@ -85,6 +126,7 @@ class EvalReport(BaseModel):
             seconds=round(seconds, 3),
             tokens=sum(case.tokens for case in cases),
             cost_usd=round(sum(case.cost_usd for case in cases), 6),
+            rubric=[score for case in cases for score in case.rubric],
         )
 
     def with_baseline(self, baseline: EvalReport) -> EvalReport:

@@ -7,8 +7,10 @@ summary at odds with its DDL is caught. Parsing and rendering happen at most onc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from agent.package import DesignPackage
 from agent.report import render_report
@@ -16,6 +18,11 @@ from tools.errors import ArchitectError
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
 from tools.sql.server import PgServer
+
+if TYPE_CHECKING:
+    from evals.application.database import AppDatabase
+
+DEFAULT_SAMPLE_CAP = 200_000  # Settings.sample_row_cap: the index gate's sample, reused
 
 
 class NoSchema(ArchitectError):
@@ -26,8 +33,12 @@ class NoSchema(ArchitectError):
 class Subject:
     package: DesignPackage
     server: Callable[[], PgServer]  # resolved only by checks that need PostgreSQL
+    rows: Mapping[str, int] = field(default_factory=dict)  # the case's row overrides
+    sample_cap: int = DEFAULT_SAMPLE_CAP
     _schema: Schema | None = field(default=None, repr=False)
     _report: str | None = field(default=None, repr=False)
+    _app: AppDatabase | None = field(default=None, repr=False)
+    _resources: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     @property
     def ddl(self) -> str:
@@ -53,3 +64,16 @@ class Subject:
         if self._report is None:
             self._report = render_report(self.package)
         return self._report
+
+    def app(self) -> AppDatabase:
+        """The package applied to a filled scratch database, shared by the application
+        checks of this case and dropped by `close`."""
+        if self._app is None:
+            from evals.application.database import open_app_database
+
+            opened = open_app_database(self.package, self.server(), self.rows, self.sample_cap)
+            self._app = self._resources.enter_context(opened)
+        return self._app
+
+    def close(self) -> None:
+        self._resources.close()

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, FIXTURES
-from npm_support import node_script, npm_folder
 
+from evals.mermaid import install_mermaid, mermaid_folder
 from tools.erd import attribute_word, render_erd
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
 
 REVIEW = FIXTURES / "review"
-MERMAID_VERSION, JSDOM_VERSION = "11.17.2", "29.1.1"
+JSDOM_VERSION = "29.1.1"
 
 # The shapes of line render_erd may produce, written from Mermaid's erDiagram grammar.
 _ENTITY = r'"[^"%\\\r\n]+"'
@@ -127,9 +127,15 @@ def test_empty_schema() -> None:
 
 @pytest.fixture(scope="session")
 def mermaid_checker() -> Path:
-    """The real mermaid parser, installed once from npm into the cache (no browser needed)."""
-    folder = npm_folder("mermaid", [f"mermaid@{MERMAID_VERSION}", f"jsdom@{JSDOM_VERSION}"])
-    return node_script(folder, "erd/mermaid_parse.mjs")
+    """The real mermaid parser, installed once from npm into the cache (no browser needed);
+    the same folder report.html takes its Mermaid library from."""
+    folder = mermaid_folder()
+    modules = folder / "node_modules"
+    if not (modules / "mermaid").exists() or not (modules / "jsdom").exists():
+        install_mermaid(folder, f"jsdom@{JSDOM_VERSION}")
+    script = folder / "mermaid_parse.mjs"
+    shutil.copyfile(FIXTURES / "erd" / "mermaid_parse.mjs", script)
+    return script
 
 
 def test_real_mermaid_parses_every_diagram(mermaid_checker: Path, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ CASES = FIXTURES / "evals" / "cases"
 DBARCH = str(Path(sys.executable).with_name("dbarch"))
 
 
-def _tool_results(messages: list[dict[str, Any]]) -> dict[str, str]:
+def tool_texts(messages: list[dict[str, Any]]) -> dict[str, str]:
     """Tool name -> the text of its latest result in the conversation."""
     names: dict[str, str] = {}
     found: dict[str, str] = {}
@@ -43,7 +43,7 @@ def agreeable_architect(body: dict[str, Any]) -> Reply:
     tools = [tool["name"] for tool in body.get("tools", [])]
     draft = next(name for name in tools if name.startswith("draft_"))
     submit = next(name for name in tools if name.startswith("submit_"))
-    results = _tool_results(body["messages"])
+    results = tool_texts(body["messages"])
     if draft not in results:
         return Reply.tool((draft, {}))
     return Reply.tool((submit, json.loads(results[draft])))

@@ -68,9 +68,16 @@ def test_json_shape_exit_1_below_min_pass_and_out_folder(tmp_path: Path) -> None
     assert [case["id"] for case in data["cases"]] == ["tiny-notes", "tiny-wrong", "tiny-sample"]
     for case in data["cases"]:
         assert {"id", "passed", "seconds", "tokens", "cost_usd", "checks"} <= set(case)
-        assert all(set(check) == {"check", "passed", "detail"} for check in case["checks"])
+        for check in case["checks"]:
+            assert set(check) == {"check", "passed", "detail", "expected"}
     wrong = data["cases"][1]["checks"]
-    assert {"check": "tables", "passed": False, "detail": "missing table(s): ghosts"} in wrong
+    tables = {
+        "check": "tables",
+        "passed": False,
+        "detail": "missing table(s): ghosts",
+        "expected": ["notebooks", "ghosts"],
+    }
+    assert tables in wrong
     gate_failed = data["cases"][2]
     assert gate_failed["status"] == "failed" and gate_failed["error"] is None
     assert gate_failed["message"].startswith("gate 'patterns_indexed' failed after")
@@ -81,7 +88,7 @@ def test_json_shape_exit_1_below_min_pass_and_out_folder(tmp_path: Path) -> None
     assert "'random sample of notes' scans the large table notes" in gate_failed["message"]
     assert "[rules] FAIL tiny-sample" in done.stderr
     assert "[rules] FAIL tiny-wrong" in done.stderr and "[rules] pass tiny-notes" in done.stderr
-    assert json.loads((out / "report.json").read_text())["pass_rate"] == 0.3333
+    assert json.loads((out / "results.json").read_text())["pass_rate"] == 0.3333
     assert (out / "report.md").read_text().startswith("# Eval report")
     assert "FAIL tables: missing table(s): ghosts" in (out / "report.txt").read_text()
     assert not (out / "cases" / "tiny-sample").exists()  # a failed run has no package
@@ -119,6 +126,9 @@ def test_bad_case_file_exits_2_naming_the_position(
         (["--jobs", "0"], "--jobs"),
         (["--min-pass", "1.5"], "--min-pass"),
         (["--format", "yaml"], "--format"),
+        (["--batch"], "--batch sends the anthropic brain's model calls as batches"),
+        (["--compare", "nowhere/results.json"], "cannot read baseline nowhere/results.json"),
+        (["--floor", str(CASES / "tiny-notes.yaml")], "is not a floor file"),
     ],
 )
 def test_bad_options_exit_2(

@@ -72,6 +72,7 @@ def test_json_has_the_documented_shape() -> None:
         "check": "partitioned",
         "passed": False,
         "detail": "readings is not partitioned",
+        "expected": None,  # what the case asked for (here: built without an argument)
     }
     assert data["cases"][2]["error"] == "ModelError: the API failed | twice"
     assert "package" not in case

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from agent.brains.protocol import Brain
 from agent.config import Settings
 from tools.errors import InputError
 
+if TYPE_CHECKING:
+    from agent.llm.messages import ChatModel
+
 BRAINS = ("rules", "anthropic")
 
 
-def make_brain(name: str, settings: Settings) -> Brain:
+def make_brain(name: str, settings: Settings, model: ChatModel | None = None) -> Brain:
+    """`model` stands in for the anthropic brain's API client (a batching eval run's)."""
     if name == "rules":
         from agent.brains.rules.brain import RulesBrain
 
@@ -22,5 +28,5 @@ def make_brain(name: str, settings: Settings) -> Brain:
             )
         from agent.brains.anthropic.brain import ClaudeBrain
 
-        return ClaudeBrain(settings)
+        return ClaudeBrain(settings, model=model)
     raise InputError(f"unknown brain {name!r}; choose one of: {', '.join(BRAINS)}")

@@ -31,7 +31,11 @@ Examples:
 
     dbarch eval --brain anthropic --model sonnet --jobs 4 --out eval-out --min-pass 0.8
 
-Exit codes: 0 pass rate at or above --min-pass; 1 below it; 2 bad case file or option; 3 PostgreSQL or the model API unavailable.
+    dbarch eval --out eval-out --compare last-week/results.json --floor evals/floor.json
+
+--out writes results.json, report.md (for a pull request), report.txt and a self-contained report.html (pass table by case and check, each case's ERD drawn with the Mermaid library inlined from its npm package, failed checks as expected vs found). --compare reads an earlier results.json and lists per case and check what improved and what regressed.
+
+Exit codes: 0 pass rate at or above --min-pass (or the --floor file's) and no regression against --compare; 1 below it, or a regression; 2 bad case file or option; 3 PostgreSQL or the model API unavailable.
 """  # noqa: E501
 
 
@@ -60,7 +64,10 @@ def eval_command(
     ] = Format.text,
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for report.{json,md,txt} and each case's package."),
+        typer.Option(
+            help="Folder for results.json, report.md, report.html (self-contained, ERDs "
+            "drawn) and each case's package."
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option(help="Write into a non-empty --out, replacing an earlier package.")
@@ -78,9 +85,42 @@ def eval_command(
             help="Also run the rules brain as the baseline (default: on for anthropic).",
         ),
     ] = None,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            help="An earlier run's results.json: print what improved and regressed per case "
+            "and check; exit 1 on any regression.",
+        ),
+    ] = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="With --brain anthropic: run every case at once and send their model calls "
+            "through the Message Batches API (half price), one batch per wave of stage calls; "
+            "rerunning the same command resumes a run whose process died.",
+        ),
+    ] = False,
+    rubric: Annotated[
+        bool,
+        typer.Option(
+            "--rubric",
+            help="Also have a model score each report section against evals/rubric.yaml "
+            "(only when a model is configured; reported apart from the pass rate).",
+        ),
+    ] = False,
+    floor: Annotated[
+        Path | None,
+        typer.Option(
+            help="A floor file ({min_pass_rate, ...}; the repo's is evals/floor.json) whose "
+            "pass rate replaces --min-pass.",
+        ),
+    ] = None,
 ) -> int:
     from agent.config import Settings
     from evals.cases import load_cases
+    from evals.compare import compare_with, load_results
+    from evals.floor import read_floor
     from evals.report import render
     from evals.runner import run_cases
 
@@ -89,23 +129,44 @@ def eval_command(
     with_baseline = brain is Brain.anthropic if baseline is None else baseline
     if with_baseline and brain is Brain.rules:
         raise InputError("--baseline compares another brain with the rules brain; drop it")
+    if compare is not None:
+        load_results(compare)  # a bad baseline is bad input: fail before any run
+    threshold = read_floor(floor).min_pass_rate if floor is not None else min_pass
     settings = Settings()
+    if rubric and not settings.has_model:
+        typer.echo("rubric grader skipped: no model configured (ANTHROPIC_API_KEY or "
+                   "ANTHROPIC_BASE_URL)", err=True)  # fmt: skip
+        rubric = False
     cases = load_cases(paths or [])
     if out is not None:
         from agent.package_folder import check_out_dir
 
         check_out_dir(out, force)  # before the run, not after it
     report = asyncio.run(
-        run_cases(cases, brain.value, model, jobs, settings, _progress(brain.value))
+        run_cases(cases, brain.value, model, jobs, settings, _progress(brain.value), batch, rubric)
     )
     if with_baseline:
         rules = asyncio.run(run_cases(cases, "rules", None, jobs, settings, _progress("rules")))
         report = report.with_baseline(rules)
+    if compare is not None:
+        report = report.model_copy(update={"comparison": compare_with(report, compare)})
     sys.stdout.write(render(report, output.value))
     if out is not None:
         folder = _write(report, out, force)
         typer.echo(f"eval report and packages written to {folder}", err=True)
-    return exits.OK if report.pass_rate >= min_pass else exits.FINDINGS
+    return _verdict(report, threshold)
+
+
+def _verdict(report: EvalReport, threshold: float) -> int:
+    """1 below the pass-rate threshold or on a regression against --compare's baseline."""
+    failed = report.pass_rate < threshold
+    if failed:
+        typer.echo(f"pass rate {report.pass_rate:.1%} is below {threshold:.1%}", err=True)
+    if report.comparison is not None and report.comparison.regressed:
+        regressed = report.comparison.of("regressed")
+        typer.echo(f"{len(regressed)} regression(s) against {report.comparison.baseline}", err=True)
+        failed = True
+    return exits.FINDINGS if failed else exits.OK
 
 
 def _list_checks() -> int:
@@ -130,18 +191,10 @@ def _progress(brain: str) -> Callable[[CaseResult], None]:
 
 
 def _write(report: EvalReport, out: Path, force: bool) -> Path:
-    """The three report renderings and, per finished case, its package folder."""
-    from agent.package import package_files
-    from agent.package_folder import write_package
-    from agent.report import render_report
-    from evals.report import render
+    """results.json, report.md/.txt/.html and, per finished case, its package folder."""
+    from evals.output import write_outputs
 
-    files = {f"report.{fmt if fmt != 'text' else 'txt'}": render(report, fmt) for fmt in Format}
-    for case in report.cases:
-        if case.package is not None:
-            pkg_files = package_files(case.package, render_report(case.package))
-            files |= {f"cases/{case.id}/{rel}": text for rel, text in pkg_files.items()}
-    return write_package(files, out, force=force)
+    return write_outputs(report, out, force)
 
 
 def register(app: typer.Typer) -> None:

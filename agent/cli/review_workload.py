@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tools.errors import InputError
 from tools.sql.advise import IndexAdvice
 from tools.sql.model import Schema
 from tools.sql.review import ReviewReport, ReviewRequest

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
@@ -67,8 +67,9 @@ class ClientConfig:
 def make_sdk(
     config: ClientConfig, http_client: httpx2.AsyncClient | None = None
 ) -> anthropic.AsyncAnthropic:
-    """The SDK client: its HTTP client and TLS context cost milliseconds, so a server builds
-    one per process and shares it (`ModelClient(config, sdk=...)`)."""
+    """The SDK client, its own retries off (tenacity is the one retry layer). Its HTTP client
+    and TLS context cost milliseconds, so a server builds one per process and shares it
+    (`ModelClient(config, sdk=...)`)."""
     return anthropic.AsyncAnthropic(
         api_key=config.api_key or _NO_KEY,
         base_url=config.base_url,
@@ -146,20 +147,7 @@ class ModelClient:
         return response
 
     def _kwargs(self, request: ModelRequest) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": self.model_id,
-            "max_tokens": request.max_tokens,
-            "messages": cached_messages(request.messages),
-        }
-        if request.system:
-            kwargs["system"] = system_blocks(request.system)
-        if request.tools:
-            kwargs["tools"] = cached_tools(request.tools)
-        if request.tool_choice is not None:
-            kwargs["tool_choice"] = request.tool_choice
-        if request.temperature is not None:
-            kwargs["temperature"] = request.temperature
-        return kwargs
+        return request_params(self.model_id, request)
 
     async def _attempt(self, request: ModelRequest, on_event: EventSink | None) -> ModelResponse:
         stream = self.config.stream if request.stream is None else request.stream
@@ -169,13 +157,7 @@ class ModelClient:
 
     async def _whole(self, request: ModelRequest) -> ModelResponse:
         message = await self._sdk.messages.create(**self._kwargs(request))
-        content = [drop_none(block.to_dict(warnings=False)) for block in message.content]
-        calls = settle_tool_calls(content, message.stop_reason)
-        usage = Usage.priced(self.info.pricing, message.usage.to_dict(warnings=False))
-        return ModelResponse(
-            message.id, message.model, content, message.stop_reason, usage, calls,
-            message._request_id,
-        )  # fmt: skip
+        return response_from_message(message, self.info.pricing, message._request_id)
 
     async def _streamed(self, request: ModelRequest, on_event: EventSink | None) -> ModelResponse:
         assembler = StreamAssembler(on_event)
@@ -191,6 +173,42 @@ class ModelClient:
             assembler.content, assembler.stop_reason, usage, calls,
             events.response.headers.get("request-id"),
         )  # fmt: skip
+
+
+def request_params(model_id: str, request: ModelRequest) -> dict[str, Any]:
+    """The Messages API parameters of one request (also a batch request's `params`)."""
+    params: dict[str, Any] = {
+        "model": model_id,
+        "max_tokens": request.max_tokens,
+        "messages": cached_messages(request.messages),
+    }
+    if request.system:
+        params["system"] = system_blocks(request.system)
+    if request.tools:
+        params["tools"] = cached_tools(request.tools)
+    if request.tool_choice is not None:
+        params["tool_choice"] = request.tool_choice
+    if request.temperature is not None:
+        params["temperature"] = request.temperature
+    return params
+
+
+def response_from_message(
+    message: anthropic.types.Message,
+    pricing: Pricing,
+    request_id: str | None = None,
+    price_factor: float = 1.0,
+) -> ModelResponse:
+    """A complete Message (a reply, or a batch's result) as the loop's response; its cost
+    times `price_factor` (Message Batches are billed at half price)."""
+    content = [drop_none(block.to_dict(warnings=False)) for block in message.content]
+    calls = settle_tool_calls(content, message.stop_reason)
+    usage = Usage.priced(pricing, message.usage.to_dict(warnings=False))
+    if price_factor != 1.0:
+        usage = replace(usage, cost_usd=usage.cost_usd * price_factor)
+    return ModelResponse(
+        message.id, message.model, content, message.stop_reason, usage, calls, request_id
+    )
 
 
 def _announce_retry(on_event: EventSink | None) -> Callable[[RetryCallState], None]:

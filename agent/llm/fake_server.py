@@ -2,8 +2,9 @@
 
 It serves `POST /v1/messages` (JSON, or SSE when the request asks to stream) from a queue of
 `Reply`s or a handler function, can answer 429/529/500 with headers, delay (to provoke
-timeouts) and send malformed tool input. Run it for demos and load tests with
-`python -m agent.llm.fake_server --script FILE.json --port N`.
+timeouts) and send malformed tool input. The Message Batches routes (create, retrieve,
+results; `fake_batches`) answer each batched request from the same script. Run it for
+demos and load tests with `python -m agent.llm.fake_server --script FILE.json --port N`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from agent.llm.fake_batches import BatchStore, batch_get
 from agent.llm.script import Reply, estimate_usage, load_script, new_id
 from agent.llm.wire import message_body, sse_events
 from tools.errors import InputError
@@ -58,6 +60,7 @@ class ScriptedAnthropicServer:
         repeat: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
+        batch_polls: int = 1,
     ) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise InputError(f"the fake server binds to loopback only, not {host}")
@@ -69,6 +72,7 @@ class ScriptedAnthropicServer:
         self._ids = itertools.count(1)
         self.stopping = threading.Event()
         self.exchanges: list[Exchange] = []
+        self.batches = BatchStore(batch_polls)  # in_progress for `batch_polls` retrieves
         self._httpd = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
@@ -148,13 +152,30 @@ def _make_handler(server: ScriptedAnthropicServer) -> type[BaseHTTPRequestHandle
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length)
-            if self.path.split("?")[0] != "/v1/messages":
+            route = self.path.split("?")[0]
+            if route == "/v1/messages/batches":
+                batch = server.batches.create(json.loads(raw)["requests"], _batch_answer(server))
+                self._json(200, batch.body(server.base_url), {})
+                return
+            if route != "/v1/messages":
                 self._json(404, Reply.error(404, error_message="no such route").error_body(), {})
                 return
             try:
                 _answer(self, server, json.loads(raw or b"{}"))
             except OSError:  # the client gave up (timeout) while we were delaying or writing
                 self.close_connection = True
+
+        def do_GET(self) -> None:
+            status, body = batch_get(self.path, server.batches, server.base_url)
+            if isinstance(body, dict):
+                self._json(status, body, {})
+                return
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/binary")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _json(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
             data = json.dumps(body).encode()
@@ -167,6 +188,23 @@ def _make_handler(server: ScriptedAnthropicServer) -> type[BaseHTTPRequestHandle
             self.wfile.write(data)
 
     return MessagesHandler
+
+
+def _batch_answer(server: ScriptedAnthropicServer) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """One batched request answered like a `POST /v1/messages`, as a batch result object."""
+
+    def answer(params: dict[str, Any]) -> dict[str, Any]:
+        reply = server.next_reply(params)
+        usage = (
+            None if reply.is_error else dict(reply.usage or estimate_usage(params, reply.content))
+        )
+        server.record(Exchange(params, {"batched": "true"}, reply.status, usage))
+        if usage is None:
+            return {"type": "errored", "error": reply.error_body()}
+        model = str(params.get("model", "scripted"))
+        return {"type": "succeeded", "message": message_body(reply, model, new_id("msg"), usage)}
+
+    return answer
 
 
 def _answer(handler: Any, server: ScriptedAnthropicServer, body: dict[str, Any]) -> None:

@@ -57,6 +57,9 @@ ALIASES: dict[str, str] = {
     "haiku": "claude-haiku-4-5",
 }
 
+# Message Batches: the same tokens at half the price (asynchronous, results within 24 hours).
+BATCH_PRICE_FACTOR = 0.5
+
 _WORST_CASE = max(PRICES.values(), key=lambda p: p.output)
 
 

@@ -25,7 +25,7 @@ from agent.service.design_input import DesignInput
 from agent.service.design_tool import DESIGN_DESCRIPTION, design
 from tools.catalog import all_tools
 from tools.errors import ArchitectError
-from tools.registry import Tool, ToolContext, Toolset, input_problem
+from tools.registry import Tool, Toolset, input_problem
 from tools.sql.server import PgServer
 
 NAME = "dbarch"

@@ -2,8 +2,8 @@
 
 Equality columns come first (most selective first), then one range column or the sort
 columns; constant predicates make partial indexes; wrapped columns make expression
-indexes; containment on jsonb or arrays makes GIN. Only the what-if evaluation decides
-which of them are worth their bytes.
+indexes; containment on jsonb or arrays, and full-text matches, make GIN. Only the
+what-if evaluation decides which of them are worth their bytes.
 """
 
 from __future__ import annotations
@@ -213,12 +213,16 @@ def _expressions(table: TableInfo, filters: list[Filter], equal: list[str]) -> l
 
 
 def _gin(table: TableInfo, filters: list[Filter]) -> list[Candidate]:
-    """GIN for containment: jsonb_path_ops when only `@>` is asked (smaller, faster)."""
+    """GIN for containment (jsonb_path_ops when only `@>` is asked: smaller, faster) and for
+    full-text matches over a `to_tsvector(...)` expression."""
     found = []
     operators: dict[str, set[str]] = {}
     for flt in filters:
         if flt.op == "contains" and flt.expression is None:
             operators.setdefault(flt.column, set()).add(flt.operator or "")
+        elif flt.operator == "@@" and flt.expression is not None:  # to_tsvector(...) @@ query
+            element = Element(expression=flt.expression)
+            found.append(Candidate(table.name, (element,), "gin", method="gin"))
     for column, ops in operators.items():
         info = table.columns.get(column)
         if info is None or (info.type != "jsonb" and info.category != "A"):

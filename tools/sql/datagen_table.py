@@ -243,10 +243,14 @@ class TableGenerator:
         filters = [f"({check})" for check in rules.unsupported]
         filters += [f"{ident(c)} IS NOT NULL" for c in self.not_null_filters.get(table.name, [])]
         where = " AND ".join(filters) or "true"
+        # ON CONFLICT DO NOTHING: a generated row that an exclusion constraint (no two
+        # bookings of a room overlapping) or a composite unique key refuses is left out,
+        # instead of failing the whole table's load; the loaded count says how many came in.
         return (
             f"INSERT INTO {ident(table.name)} ({columns}) OVERRIDING SYSTEM VALUE "
             f"SELECT {columns} FROM (SELECT {values} "
-            f"FROM generate_series(1::bigint, {rows}) AS g) AS generated WHERE {where}"
+            f"FROM generate_series(1::bigint, {rows}) AS g) AS generated WHERE {where} "
+            "ON CONFLICT DO NOTHING"
         )
 
 

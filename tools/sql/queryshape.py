@@ -11,7 +11,7 @@ from typing import Any
 
 from pglast import ast, enums
 
-from tools.sql.astwalk import walk, walk_scope
+from tools.sql.astwalk import func_name, walk, walk_scope
 from tools.sql.catalog import Catalog
 from tools.sql.queryscope import Scope, column_refs, range_vars, unqualified
 
@@ -212,6 +212,11 @@ def _classify_boolean(node: ast.ColumnRef | ast.BoolExpr, scope: Scope, shape: S
 
 def _classify_a_expr(expr: ast.A_Expr, scope: Scope, shape: SelectShape) -> None:
     operator = _operator(expr)
+    searched = _text_search_side(expr, scope) if operator == "@@" else None
+    if searched is not None:
+        (owner, first_column), document = searched
+        shape.filters.append(Filter(owner, first_column, "contains", operator, document))
+        return
     left, right = _single_column(expr.lexpr, scope), _single_column(expr.rexpr, scope)
     if left and right:
         if operator == "=" and left[1] is None and right[1] is None and left[0][0] != right[0][0]:
@@ -228,6 +233,18 @@ def _classify_a_expr(expr: ast.A_Expr, scope: Scope, shape: SelectShape) -> None
     shape.filters.append(
         Filter(table, column, op, operator, expression, unqualified(expr) if literal else None)
     )
+
+
+def _text_search_side(expr: ast.A_Expr, scope: Scope) -> tuple[tuple[str, str], str] | None:
+    """`to_tsvector('english', title || ' ' || body) @@ q`: a document built from one
+    table's columns, which an expression GIN index over that very call can serve."""
+    for side in (expr.lexpr, expr.rexpr):
+        if not isinstance(side, ast.FuncCall) or func_name(side) != "to_tsvector":
+            continue
+        refs = column_refs(side, scope)
+        if refs and len({table for table, _ in refs}) == 1:
+            return refs[0], unqualified(side)
+    return None
 
 
 def _operator(expr: ast.A_Expr) -> str:

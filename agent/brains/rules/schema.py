@@ -2,15 +2,17 @@
 
 Passes, in order: contract tables typed (`schema_tables`), varying attributes as jsonb,
 tenancy and PHI row-level security (`schema_tenancy`), soft delete and audit
-(`schema_audit`), time partitioning (`schema_partition`), foreign-key indexes
-(`schema_keys`), then rendering (`schema_render`). Names follow the spec's contract exactly;
-what the compiler adds (tenant keys, `deleted_at`, `audit_log`) is listed in the result.
+(`schema_audit`), append-only guards (`schema_append_only`), time partitioning
+(`schema_partition`), foreign-key indexes (`schema_keys`), then rendering (`schema_render`).
+Names follow the spec's contract exactly; what the compiler adds (tenant keys,
+`deleted_at`, `audit_log`) is listed in the result.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from agent.brains.rules.schema_append_only import apply_append_only
 from agent.brains.rules.schema_audit import apply_audit, apply_soft_delete
 from agent.brains.rules.schema_claims import schema_claims
 from agent.brains.rules.schema_keys import add_foreign_key_indexes
@@ -56,6 +58,7 @@ def compile_schema(
     soft_deleted = apply_soft_delete(spec, plan)
     apply_lookups(spec, plan, tenancy)
     audit = apply_audit(spec, plan)
+    apply_append_only(spec, plan)
     partitioning = apply_partitioning(spec, plan, today or date.today())
     add_foreign_key_indexes(plan)
     statements = render(plan)

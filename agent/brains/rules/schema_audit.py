@@ -77,6 +77,7 @@ def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
     plan.tables[name] = _audit_table(name, enum, uuid_default(spec))
     for table in tables:
         plan.tables[table].audited = True
+    hidden = _hide_personal_columns(spec, plan, tables)
     plan.functions.append("audit_changes")
     plan.notes.append(
         "audit: set app.user_id per transaction, so each audit row names its actor; "
@@ -87,7 +88,32 @@ def apply_audit(spec: Requirements, plan: SchemaPlan) -> AuditPlan | None:
             else ""
         )
     )
+    if hidden:
+        plan.tables[name].column_comments["old_row"] = (
+            "row before the change (UPDATE, DELETE), without its personal columns "
+            f"({'; '.join(hidden)}): erasing a data subject leaves no copy here"
+        )
+        plan.notes.append(
+            f"{name} leaves personal columns out of its copies ({'; '.join(hidden)}): "
+            "the right to erasure reaches the audit trail too"
+        )
     return AuditPlan(table=name, audited_tables=tables, reason=reason)
+
+
+def _hide_personal_columns(spec: Requirements, plan: SchemaPlan, tables: list[str]) -> list[str]:
+    """Under an erasure right (GDPR, CCPA) the trail records who changed which row when,
+    not the personal values: `table: columns` for each audited table that holds some."""
+    if not set(spec.compliance) & _PERSONAL:
+        return []
+    shown = []
+    for entity in spec.entities:
+        table = plan.tables.get(table_name(entity.name))
+        personal = [*entity.pii, *(n for n, a in entity.attributes.items() if a.pii)]
+        if table is None or table.name not in tables or not personal:
+            continue
+        table.audit_hidden = [c for c in dict.fromkeys(personal) if table.column(c) is not None]
+        shown.append(f"{table.name}: {', '.join(table.audit_hidden)}")
+    return shown
 
 
 def _audit_table(name: str, enum: str, new_uuid: str) -> TableDef:

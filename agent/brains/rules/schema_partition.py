@@ -6,7 +6,8 @@ created with the DDL, plus a DEFAULT partition so no insert ever fails; `manage_
 (created alongside) keeps creating partitions ahead and drops those past the retention.
 PostgreSQL requires the partition key in every unique key, so the primary key becomes
 (id, <time column>); a table that others reference is not partitioned (their foreign keys
-would have to carry the time column too).
+would have to carry the time column too), nor one with a unique key of its own (widened by
+the time column it would stop being unique).
 """
 
 from __future__ import annotations
@@ -55,6 +56,15 @@ def apply_partitioning(spec: Requirements, plan: SchemaPlan, today: date) -> lis
                 f"{table.name} is not partitioned although {reason}: other tables reference it"
             )
             continue
+        column = time_column(entity)
+        loose = [", ".join(u) for u in table.uniques if column not in u]
+        if loose:
+            plan.assumptions.append(
+                f"{table.name} is not partitioned although {reason}: its unique key(s) "
+                f"({'; '.join(loose)}) would have to include {column} and would no longer "
+                "be unique; hash-partition or shard by the key's first column past one node"
+            )
+            continue
         result.append(_partition(spec, plan, entity, table, reason, today))
     if result:
         plan.functions.append("manage_partitions")
@@ -96,23 +106,14 @@ def _interval(entity: Entity, retention: str | None) -> Literal["day", "month"]:
 
 
 def _require_key(plan: SchemaPlan, table: TableDef, column: str) -> None:
-    """The partition key must be NOT NULL and part of the primary key and every unique key."""
+    """The partition key must be NOT NULL and part of the primary key (tables with other unique
+    keys are not partitioned)."""
     definition = table.column(column)
     if definition is not None and not definition.not_null:
         definition.not_null = True
         plan.assumptions.append(f"{table.name}.{column} made NOT NULL: it is the partition key")
     if column not in table.primary_key:
         table.primary_key = [*table.primary_key, column]
-    widened = []
-    for unique in table.uniques:
-        if column not in unique:
-            unique.append(column)
-            widened.append(", ".join(unique))
-    if widened:
-        plan.assumptions.append(
-            f"unique keys of {table.name} include {column} (partitioning requires it): "
-            + "; ".join(widened)
-        )
 
 
 def _bounds(name: str, interval: str, today: date) -> list[tuple[str, str, str]]:

@@ -87,6 +87,8 @@ class TableDef:
     column_comments: dict[str, str] = field(default_factory=dict)
     soft_delete: bool = False
     audited: bool = False
+    audit_hidden: list[str] = field(default_factory=list)  # columns left out of audit rows
+    append_only: bool = False  # UPDATE and DELETE refused by trigger
     touch_updated_at: bool = False
     estimated_rows: int | None = None
     force_rls: bool = False  # FORCE ROW LEVEL SECURITY: the owner is filtered too

@@ -184,6 +184,13 @@ def _triggers(table: TableDef) -> list[DdlStatement]:
             "FOR EACH ROW EXECUTE FUNCTION set_updated_at();"
         )
         statements.append(DdlStatement(kind="trigger", object=trigger, sql=sql))
+    if table.append_only:
+        trigger = object_name(table.name, suffix="append_only")
+        sql = (
+            f"CREATE TRIGGER {quote_ident(trigger)} BEFORE UPDATE OR DELETE ON {name} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_change();"
+        )
+        statements.append(DdlStatement(kind="trigger", object=trigger, sql=sql))
     if table.audited:
         statements += _audit_triggers(table)
     return statements
@@ -200,11 +207,13 @@ _AUDIT_EVENTS = (
 
 def _audit_triggers(table: TableDef) -> list[DdlStatement]:
     statements = []
+    hidden = ", ".join(_literal(column) for column in table.audit_hidden)  # TG_ARGV
     for event, referencing in _AUDIT_EVENTS:
         trigger = object_name(table.name, "audit", suffix=event.lower())
         sql = (
             f"CREATE TRIGGER {quote_ident(trigger)} AFTER {event} ON {quote_ident(table.name)} "
-            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();"
+            f"REFERENCING {referencing} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION audit_changes({hidden});"
         )
         statements.append(DdlStatement(kind="trigger", object=trigger, sql=sql))
     return statements

@@ -13,7 +13,7 @@ from agent.brains.rules.options import OPTIONS, POSTGRES_COUNTERPART, Option
 from agent.brains.rules.signals import Signals, collect
 from agent.brains.rules.timeseries import time_series_reason
 from agent.pg_target import target_of
-from agent.spec_model import Requirements
+from agent.spec_model import Entity, Requirements
 from agent.stages import (
     Alternative,
     AuxiliaryStore,
@@ -117,7 +117,23 @@ def _features(spec: Requirements, option: Option, signals: Signals) -> list[str]
         features.append("row-level security per tenant")
     if spec.compliance:
         features.append("audit log written by triggers")
+    located = [e.name for e in spec.entities if _has_location(e)]
+    if located:
+        features.append(
+            f"locations of {', '.join(located)}: PostGIS geography points with a GiST index "
+            "(ST_DWithin) where the server has PostGIS; without it, a btree on (lat, lon) "
+            "serves bounding boxes and cube/earthdistance with GiST serves distances"
+        )
     return list(dict.fromkeys(features))
+
+
+_LATITUDE, _LONGITUDE = {"lat", "latitude"}, {"lon", "lng", "long", "longitude"}
+
+
+def _has_location(entity: Entity) -> bool:
+    """A latitude and a longitude attribute: points on the map."""
+    names = {name.lower() for name in entity.attributes}
+    return bool(names & _LATITUDE) and bool(names & _LONGITUDE)
 
 
 def _auxiliary(spec: Requirements, signals: Signals) -> list[AuxiliaryStore]:
@@ -131,6 +147,15 @@ def _auxiliary(spec: Requirements, signals: Signals) -> list[AuxiliaryStore]:
                 product="PostgreSQL full-text search (tsvector + GIN); OpenSearch if "
                 "relevance tuning is needed",
                 reason=f"{signals.text_search} patterns search text by pattern or relevance",
+            )
+        )
+    if signals.recursive:
+        found.append(
+            AuxiliaryStore(
+                role="graph",
+                product="Neo4j for the multi-hop walks (Apache AGE keeps them in PostgreSQL)",
+                reason=f"{signals.recursive} patterns walk links recursively: recursive CTEs "
+                "serve a few hops; a graph store's traversal cost stays per hop beyond that",
             )
         )
     if signals.writes_per_second >= STREAM_WRITES_PER_SECOND:
