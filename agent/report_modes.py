@@ -43,6 +43,7 @@ def mode_summary(pkg: DesignPackage) -> str:
         f"{counted.foreign_keys} on foreign keys",
         f"{counted.advised} for the access patterns",
     ]
+    parts += [f"{counted.unique} unique"] if counted.unique else []
     parts += [f"{counted.other} other"] if counted.other else []
     return f"{tables} tables, {counted.secondary} indexes ({', '.join(parts)})"
 

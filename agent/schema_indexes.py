@@ -14,8 +14,9 @@ from typing import Literal
 from agent.stages import IndexPlan, SchemaDesign
 from tools.sql.model import Table
 from tools.sql.parse import parse_schema
+from tools.sql.rules.keys import fk_is_indexed
 
-Role = Literal["primary key", "unique", "foreign key", "secondary"]
+Role = Literal["primary key", "unique", "unique index", "foreign key", "secondary"]
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,9 @@ def unindexed_foreign_keys(ddl: str) -> list[str]:
     """`table(columns)` of each foreign key no index, key or unique constraint starts with."""
     found = []
     for table in _tables(ddl):
-        leading = [b.columns for b in _table_indexes(table) if b.method == "btree"]
         for fk in table.foreign_keys:
-            key = tuple(fk.columns)
-            if not any(cols[: len(key)] == key for cols in leading):
-                found.append(f"{table.name}({', '.join(key)})")
+            if not fk_is_indexed(table, fk):
+                found.append(f"{table.name}({', '.join(fk.columns)})")
     return found
 
 
@@ -55,12 +54,12 @@ def _table_indexes(table: Table) -> list[BuiltIndex]:
     found = [BuiltIndex(table.name, tuple(table.primary_key), "primary key")]
     found = found if table.primary_key else []
     found += [BuiltIndex(table.name, tuple(u.columns), "unique") for u in table.uniques]
-    keys = [tuple(fk.columns) for fk in table.foreign_keys]
+    keys = [set(fk.columns) for fk in table.foreign_keys]
     for index in table.indexes:
         columns = tuple(index.keys)
-        role: Role = "unique" if index.unique else "secondary"
-        if role == "secondary" and any(columns[: len(k)] == k for k in keys):
-            role = "foreign key"
+        role: Role = "unique index" if index.unique else "secondary"
+        if role == "secondary" and any(set(columns[: len(k)]) == k for k in keys):
+            role = "foreign key"  # in any order, as the lint's `fk-without-index` reads it
         found.append(BuiltIndex(table.name, columns, role, index.method))
     return found
 
@@ -71,17 +70,19 @@ class IndexCount:
 
     keys: int  # primary keys and unique constraints
     foreign_keys: int  # the schema's indexes on foreign-key columns
+    unique: int  # the schema's CREATE UNIQUE INDEX (a partial key: live rows only)
     other: int  # the schema's other secondary indexes
     advised: int  # the index plan's, proven on the workload
     unindexed_foreign_keys: int = 0  # foreign keys no index starts with
 
     @property
     def total(self) -> int:
-        return self.keys + self.foreign_keys + self.other + self.advised
+        return self.keys + self.secondary
 
     @property
     def secondary(self) -> int:
-        return self.foreign_keys + self.other + self.advised
+        """What the migrations build with CREATE INDEX."""
+        return self.foreign_keys + self.unique + self.other + self.advised
 
 
 def count_indexes(schema: SchemaDesign | None, plan: IndexPlan | None) -> IndexCount:
@@ -89,6 +90,7 @@ def count_indexes(schema: SchemaDesign | None, plan: IndexPlan | None) -> IndexC
     return IndexCount(
         keys=sum(1 for b in built if b.role in ("primary key", "unique")),
         foreign_keys=sum(1 for b in built if b.role == "foreign key"),
+        unique=sum(1 for b in built if b.role == "unique index"),
         other=sum(1 for b in built if b.role == "secondary"),
         advised=len(plan.indexes) if plan is not None else 0,
         unindexed_foreign_keys=len(unindexed_foreign_keys(schema.ddl)) if schema else 0,

@@ -59,11 +59,11 @@ def _entities(schema: Schema, spec: Requirements | None) -> dict[str, str]:
 
 def _table(schema: Schema, table: Table, rows: int | None, entity: str | None) -> TableSummary:
     references: dict[str, str] = {}
-    for fk in table.foreign_keys:
+    for fk in sorted(table.foreign_keys, key=lambda fk: len(fk.columns)):  # own keys first
         parent = schema.table(fk.ref_table)
         targets = fk.ref_columns or (parent.primary_key if parent else [])
         for column, target in zip(fk.columns, targets, strict=False):
-            references[column] = f"{fk.ref_table}.{target}"
+            references.setdefault(column, f"{fk.ref_table}.{target}")
     return TableSummary(
         name=table.name,
         kind=_kind(table),

@@ -66,17 +66,33 @@ class Row:
         return sum(1 for line in self.review.stderr.splitlines() if line.strip())
 
 
+# Linux keeps the peak RSS of the memory a process had before exec: a child forked from a
+# large parent (pytest, a long benchmark) reports the parent's size as its own peak. A small
+# launcher is forked instead; it starts the command and reports that grandchild's wait4.
+_LAUNCHER = """
+import os, sys
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measured(command: list[str]) -> Run:
-    """Wall time and peak RSS of one child, from wait4 (that child's own rusage)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    """Wall time and peak RSS of one command, from wait4 (that process's own rusage)."""
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.NamedTemporaryFile("r") as peak,
+    ):
         started = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
+        launcher = [sys.executable, "-c", _LAUNCHER, peak.name, *command]
+        proc = subprocess.run(launcher, stdout=out, stderr=err, text=True, check=False)
         seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        run = Run(seconds, usage.ru_maxrss / 1024, out.read(), err.read())
+        run = Run(seconds, int(peak.read() or 0) / 1024, out.read(), err.read())
     if proc.returncode not in (0, 1):  # review's 1 means "found something"
         raise SystemExit(f"{command[:3]} exited {proc.returncode}: {run.stderr[-500:]}")
     return run

@@ -47,7 +47,7 @@ def application_role(scratch: Scratch) -> Iterator[str]:
                 "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}",
             ):
                 admin.execute(sql.SQL(grant).format(name))
-            params = conninfo_to_dict(scratch.dsn)
+            params = conninfo_to_dict(scratch.admin_dsn)  # no `-c role=`: it logs in as itself
             params["user"] = role
             yield make_conninfo("", **params)
         finally:

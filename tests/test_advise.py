@@ -11,11 +11,13 @@ from conftest import CORPUS, FIXTURES
 from pglast import ast
 
 from tools.sql.advise import AdviceResult
+from tools.sql.candidates import Candidate, Element
 from tools.sql.datagen import generate_data
 from tools.sql.explain import plan_cost, planning_connection
 from tools.sql.parse import parse_schema
 from tools.sql.server import SCRATCH_PREFIX, PgServer, Scratch, connect, scratch_database
 from tools.sql.validate import apply_statements
+from tools.sql.whatif import BuiltIndexes
 from tools.sql.workload import WorkloadQuery, parse_workload, read_workload
 from tools.sql.workload_report import advise_on, analyze_workload, parse_size
 
@@ -172,3 +174,29 @@ def test_unseen_corpus_schema_gets_proven_non_redundant_advice(pg: PgServer) -> 
         for j, other in enumerate(keys):
             if i != j and key[:3] == other[:3]:
                 assert other[3][: len(key[3])] != key[3], (key, other)
+
+
+def test_a_partition_candidate_and_its_parents_are_hidden_apart(pg: PgServer) -> None:
+    """Built after the partition's, the parent's index would adopt it (ATTACH), and hiding
+    the partition's alone would fail: 'cannot drop index ... because index ... requires it'."""
+    ddl = (
+        "CREATE TABLE readings (device_id bigint, at timestamptz) PARTITION BY RANGE (at);"
+        "CREATE TABLE readings_2026 PARTITION OF readings"
+        " FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
+        "INSERT INTO readings SELECT g % 50, '2026-03-01'::timestamptz + g * interval '1 minute'"
+        " FROM generate_series(1, 5000) g; ANALYZE readings;"
+    )
+    query = WorkloadQuery(name="of a device", sql="SELECT * FROM readings WHERE device_id = 7")
+    on = (Element("device_id"),)
+    candidates = [Candidate("readings_2026", on), Candidate("readings", on)]  # child first
+    with scratch_database(pg) as db, connect(db.dsn, autocommit=True) as conn:
+        conn.execute(ddl)
+        whatif = BuiltIndexes(conn, [query], [{"readings", "readings_2026"}], candidates).build()
+        try:
+            assert whatif.failed == {}
+            for config in (frozenset(), frozenset({0}), frozenset({1}), frozenset({0, 1})):
+                assert whatif.cost(0, config) > 0
+        finally:
+            whatif.close()
+        left = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'dbarch_whatif%'")
+        assert left.fetchone() == (0,)

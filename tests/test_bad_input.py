@@ -19,7 +19,7 @@ import pytest
 import yaml
 from conftest import FIXTURES
 from fastapi.testclient import TestClient
-from service_support import settings_for
+from service_support import local_client, settings_for
 
 from agent.brains.rules.schema import compile_schema
 from agent.service import create_app
@@ -58,7 +58,7 @@ def test_reviewing_no_sql_is_bad_input(tmp_path: Path, kind: str) -> None:
 @pytest.fixture(scope="module")
 def client(pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     home = tmp_path_factory.mktemp("bad-input")
-    with TestClient(create_app(settings_for(home, pg, mount_mcp=False, workers=0))) as client:
+    with local_client(create_app(settings_for(home, pg, mount_mcp=False, workers=0))) as client:
         yield client
 
 
@@ -67,13 +67,15 @@ def test_http_and_tools_refuse_no_sql(client: TestClient, pg: PgServer, tmp_path
     assert answer.status_code == 400 and "nothing to review" in answer.json()["message"]
     tools = toolset_for(["validate_ddl", "lint_schema"], ToolContext(workspace=tmp_path, pg=pg))
     for name in ("validate_ddl", "lint_schema"):
-        outcome = tools.call(name, {"sql": EMPTY["comments"], "name": "s.sql"})
+        outcome = tools.call(name, {"schema": EMPTY["comments"], "name": "s.sql"})
         assert outcome.is_error and "s.sql: nothing to review" in outcome.content
 
 
 def _with_pattern(tmp_path: Path, sql: str, **entity_extra: Any) -> Path:
     spec = yaml.safe_load(MINI.read_text())
     spec["entities"][2].update(entity_extra)
+    if entity_extra.get("soft_delete"):  # the others read orders without `deleted_at IS NULL`
+        spec["access_patterns"] = []
     spec["access_patterns"].append({"name": "probe", "per_second": 5, "sql": sql})
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))

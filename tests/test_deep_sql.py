@@ -197,8 +197,8 @@ def test_mcp_stdio_survives_a_deep_query(cli_env: dict[str, str]) -> None:
 
     async def main() -> tuple[types.CallToolResult, types.CallToolResult]:
         async with Client(params, read_timeout_seconds=120) as client:
-            deep = await client.call_tool("explain_queries", {"queries": DEEP})
-            after = await client.call_tool("explain_queries", {"queries": "SELECT 1"})
+            deep = await client.call_tool("explain_queries", {"workload": DEEP})
+            after = await client.call_tool("explain_queries", {"workload": "SELECT 1"})
             return deep, after
 
     deep, after = anyio.run(main)

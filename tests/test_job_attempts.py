@@ -71,6 +71,17 @@ def _wait_for(store: JobStore, job_id: str, status: str, timeout_s: float = 120)
     raise AssertionError(f"job {job_id} never became {status}: {store.get(job_id)}")
 
 
+def _healthz(port: int, timeout_s: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30)
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def test_a_job_that_kills_its_server_is_failed_after_its_attempts(
     pg: PgServer, tmp_path: Path
 ) -> None:
@@ -91,7 +102,7 @@ def test_a_job_that_kills_its_server_is_failed_after_its_attempts(
     survivor = _start(tmp_path, pg, port)
     try:
         failed = _wait_for(store, job_id, "failed")
-        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30)
+        health = _healthz(port)  # start-up may fail the job before the port is bound
         assert survivor.poll() is None  # the next server lives on, and serves
     finally:
         survivor.send_signal(signal.SIGTERM)

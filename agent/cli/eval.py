@@ -31,7 +31,7 @@ Examples:
 
     dbarch eval --brain anthropic --model sonnet --jobs 4 --out eval-out --min-pass 0.8
 
-    dbarch eval --out eval-out --compare last-week/results.json --floor evals/floor.json
+    dbarch eval --out eval-out --compare evals/baseline.json --floor evals/floor.json
 
 --out writes results.json, report.md (for a pull request), report.txt and a self-contained report.html (pass table by case and check, each case's ERD drawn with the Mermaid library inlined from its npm package, failed checks as expected vs found). --compare reads an earlier results.json and lists per case and check what improved and what regressed.
 

@@ -23,7 +23,6 @@ from agent.personas import default_library
 from agent.service.chat import ChatContext, ChatThreads, Message, Sink
 from agent.service.chat_responders import ModelResponder
 from agent.service.config import ServiceSettings
-from tools.registry import ToolContext
 
 _USAGE = {"input_tokens": 1, "output_tokens": 1}
 
@@ -43,7 +42,7 @@ async def _turn(settings: ServiceSettings) -> None:
 def _responder(settings: ServiceSettings, http: httpx2.AsyncClient) -> ModelResponder:
     persona = default_library().persona(settings.chat_persona)
     client = ModelClient(ClientConfig.from_settings(settings, persona.model), http_client=http)
-    toolset = persona.toolset(ToolContext(workspace=settings.home))  # listed, never called
+    toolset = persona.toolset(settings.tool_context(settings.home, None))  # listed, never called
     return ModelResponder(client, persona, toolset, Budget(max_turns=1), 16)
 
 

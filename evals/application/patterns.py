@@ -7,20 +7,19 @@ application would declare it; the tenant's key is set only where a tenant is kno
 
 from __future__ import annotations
 
-import pglast
-
 from agent.spec_model import AccessPattern
 from evals.application.binding import bind, parameter_count, parameter_slots
 from evals.application.database import APP_ROLE, AppDatabase
 from evals.application.probe import DUPLICATE_ROW, Outcome, execute
 from evals.registry import Grade, NonEmpty, bad, check, listing, ok
 from evals.subject import Subject
+from tools.sql import pgparse
 from tools.sql.server import Conn
 
 
 def run_pattern(db: AppDatabase, conn: Conn, pattern: AccessPattern, values_from: Conn) -> Outcome:
     """Bind the pattern's parameters from rows `values_from` sees, then run it on `conn`."""
-    statement = pglast.parse_sql(pattern.sql)[0].stmt
+    statement = pgparse.parse_sql(pattern.sql)[0].stmt
     assert statement is not None
     slots = parameter_slots(statement, db.catalog)
     values = bind(values_from, slots, parameter_count(statement), db.catalog)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pglast
 from pglast import ast
 from pglast.enums.parsenodes import A_Expr_Kind
 from psycopg import sql
 
+from tools.sql import pgparse
 from tools.sql.astwalk import column_ref_name, func_name, walk
 from tools.sql.catalog import Catalog
 from tools.sql.server import Conn
@@ -84,7 +84,7 @@ _COMPARISONS = (A_Expr_Kind.AEXPR_OP, A_Expr_Kind.AEXPR_OP_ANY, A_Expr_Kind.AEXP
 
 
 def _read_expression(text: str, table: str, policy: SessionPolicy) -> None:
-    for node in walk(pglast.parse_sql(f"SELECT {text}")):
+    for node in walk(pgparse.parse_sql(f"SELECT {text}")):
         if not isinstance(node, ast.A_Expr) or node.kind not in _COMPARISONS:
             continue  # NULLIF(current_setting(...), '') compares nothing the session sets
         sides = [node.lexpr, node.rexpr]

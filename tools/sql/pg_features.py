@@ -10,14 +10,14 @@ lint rule `unsupported-in-target-version` reports it, and the generators consult
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from pglast.parser import ParseError, parse_sql_json
+from pglast.parser import ParseError
 
 from tools.sql.model import Statement
 from tools.sql.nodes import Json, json_dicts, strings
+from tools.sql.pgparse import parse_tree
 from tools.sql.rules.base import Finding
 
 OLDEST, NEWEST = 13, 18  # the versions --pg-version accepts (13 is the oldest still in use)
@@ -139,7 +139,7 @@ def unsupported_constructs(tree: Json, target: int) -> list[Feature]:
 def unsupported_in_sql(sql: str, target: int) -> Iterator[tuple[int, Feature]]:
     """(statement index, feature) for every statement of `sql` the target cannot run."""
     try:
-        tree = json.loads(parse_sql_json(sql))
+        tree = parse_tree(sql)
     except ParseError:
         return
     for index, raw in enumerate(tree.get("stmts", [])):

@@ -137,7 +137,8 @@ class BuiltIndexes(_Evaluator):
 
     def build(self) -> BuiltIndexes:
         tables_with_expressions = set()
-        for i, candidate in enumerate(self.candidates):
+        for i in self._parents_first():
+            candidate = self.candidates[i]
             try:
                 self.conn.execute(candidate.ddl(f"{NAME_PREFIX}{i}"))
             except psycopg.Error as exc:
@@ -152,6 +153,22 @@ class BuiltIndexes(_Evaluator):
         for table in tables_with_expressions:  # expression statistics come from ANALYZE
             refresh(self.conn, sql.Identifier(*table.split(".")))
         return self
+
+    def _parents_first(self) -> list[int]:
+        """Candidates on partitioned tables first: built after an equal index on one of its
+        partitions, a parent's index would adopt it (ATTACH), and the partition's could then
+        not be dropped alone when a configuration hides it."""
+        kinds = {
+            table: row[0] if row else None
+            for table in {c.table for c in self.candidates}
+            for row in [
+                self.conn.execute(
+                    "SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (table,)
+                ).fetchone()
+            ]
+        }
+        order = range(len(self.candidates))
+        return sorted(order, key=lambda i: kinds[self.candidates[i].table] != "p")
 
     def _measure(self, queries: list[int], config: frozenset[int]) -> list[float]:
         hidden = set().union(*(self.relevant(q) for q in queries)) - config

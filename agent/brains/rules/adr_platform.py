@@ -190,6 +190,7 @@ def indexing_adr(spec: Requirements, schema: SchemaDesign, indexes: IndexPlan) -
 def _built(counted: IndexCount) -> str:
     """The secondary indexes the migrations build, by where they come from."""
     parts = [f"{counted.foreign_keys} on foreign-key columns"] if counted.foreign_keys else []
+    parts += [f"{counted.unique} unique"] if counted.unique else []
     parts += [f"{counted.other} other schema indexes"] if counted.other else []
     parts.append(f"{counted.advised} proven on the access patterns")
     text = f"The migrations build {counted.secondary} secondary indexes ({', '.join(parts)})."

@@ -132,7 +132,12 @@ def _key_notes(spec: Requirements) -> list[str]:
 
 
 def _summary(table: TableDef) -> TableSummary:
-    references = {fk.columns[0]: f"{fk.ref_table}.{fk.ref_columns[0]}" for fk in table.foreign_keys}
+    references: dict[str, str] = {}
+    # A column's own key first: in a tenant-safe (tenant, parent) key the tenant column
+    # already names the tenant table, and the parent column is the one the pair adds.
+    for fk in sorted(table.foreign_keys, key=lambda fk: len(fk.columns)):
+        for column, target in zip(fk.columns, fk.ref_columns, strict=True):
+            references.setdefault(column, f"{fk.ref_table}.{target}")
     partition = table.partition
     return TableSummary(
         name=table.name,
