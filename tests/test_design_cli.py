@@ -120,3 +120,20 @@ def test_bad_spec_names_file_line_and_key(tmp_path: Path) -> None:
 def test_resume_of_an_unknown_thread_is_bad_input(tmp_path: Path) -> None:
     result = _run(["--resume", "deadbeef"], tmp_path)
     assert result.returncode == 2 and "deadbeef" in result.stderr
+
+
+def test_the_readme_quick_start_prints_the_summary_the_readme_quotes(tmp_path: Path) -> None:
+    """The README's example summary line is a claim about the main job: run it and compare."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"such\s+as\s+`(task-tracker \(design\):[^`]+)`", readme)
+    assert quoted is not None, "the README no longer quotes the quick start's summary line"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "DBARCH_"))}
+    env["DBARCH_HOME"] = str(tmp_path / "home")  # the defaults, as the quick start runs
+    example = Path(__file__).resolve().parents[1] / "examples" / "task-tracker.yaml"
+    done = subprocess.run(
+        [DBARCH, "design", str(example), "--out", str(tmp_path / "out"), "--force"],
+        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-1500:]
+    printed = next(line for line in done.stdout.splitlines() if line.startswith("task-tracker ("))
+    assert printed == " ".join(quoted.group(1).split())
