@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from agent.claims.model import LookupFunction
 from agent.package import DesignPackage
 from agent.spec import parse_spec
 from agent.stages import SchemaDesign
@@ -184,6 +185,34 @@ def test_one_flaw_fails_the_check_about_it_and_no_other(
     found = _grade(pg, SAAS_SPEC, _saas_ddl(**options), TENANCY_CHECKS)
     assert [check for check, (passed, _) in found.items() if not passed] == [failing]
     assert why in found[failing][1]
+
+
+SIGN_IN_FUNCTION = """
+CREATE FUNCTION user_by_email(p_email text) RETURNS SETOF users
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$ SELECT * FROM users WHERE email = p_email $$;
+"""
+
+
+@pytest.mark.parametrize("claimed", [True, False])
+def test_a_sign_in_runs_through_the_lookup_function_the_package_claims(
+    pg: PgServer, claimed: bool
+) -> None:
+    """The stated SQL finds nothing under the tenant policy; the design's answer is a SECURITY
+    DEFINER function, and the check runs the pattern the way the package says it runs."""
+    ddl = _saas_ddl(composite=True, login=False, partial=True) + SIGN_IN_FUNCTION
+    claims = [
+        LookupFunction(function="user_by_email", arguments=["text"], table="users",
+                       pattern="sign in", search_path="public, pg_temp")
+    ] if claimed else []  # fmt: skip
+    package = DesignPackage(
+        name="saas", spec=parse_spec(SAAS_SPEC), schema_design=SchemaDesign(ddl=ddl, claims=claims)
+    )
+    check = CHECKS["app_finds_before_tenant"]
+    (result,) = grade(package, [Expectation(check=check.name, arg=["sign in"])], lambda: pg)
+    assert result.passed is claimed, result.detail
+    if not claimed:
+        assert "found nothing without a tenant" in result.detail
 
 
 def test_an_exclusion_constraint_refuses_the_overlap_and_accepts_the_adjacent_booking(

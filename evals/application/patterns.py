@@ -7,6 +7,7 @@ application would declare it; the tenant's key is set only where a tenant is kno
 
 from __future__ import annotations
 
+from agent.claims.model import LookupFunction
 from agent.spec_model import AccessPattern
 from evals.application.binding import bind, parameter_count, parameter_slots
 from evals.application.database import APP_ROLE, AppDatabase
@@ -17,8 +18,11 @@ from tools.sql import pgparse
 from tools.sql.server import Conn
 
 
-def run_pattern(db: AppDatabase, conn: Conn, pattern: AccessPattern, values_from: Conn) -> Outcome:
-    """Bind the pattern's parameters from rows `values_from` sees, then run it on `conn`."""
+def run_pattern(
+    db: AppDatabase, conn: Conn, pattern: AccessPattern, values_from: Conn, sql: str | None = None
+) -> Outcome:
+    """Bind the pattern's parameters from rows `values_from` sees, then run it on `conn`
+    (as `sql` where the package routes the pattern elsewhere, e.g. through a function)."""
     statement = pgparse.parse_sql(pattern.sql)[0].stmt
     assert statement is not None
     slots = parameter_slots(statement, db.catalog)
@@ -30,7 +34,18 @@ def run_pattern(db: AppDatabase, conn: Conn, pattern: AccessPattern, values_from
     }
     for name, value in db.policy.declared(looked_up).items():
         conn.execute("SELECT set_config(%s, %s, true)", (name, value))
-    return execute(conn, pattern.sql, values)
+    return execute(conn, sql or pattern.sql, values)
+
+
+def _as_the_package_runs_it(subject: Subject, name: str) -> tuple[str | None, str]:
+    """A pattern the design routes through a lookup function (its claim says so) runs as
+    `SELECT * FROM fn($1, ...)`, the way its report tells the application to call it."""
+    design = subject.package.schema_design
+    for claim in design.claims if design else []:
+        if isinstance(claim, LookupFunction) and claim.pattern == name:
+            calls = ", ".join(f"${n}" for n in range(1, len(claim.arguments) + 1))
+            return f"SELECT * FROM {claim.function}({calls})", f" through {claim.function}()"
+    return None, ""
 
 
 def _who(db: AppDatabase, settings: dict[str, str]) -> str:
@@ -68,7 +83,8 @@ def app_patterns_run(subject: Subject, arg: None) -> Grade:
 @check("app_finds_before_tenant", NonEmpty)
 def app_finds_before_tenant(subject: Subject, names: list[str]) -> Grade:
     """Each named pattern (a sign-in looking a user up by email, say) returns rows for the
-    application role before any tenant is set, with values of a row that exists."""
+    application role before any tenant is set, with values of a row that exists, run as the
+    package says it runs (through the lookup function its claims name, if any)."""
     spec = subject.package.spec
     by_name = {p.name: p for p in spec.access_patterns} if spec else {}
     db = subject.app()
@@ -79,13 +95,14 @@ def app_finds_before_tenant(subject: Subject, names: list[str]) -> Grade:
         if pattern is None:
             problems.append(f"'{name}' is not a stated access pattern")
             continue
+        sql, route = _as_the_package_runs_it(subject, name)
         with db.session(as_app=False) as owner, db.session(settings) as conn:
-            outcome = run_pattern(db, conn, pattern, owner)
+            outcome = run_pattern(db, conn, pattern, owner, sql)
         if not outcome.ran:
-            problems.append(f"'{name}' failed: {outcome.why}")
+            problems.append(f"'{name}'{route} failed: {outcome.why}")
         elif outcome.rows == 0:
             problems.append(
-                f"'{name}' found nothing without a tenant (row-level security hides it)"
+                f"'{name}'{route} found nothing without a tenant (row-level security hides it)"
             )
     if problems:
         return bad(listing(problems))
