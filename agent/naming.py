@@ -14,6 +14,7 @@ from tools.sql.nodes import quote_ident as quote_ident  # re-exported for the ge
 # Columns a spec's own switches add to an entity's table, named here because access patterns
 # may use them: `soft_delete` -> `deleted_at`, `varying_attributes` -> `attributes` (jsonb).
 SOFT_DELETE_COLUMN = "deleted_at"
+RETIRED_SUFFIX = "__retired"  # a column or table renamed aside, its data kept until a purge
 VARYING_COLUMN = "attributes"
 
 # Irregular nouns a spec author plausibly uses as entity names; everything else follows the

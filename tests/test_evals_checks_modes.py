@@ -166,3 +166,27 @@ def test_migration_changes() -> None:
     assert _one(pkg, "migration_changes", ["orders.total"]) == (True, "all 1 changes planned")
     passed, detail = _one(pkg, "migration_changes", ["orders.total", "orders.status"])
     assert (passed, detail) == (False, "not changed: orders.status")
+
+
+def test_migration_destructive_judges_every_retire_and_purge_step() -> None:
+    """Renamed aside, then purged on purpose: both steps are contract-only and acknowledged."""
+    ack = {"accepted_lint": [{"rule": "ban-drop-column", "reason": "md5 hashes are retired"}]}
+    good = _migrated(
+        _step("add_column_users_password_hash", "expand"),
+        _step("retire_column_users_password_md5", "contract", **ack),
+        _step("purge_column_users_password_md5__retired", "contract", **ack),
+    )
+    assert _one(good, "migration_destructive", ["users.password_md5"]) == (
+        True, "1 drops contract-only, acknowledged"
+    )  # fmt: skip
+    unacknowledged = _migrated(
+        _step("retire_column_users_password_md5", "contract", **ack),
+        _step("purge_column_users_password_md5__retired", "contract"),
+    )
+    passed, detail = _one(unacknowledged, "migration_destructive", ["users.password_md5"])
+    assert not passed and "purge_column_users_password_md5__retired does not acknowledge" in detail
+    early = _migrated(_step("retire_column_users_password_md5", "expand", **ack))
+    passed, detail = _one(early, "migration_destructive", ["users.password_md5"])
+    assert not passed and "runs before the expand and backfill steps are done" in detail
+    passed, detail = _one(good, "migration_destructive", ["coupons"])
+    assert (passed, detail) == (False, "no step drops or retires coupons")

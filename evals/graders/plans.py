@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from agent.naming import join_table_name, table_name
+from agent.naming import RETIRED_SUFFIX, join_table_name, table_name
 from agent.stages import ScalingPlan, TechnologyDecision
 from evals.registry import Grade, NonEmpty, all_found, bad, check, listing, ok
 from evals.subject import Subject
@@ -104,11 +104,15 @@ def auxiliary(subject: Subject, roles: list[str]) -> Grade:
     return all_found(roles, lambda r: r.lower() in found, "no auxiliary store for", passed)
 
 
+_REMOVALS = ("drop", "retire", "purge")  # the verbs of the steps that remove an object
+
+
 @check("migration_destructive", NonEmpty)
 def migration_destructive(subject: Subject, names: list[str]) -> Grade:
-    """Each named object is dropped only in the contract phase, by a step that comes after
-    every expand and backfill step, acknowledges the lost data (an accepted lint rule with a
-    reason) and still has a rollback."""
+    """Each named object is removed only in the contract phase, by steps that come after
+    every expand and backfill step, acknowledge the lost data (an accepted lint rule with a
+    reason) and still have a rollback. Removal is a drop, or a retirement (renamed aside, the
+    data kept) followed by a purge the user runs on purpose: every such step is judged."""
     plan = subject.package.migration
     if plan is None or not plan.steps:
         return bad("the package has no migration steps")
@@ -119,18 +123,19 @@ def migration_destructive(subject: Subject, names: list[str]) -> Grade:
         found = [
             (i, s)
             for i, s in enumerate(plan.steps)
-            if s.name.endswith(f"_{bare}") and "drop" in s.name
+            if s.name.endswith((f"_{bare}", f"_{bare}{RETIRED_SUFFIX}"))
+            and any(verb in s.name for verb in _REMOVALS)
         ]
         if not found:
-            problems.append(f"no step drops {name}")
+            problems.append(f"no step drops or retires {name}")
             continue
-        index, step = found[0]
-        if step.phase != "contract" or index < last_safe:
-            problems.append(f"{step.name} runs before the expand and backfill steps are done")
-        if not step.accepted_lint or not all(a.reason.strip() for a in step.accepted_lint):
-            problems.append(f"{step.name} does not acknowledge the data it destroys")
-        if not step.down.strip():
-            problems.append(f"{step.name} has no rollback")
+        for index, step in found:
+            if step.phase != "contract" or index < last_safe:
+                problems.append(f"{step.name} runs before the expand and backfill steps are done")
+            if not step.accepted_lint or not all(a.reason.strip() for a in step.accepted_lint):
+                problems.append(f"{step.name} does not acknowledge the data it destroys")
+            if not step.down.strip():
+                problems.append(f"{step.name} has no rollback")
     return (
         bad(listing(problems))
         if problems

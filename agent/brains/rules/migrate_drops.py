@@ -25,6 +25,7 @@ from agent.brains.rules.migrate_sql import (
 from agent.brains.rules.migrate_swap import index_name, index_sql
 from agent.brains.rules.migrations_names import table_key
 from agent.brains.rules.migrations_sql import StepPlanner
+from agent.naming import RETIRED_SUFFIX
 from tools.sql import pgparse
 from tools.sql.model import CheckConstraint, ForeignKey, Schema, UniqueConstraint
 
@@ -116,7 +117,7 @@ def _drop_column(b: PlanBuilder, current: Schema, table: str, name: str) -> None
     column = owner.column(name) if owner else None
     if column is None:
         return
-    t, aside = table_sql(table), f"{name[:53]}__retired"
+    t, aside = table_sql(table), f"{name[:53]}{RETIRED_SUFFIX}"
     b.change("column", "dropped", f"{table}.{name}", column.type)
     up = [f"ALTER TABLE {t} RENAME COLUMN {col(name)} TO {col(aside)}"]
     down = [f"ALTER TABLE {t} RENAME COLUMN {col(aside)} TO {col(name)}"]
@@ -151,7 +152,7 @@ def _drop_column(b: PlanBuilder, current: Schema, table: str, name: str) -> None
 def _drop_table(b: PlanBuilder, current: Schema, table: str) -> None:
     """Rename the table aside with its rows; the DROP is a later step run on purpose."""
     b.change("table", "dropped", table)
-    aside = f"{table.rsplit('.', 1)[-1][:53]}__retired"
+    aside = f"{table.rsplit('.', 1)[-1][:53]}{RETIRED_SUFFIX}"
     retired = table_sql(aside if "." not in table else f"{table.rsplit('.', 1)[0]}.{aside}")
     recreate = [
         s.sql
