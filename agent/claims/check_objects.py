@@ -4,6 +4,7 @@ constraints, soft delete, column traits, enum types, counts and sizes."""
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from agent.claims.catalog import Catalog, IndexInfo, missing
 from agent.claims.model import (
@@ -125,6 +126,28 @@ def constraint(claim: ConstraintFact, catalog: Catalog) -> list[str]:
     ]
 
 
+class Period(Protocol):
+    @property
+    def start(self) -> str: ...
+    @property
+    def end(self) -> str: ...
+    @property
+    def bounds(self) -> str: ...
+
+
+def ordering(period: Period) -> set[str]:
+    """The CHECK expressions (normalised) that keep a period non-empty: the end after the
+    start when the end is excluded (`[)`); on or after it when the end is included (`[]`),
+    a strict check being stricter still."""
+    strict = {normal(f"{period.end} > {period.start}"), normal(f"{period.start} < {period.end}")}
+    if period.bounds == "[)":
+        return strict
+    return strict | {
+        normal(f"{period.end} >= {period.start}"),
+        normal(f"{period.start} <= {period.end}"),
+    }
+
+
 def no_overlap(claim: NoOverlap, catalog: Catalog) -> list[str]:
     """The exclusion constraint exists as claimed (pg_constraint contype 'x'), and so does
     the CHECK that orders each period's ends."""
@@ -146,10 +169,9 @@ def no_overlap(claim: NoOverlap, catalog: Catalog) -> list[str]:
             (c for c in catalog.constraints_of(claim.table, "check") if c.name == claim.ordered_by),
             None,
         )
-        wanted = {normal(f"{claim.end} > {claim.start}"), normal(f"{claim.start} < {claim.end}")}
         if check is None:
             problems.append(f"{claim.table} has no check constraint {claim.ordered_by}")
-        elif normal(check.definition.removeprefix("CHECK")) not in wanted:
+        elif normal(check.definition.removeprefix("CHECK")) not in ordering(claim):
             problems.append(f"{check.name} is {check.definition}")
     return problems
 

@@ -119,6 +119,7 @@ class NoOverlap(ClaimBase):
     )
     start: str = ""
     end: str = ""
+    bounds: Literal["[)", "[]"] = Field("[)", description="`[)`: the end is excluded.")
 
     def sentence(self) -> str:
         rows = f"two rows of {self.table}"
@@ -132,7 +133,8 @@ class NoOverlap(ClaimBase):
         if self.predicate:
             text += f", over rows WHERE {self.predicate}"
         if self.ordered_by:
-            text += f"; CHECK {self.ordered_by} keeps {self.end} after {self.start}"
+            after = "after" if self.bounds == "[)" else "on or after"
+            text += f"; CHECK {self.ordered_by} keeps {self.end} {after} {self.start}"
         return text + "."
 
     def tables_named(self) -> list[str]:

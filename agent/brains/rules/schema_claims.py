@@ -185,6 +185,7 @@ def _no_overlap(plan: SchemaPlan) -> list[Claim]:
             ordered_by=e.ordered_by,
             start=e.start,
             end=e.end,
+            bounds=e.bounds,
         )
         for t in plan.tables.values()
         for e in t.exclusions

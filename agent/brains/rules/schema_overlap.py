@@ -20,7 +20,7 @@ becomes `EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, ends_at, '[)')
 from __future__ import annotations
 
 from agent.brains.rules.schema_plan import CheckDef, ExclusionDef, SchemaPlan, TableDef
-from agent.claims.check_objects import normal
+from agent.claims.check_objects import normal, ordering
 from agent.naming import SOFT_DELETE_COLUMN, object_name, quote_ident, table_name
 from agent.spec_contract import resolve_contract
 from agent.spec_model import NoOverlap, Requirements
@@ -47,7 +47,7 @@ def apply_no_overlap(spec: Requirements, plan: SchemaPlan, tenancy: TenancyPlan)
             if kind not in RANGE_TYPES:  # the spec checks refuse it first, with its position
                 raise SpecError(f"{entity.name}: no_overlap range {rule.range} is not a period")
             exclusion = _exclusion(table, rule, RANGE_TYPES[kind], tenancy)
-            exclusion.ordered_by = _order_check(table, exclusion.start, exclusion.end)
+            exclusion.ordered_by = _order_check(table, exclusion)
             table.exclusions.append(exclusion)
             if exclusion.equal and EXTENSION not in plan.extensions:
                 plan.extensions.append(EXTENSION)
@@ -91,12 +91,15 @@ def _exclusion(
     )
 
 
-def _order_check(table: TableDef, start: str, end: str) -> str:
-    """The CHECK `end > start`: the table's own when it already says so (either way round)."""
-    wanted = {normal(f"{end} > {start}"), normal(f"{start} < {end}")}
-    same = next((c for c in table.checks if normal(c.expression) in wanted), None)
+def _order_check(table: TableDef, exclusion: ExclusionDef) -> str:
+    """The CHECK that refuses an empty (or backwards) period: `end > start` for `[)`, where
+    `[t, t)` is empty; `end >= start` for `[]`, where one day `[d, d]` is a period. The
+    table's own check is kept when it already says so (or says more)."""
+    start, end = exclusion.start, exclusion.end
+    same = next((c for c in table.checks if normal(c.expression) in ordering(exclusion)), None)
     if same is not None:
         return same.name
     name = object_name(table.name, end, "after", start, suffix="check")
-    table.checks.append(CheckDef(name, f"{quote_ident(end)} > {quote_ident(start)}"))
+    operator = ">" if exclusion.bounds == "[)" else ">="
+    table.checks.append(CheckDef(name, f"{quote_ident(end)} {operator} {quote_ident(start)}"))
     return name

@@ -59,7 +59,7 @@ class ExclusionDef:
     range_type: str  # "tstzrange", "daterange"...
     start: str
     end: str
-    bounds: str = "[)"
+    bounds: Literal["[)", "[]"] = "[)"
     where: str | None = None  # partial: live rows only under soft delete
     method: str = "gist"
     ordered_by: str | None = None  # the CHECK that keeps `end` after `start`
