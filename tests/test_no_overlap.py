@@ -3,7 +3,8 @@
 The spec refuses rules no range could express, at their line and column; the compiled DDL
 applies to the embedded PostgreSQL 18 (btree_gist from contrib) and, used by a role that
 does not own the tables, refuses an overlapping booking while accepting back-to-back ones;
-the claims, the ADR, the report's table notes and the ERD all say so, from the same plan.
+the claims, the ADR, the report's table notes and the ERD all say so, from the same plan;
+and a migration adds or drops the rule on an existing table as a constraint.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from conftest import FIXTURES, REPO
 from tenant_exercise import Exerciser, application_role, overlaps_are_refused
 
 from agent.brains.rules.adr_data import overlap_adr
+from agent.brains.rules.migrate import plan_migration
+from agent.brains.rules.migrate_files import migration_files
 from agent.brains.rules.schema import compile_schema
 from agent.claims.catalog import read_catalog
 from agent.claims.check import check_claims
 from agent.claims.model import NoOverlap
+from agent.gates.migrate import lint_verdict, round_trip
 from agent.report_claims import table_notes
 from agent.spec import load_spec, parse_spec
 from agent.spec_model import Requirements
@@ -30,7 +34,7 @@ from tools.erd import render_erd
 from tools.errors import SpecError
 from tools.sql.lint import lint_schema
 from tools.sql.parse import parse_schema
-from tools.sql.server import Scratch
+from tools.sql.server import PgServer, Scratch
 from tools.sql.validate import apply_statements
 
 CASE = REPO / "evals" / "cases" / "room-booking.yaml"
@@ -241,3 +245,34 @@ def test_report_adr_and_erd_say_it_from_the_design() -> None:
     assert '        timestamptz starts_at "no overlap per room_id"\n' in erd
     assert '        timestamptz ends_at "no overlap per room_id"\n' in erd
     assert "        bigint room_id FK\n" in erd
+
+
+@pytest.mark.parametrize("direction", ["add", "drop"])
+def test_migrate_adds_and_drops_the_rule_as_a_constraint(pg: PgServer, direction: str) -> None:
+    """To a kept table the rule is ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE (a plain GiST
+    index would accept double bookings; an index drop would be refused), replayed up and
+    down on PostgreSQL; its lock is named, and squawk's NOT VALID advice accepted with why."""
+    data = case_data()
+    del entity(data, "booking")["no_overlap"]
+    plain, ruled = compile_schema(parse_spec(data)).ddl, compile_schema(room_booking()).ddl
+    current, target = (plain, ruled) if direction == "add" else (ruled, plain)
+    plan = plan_migration(current, target)
+    files = migration_files(plan)
+    reaches, rolls_back = round_trip(current, target, files, pg)
+    assert reaches.passed, [f.message for f in reaches.findings]
+    assert rolls_back.passed, [f.message for f in rolls_back.findings]
+    lint = lint_verdict(plan, files)
+    assert lint.passed, [f.message for f in lint.findings]
+    add = (
+        "ALTER TABLE bookings ADD CONSTRAINT bookings_room_id_no_overlap EXCLUDE USING gist "
+        "(room_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&);"
+    )
+    drop = "ALTER TABLE bookings DROP CONSTRAINT IF EXISTS bookings_room_id_no_overlap;"
+    [step] = [s for s in plan.steps if "no_overlap" in s.name]
+    assert (step.up, step.down) == ((add, drop) if direction == "add" else (drop, add))
+    assert not any("INDEX" in s.up and "no_overlap" in s.up for s in plan.steps)
+    if direction == "add":
+        assert (step.online, step.risk) == (False, "high")
+        assert step.lock.startswith("ACCESS EXCLUSIVE while the index is built")
+        assert any("fails if rows already overlap" in n for n in plan.notes)
+        assert any("btree_gist" in s.up for s in plan.steps if s.phase == "expand")
