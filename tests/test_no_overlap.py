@@ -276,3 +276,21 @@ def test_migrate_adds_and_drops_the_rule_as_a_constraint(pg: PgServer, direction
         assert step.lock.startswith("ACCESS EXCLUSIVE while the index is built")
         assert any("fails if rows already overlap" in n for n in plan.notes)
         assert any("btree_gist" in s.up for s in plan.steps if s.phase == "expand")
+
+
+def test_lint_never_calls_the_constraint_redundant_beside_a_plain_index() -> None:
+    """Whichever comes first, the plain GiST index on the same keys is the redundant one:
+    dropping the constraint's index would drop the rule."""
+    findings = lint_schema(
+        parse_schema(
+            "CREATE TABLE b (id int PRIMARY KEY, room_id int, s timestamptz, e timestamptz);"
+            "CREATE INDEX b_gist ON b USING gist (room_id, tstzrange(s, e));"
+            "ALTER TABLE b ADD CONSTRAINT b_excl EXCLUDE USING gist "
+            "(room_id WITH =, tstzrange(s, e) WITH &&);"
+        )
+    )
+    [redundant] = [f for f in findings if f.rule == "redundant-index"]
+    assert redundant.message == (
+        "index 'b_gist' (room_id, (tstzrange(s, e))) on 'b' is covered by exclusion "
+        "constraint 'b_excl'"
+    )
