@@ -27,6 +27,7 @@ from agent.claims.catalog import read_catalog
 from agent.claims.check import check_claims
 from agent.claims.model import NoOverlap
 from agent.gates.migrate import lint_verdict, round_trip
+from agent.gates.schema import contract_verdict
 from agent.report_claims import table_notes
 from agent.spec import load_spec, parse_spec
 from agent.spec_model import Requirements
@@ -294,3 +295,24 @@ def test_lint_never_calls_the_constraint_redundant_beside_a_plain_index() -> Non
         "index 'b_gist' (room_id, (tstzrange(s, e))) on 'b' is covered by exclusion "
         "constraint 'b_excl'"
     )
+
+
+def test_the_contract_gate_holds_any_brain_to_the_rule() -> None:
+    """A schema that drops the constraint (as a model-written DDL might) fails the gate,
+    naming the table and the rule; the compiled one passes."""
+    spec = room_booking()
+    ddl = compile_schema(spec).ddl
+    assert contract_verdict(parse_schema(ddl), spec).findings == []
+    without = ddl.replace(EXCLUDE + ",", "")
+    plain_gist = without.replace(
+        "CREATE INDEX bookings_employee_id_idx",
+        "CREATE INDEX bookings_period_idx ON bookings USING gist (room_id, "
+        "tstzrange(starts_at, ends_at));\nCREATE INDEX bookings_employee_id_idx",
+    )
+    for schema in (without, plain_gist):
+        [finding] = contract_verdict(parse_schema(schema), spec).findings
+        assert finding.table == "bookings"
+        assert finding.message.startswith(
+            "bookings has no exclusion constraint keeping starts_at..ends_at from overlapping "
+            "per room_id (the spec's no_overlap)"
+        )
