@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from agent.claims.model import Claim, Partitioned, RowSecurity, TableShape
+from agent.claims.model import Claim, NoOverlap, Partitioned, RowSecurity, TableShape
 from agent.package import DesignPackage
 from agent.report_md import bullets
 
@@ -53,7 +53,7 @@ def shape(claims: Sequence[Claim], table: str) -> TableShape | None:
 
 
 def table_notes(claims: Sequence[Claim], table: str) -> str:
-    """`RLS forced, soft delete, audited`: what the claims say about one table."""
+    """`RLS forced, soft delete, no overlap per room_id`: what the claims say about a table."""
     notes = []
     for claim in claims:
         if table not in claim.tables_named():
@@ -62,6 +62,9 @@ def table_notes(claims: Sequence[Claim], table: str) -> str:
             notes.append("RLS forced" if claim.forced else "RLS (not forced)")
         elif isinstance(claim, Partitioned):
             notes.append(f"partitioned {claim.strategy.upper()} ({claim.column})")
+        elif isinstance(claim, NoOverlap):
+            per = f" per {', '.join(claim.equal)}" if claim.equal else ""
+            notes.append(f"no overlapping {claim.start}-{claim.end}{per} (exclusion)")
         elif claim.kind == "soft_delete":
             notes.append("soft delete")
         elif claim.kind == "audited" and getattr(claim, "log_table", None) != table:

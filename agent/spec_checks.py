@@ -1,9 +1,10 @@
 """Checks across a whole spec that a field-by-field model cannot make.
 
 Unknown entity names, duplicate names, reference cycles no row could satisfy, columns named
-twice, attributes that are not column names, and access-pattern SQL that PostgreSQL's own
-grammar (pglast) rejects. Each finding is a `Problem` at a path, never an exception here, so
-that the loader can report all of them at once with their positions.
+twice, attributes that are not column names, periods that cannot be ranges (`spec_overlap`),
+and access-pattern SQL that PostgreSQL's own grammar (pglast) rejects. Each finding is a
+`Problem` at a path, never an exception here, so that the loader can report all of them at
+once with their positions.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pglast.parser import ParseError
 
 from agent.spec_contract import Contract, Problem, SpecPath, resolve_contract
 from agent.spec_model import Attribute, Requirements
+from agent.spec_overlap import overlap_problems
 from agent.spec_soft_delete import soft_delete_problems
 from tools.sql import pgparse
 
@@ -32,6 +34,7 @@ def check_spec(spec: Requirements, contract: Contract | None = None) -> list[Pro
     problems += _unknown_references(spec, known)
     problems += contract.problems
     problems += _entity_details(spec, contract)
+    problems += overlap_problems(spec, contract)
     problems += _required_cycles(contract)
     problems += _access_patterns(spec)
     problems += soft_delete_problems(spec)

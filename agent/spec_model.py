@@ -139,6 +139,31 @@ class Reference(SpecModel):
         return {"anyOf": [{"type": "string", "description": "parent entity name"}, as_object]}
 
 
+class NoOverlap(SpecModel):
+    """Rows that may not share a period: `{per: [room_id], range: [starts_at, ends_at]}`.
+
+    Two rows with equal `per` columns must not have overlapping periods; the database
+    refuses the second (an exclusion constraint), whatever the application does.
+    """
+
+    per: Annotated[list[str], BeforeValidator(as_list)] = Field(
+        default_factory=list,
+        description="Columns that make two rows compete for the same period (the room, the "
+        "resource): the contract's names, e.g. `room_id`. Empty: no two rows overlap at all.",
+    )
+    range: list[str] = Field(
+        min_length=2,
+        max_length=2,
+        description="[start, end] attributes of one kind (timestamp, date, int, bigint, "
+        "numeric or money): the period each row holds. A NULL end is open-ended.",
+    )
+    bounds: Literal["[)", "[]"] = Field(
+        "[)",
+        description="`[)` (default): the end is excluded, so one booking may end when the "
+        "next starts; `[]`: the end is included (whole days, say).",
+    )
+
+
 class Entity(SpecModel):
     """A thing the system stores: one table named for its plural, keyed by `id`."""
 
@@ -159,6 +184,11 @@ class Entity(SpecModel):
     )
     unique: list[list[str]] = Field(
         default_factory=list, description="Composite unique keys, e.g. [[project_id, name]]."
+    )
+    no_overlap: Annotated[list[NoOverlap], BeforeValidator(as_list)] = Field(
+        default_factory=list,
+        description="Periods rows may not share, e.g. [{per: [room_id], range: [starts_at, "
+        "ends_at]}]: no two bookings of one room overlap (an exclusion constraint).",
     )
     retention: Duration | None = Field(None, description="How long rows are kept.")
     soft_delete: bool | None = Field(None, description="Keep deleted rows with `deleted_at`.")

@@ -3,7 +3,8 @@ and has no BYPASSRLS, tenants set per session, rows made the way the schema dema
 
 Driven by the design's own claims, so it reads any spec: every tenant reference is tried
 across tenants, every pre-tenant lookup is called with no tenant set, every live-only unique
-key is re-used after a soft delete, and every forced table is read by its owner.
+key is re-used after a soft delete, every forced table is read by its owner, and every
+no-overlap rule refuses an overlapping period and accepts an adjacent one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import itertools
 import re
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +26,14 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from agent.claims.catalog import Catalog, ColumnInfo, read_catalog
-from agent.claims.model import Claim, LookupFunction, RowSecurity, SoftDelete, TenantReferences
+from agent.claims.model import (
+    Claim,
+    LookupFunction,
+    NoOverlap,
+    RowSecurity,
+    SoftDelete,
+    TenantReferences,
+)
 from agent.spec_model import Requirements
 from tools.sql.server import Scratch
 
@@ -247,3 +255,64 @@ def forced_tables_filter_their_owner(ex: Exerciser) -> int:
             assert seen == {"n": 0}, f"the owner of forced {table} read {seen}"
             checked += 1
     return checked
+
+
+def _step(column: ColumnInfo) -> tuple[Any, Any]:
+    """(a start value, one unit) for a period column of this type."""
+    n = 1000 + 10 * secrets.randbelow(10_000)  # far from the rows `value()` makes
+    if column.type.startswith("timestamp"):
+        return datetime(2030, 1, 1, tzinfo=UTC) + timedelta(hours=n), timedelta(hours=1)
+    if column.type == "date":
+        return date(2030, 1, 1) + timedelta(days=n), timedelta(days=1)
+    return n, 1
+
+
+def _periods(claim: NoOverlap, base: Any, unit: Any) -> Callable[[int, int], Row]:
+    """`period(1, 3)`: the claim's start and end columns, 1 and 3 units after `base`."""
+
+    def period(start: int, end: int) -> Row:
+        return {claim.start: base + start * unit, claim.end: base + end * unit}
+
+    return period
+
+
+def overlaps_are_refused(ex: Exerciser) -> int:
+    """Each no-overlap rule, as the application: a copy of a row's key with an overlapping
+    period fails on the exclusion constraint, another key may hold that period, an adjacent
+    period is fine, a backwards period fails on the CHECK, and under soft delete a deleted
+    row gives its period back."""
+    tried = 0
+    for claim in ex.claims_of(NoOverlap):
+        tenant = ex.tenant() if ex.tenant_table else None
+        info = ex.catalog.tables[claim.table]
+        column = info.column(claim.start)
+        assert column is not None
+        period = _periods(claim, *_step(column))
+        first = ex.make(claim.table, tenant, period(0, 2))
+        same = {c: first[c] for c in claim.equal}
+        try:
+            ex.make(claim.table, tenant, {**same, **period(1, 3)})
+        except psycopg.errors.ExclusionViolation as exc:
+            assert exc.diag.constraint_name == claim.name
+        else:
+            raise AssertionError(f"{claim.table}: an overlapping period of the same key passed")
+        if [c for c in claim.equal if c != ex.tenant_column]:
+            ex.make(claim.table, tenant, period(1, 3))  # another room, the same period
+        gap = 2 if claim.bounds == "[)" else 3  # `[]`: sharing the end point overlaps
+        ex.make(claim.table, tenant, {**same, **period(gap, gap + 2)})
+        try:
+            ex.make(claim.table, tenant, {**same, **period(9, 8)})
+        except psycopg.errors.CheckViolation as exc:
+            assert exc.diag.constraint_name == claim.ordered_by
+        else:
+            raise AssertionError(f"{claim.table}: a period ending before it starts passed")
+        if claim.predicate:
+            ex.app.execute(
+                sql.SQL("UPDATE {} SET deleted_at = now() WHERE id = %s").format(
+                    sql.Identifier(claim.table)
+                ),
+                (first["id"],),
+            )
+            ex.make(claim.table, tenant, {**same, **period(0, 2)})  # the deleted row's period
+        tried += 1
+    return tried

@@ -122,6 +122,49 @@ def test_sqlalchemy_models_of_real_dumps_build_the_same_catalog(
         assert differences(snapshot(expected.admin_dsn), snapshot(actual.admin_dsn), 20) == []
 
 
+def test_exclusion_constraints_survive_every_output(pg: PgServer, tmp_path: Path) -> None:
+    """A no-overlap rule (GiST EXCLUDE with btree_gist, partial under soft delete): SQLAlchemy
+    models build it as an ExcludeConstraint, the formats without the concept say it in a note
+    or comment, and none turns it into a plain index that would accept the double booking."""
+    from agent.brains.rules.schema import compile_schema
+    from agent.spec import load_spec
+    from tools.emit import KINDS, emit
+
+    ddl = compile_schema(load_spec(FIXTURES / "tenancy" / "coworking.yaml")).ddl
+    files = emit(list(KINDS), ddl, "coworking")
+    assert files["models.py"].count("postgresql.ExcludeConstraint(") == 2
+    models = tmp_path / "models.py"
+    models.write_text(files["models.py"])
+    with scratch_database(pg) as expected, scratch_database(pg) as actual:
+        with connect(expected.admin_dsn, autocommit=True) as conn:
+            conn.execute(ddl)
+        _create_all(_load(models, "models_coworking"), actual)
+        assert differences(snapshot(expected.admin_dsn), snapshot(actual.admin_dsn), 20) == []
+        with connect(actual.admin_dsn) as conn:
+            kinds = conn.execute(
+                "SELECT conname FROM pg_constraint WHERE contype = 'x' ORDER BY 1"
+            ).fetchall()
+        assert kinds == [("bookings_desk_id_no_overlap",), ("day_passes_member_id_no_overlap",)]
+    clause = (
+        "bookings_desk_id_no_overlap: EXCLUDE USING gist (desk_id WITH =, operator_id WITH =, "
+        "tstzrange(starts_at, ends_at, '[)') WITH &&) WHERE (deleted_at IS NULL)"
+    )
+    assert clause.replace("'", "\\'") in files["schema.dbml"]
+    assert "[name: 'bookings_desk_id_no_overlap'" not in files["schema.dbml"]
+    assert f"// not expressible in Prisma: index {clause}" in files["schema.prisma"]
+    for dialect in ("schema.mysql.sql", "schema.sqlite.sql"):
+        header = files[dialect].split("\nCREATE", 1)[0]
+        assert "exclusion constraint bookings_desk_id_no_overlap (EXCLUDE USING gist" in header
+    script = node_script(npm_folder("dbml", [DBML]), "emit/dbml_parse.mjs")
+    dbml = tmp_path / "schema.dbml"
+    dbml.write_text(files["schema.dbml"])
+    done = subprocess.run(
+        ["node", str(script), str(dbml)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "error" not in json.loads(done.stdout)[str(dbml)]
+
+
 @pytest.fixture(scope="module")
 def prisma() -> Path:
     return npm_folder("prisma", [PRISMA]) / "node_modules" / ".bin" / "prisma"

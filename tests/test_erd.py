@@ -156,9 +156,22 @@ def test_real_mermaid_parses_every_diagram(mermaid_checker: Path, tmp_path: Path
             )
         )
     )
+    periods = tmp_path / "periods.mmd"  # EXCLUDE columns carry a comment
+    periods.write_text(
+        render_erd(
+            parse_schema(
+                "CREATE TABLE rooms (id int PRIMARY KEY);"
+                "CREATE TABLE bookings (id int PRIMARY KEY, room_id int REFERENCES rooms,"
+                " starts_at timestamptz, ends_at timestamptz, deleted_at timestamptz,"
+                " EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, ends_at) WITH &&)"
+                " WHERE (deleted_at IS NULL));"
+            )
+        )
+    )
+    assert '"no overlap per room_id"' in periods.read_text()
     broken = tmp_path / "broken.mmd"
     broken.write_text("erDiagram\n    a {\n        int pk\n    }\n")
-    files += [str(awkward), str(broken)]
+    files += [str(awkward), str(periods), str(broken)]
     node = shutil.which("node")
     assert node is not None
     done = subprocess.run(
@@ -167,4 +180,4 @@ def test_real_mermaid_parses_every_diagram(mermaid_checker: Path, tmp_path: Path
     results = json.loads(done.stdout)
     assert results.pop(str(broken)) != "ok"  # the checker does reject bad diagrams
     assert results == dict.fromkeys(results, "ok")
-    assert len(results) == len(sources) + 1
+    assert len(results) == len(sources) + 2

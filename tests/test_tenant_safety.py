@@ -1,6 +1,7 @@
 """Tenant-safe schemas, judged as an application meets them (issue 11): a non-owner role
 without BYPASSRLS refuses cross-tenant references, finds its login row before a tenant is
-set, re-creates a soft-deleted name, and every table claimed forced filters its owner.
+set, re-creates a soft-deleted name, every table claimed forced filters its owner, and every
+no-overlap rule refuses an overlapping period.
 
 The examples and the eval suite's CRM are compiled by the rules brain; the three specs under
 fixtures/tenancy/ were written after it and also go through the whole design graph."""
@@ -19,6 +20,7 @@ from tenant_exercise import (
     deleted_keys_can_be_used_again,
     forced_tables_filter_their_owner,
     lookups_work_before_a_tenant_is_set,
+    overlaps_are_refused,
 )
 
 from agent.brains.rules.brain import RulesBrain
@@ -63,18 +65,21 @@ def _exercise(
             "lookups": lookups_work_before_a_tenant_is_set(ex, spec),
             "reused": deleted_keys_can_be_used_again(ex),
             "forced": forced_tables_filter_their_owner(ex),
+            "overlaps": overlaps_are_refused(ex),
         }
 
 
 # What each spec must exercise: cross-tenant references tried, lookups before a tenant,
-# live-only unique keys re-used after a soft delete, forced tables read by their owner.
+# live-only unique keys re-used after a soft delete, forced tables read by their owner,
+# no-overlap rules tried.
 EXPECTED = {
-    "task-tracker": {"refused": 8, "lookups": 1, "reused": 1, "forced": 7},
-    "clinic-booking": {"refused": 0, "lookups": 0, "reused": 2, "forced": 4},
-    "crm-saas": {"refused": 1, "lookups": 0, "reused": 0, "forced": 3},
-    "helpdesk": {"refused": 7, "lookups": 2, "reused": 3, "forced": 6},
-    "school": {"refused": 5, "lookups": 2, "reused": 4, "forced": 5},
-    "telehealth": {"refused": 3, "lookups": 1, "reused": 1, "forced": 4},
+    "task-tracker": {"refused": 8, "lookups": 1, "reused": 1, "forced": 7, "overlaps": 0},
+    "clinic-booking": {"refused": 0, "lookups": 0, "reused": 2, "forced": 4, "overlaps": 0},
+    "crm-saas": {"refused": 1, "lookups": 0, "reused": 0, "forced": 3, "overlaps": 0},
+    "helpdesk": {"refused": 7, "lookups": 2, "reused": 3, "forced": 6, "overlaps": 0},
+    "school": {"refused": 5, "lookups": 2, "reused": 4, "forced": 5, "overlaps": 0},
+    "telehealth": {"refused": 3, "lookups": 1, "reused": 1, "forced": 4, "overlaps": 0},
+    "coworking": {"refused": 3, "lookups": 0, "reused": 0, "forced": 5, "overlaps": 2},
 }
 
 

@@ -1,5 +1,8 @@
 """Render a schema model as a Mermaid `erDiagram`: tables, key marks and FK relationships.
 
+A column that holds a period an EXCLUDE constraint keeps from overlapping carries it as the
+attribute's comment (`timestamptz starts_at "no overlap per room_id"`).
+
 Cardinality is read from the constraints, not guessed: the parent end is "exactly one"
 when every FK column is NOT NULL (else "zero or one"); the child end is "zero or one" when
 the FK columns are themselves unique (a 1:1 extension), else "zero or more". An FK that is
@@ -73,15 +76,33 @@ def entity_ids(schema: Schema) -> dict[str, str]:
 
 def _entity(table: Table, entity: str) -> list[str]:
     marks = key_marks(table)
+    notes = exclusion_notes(table)
     lines = [f"    {entity} {{"]
     for column in table.columns:
         keys = marks.get(column.name)
         suffix = f" {', '.join(keys)}" if keys else ""
+        note = notes.get(column.name)
+        suffix += f' "{note}"' if note else ""
         lines.append(
             f"        {attribute_word(mermaid_type(column))} {attribute_word(column.name)}{suffix}"
         )
     lines.append("    }")
     return lines
+
+
+def exclusion_notes(table: Table) -> dict[str, str]:
+    """Column -> `no overlap per room_id` for the columns an EXCLUDE constraint's non-equality
+    elements read (the period): a key mark cannot say it, so the attribute's comment does."""
+    found: dict[str, list[str]] = {}
+    for index in (i for i in table.indexes if i.exclusion):
+        equal = [e.key for e in index.elements if e.operator == "="]
+        note = "no overlap" + (f" per {', '.join(equal)}" if equal else "")
+        for element in index.elements:
+            if element.operator == "=":
+                continue
+            for column in [element.column] if element.column else element.reads:
+                found.setdefault(column, []).append(note)
+    return {c: "; ".join(dict.fromkeys(n)).replace('"', "'") for c, n in found.items()}
 
 
 def key_marks(table: Table) -> dict[str, list[str]]:

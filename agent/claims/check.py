@@ -43,6 +43,7 @@ CHECKERS: dict[str, Checker] = {
     "partitioned": check_objects.partitioned,
     "index": check_objects.index,
     "constraint": check_objects.constraint,
+    "no_overlap": check_objects.no_overlap,
     "soft_delete": check_objects.soft_delete,
     "columns": check_objects.columns,
     "enum_types": check_objects.enum_types,

@@ -4,6 +4,7 @@ constraints, soft delete, column traits, enum types, counts and sizes."""
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from agent.claims.catalog import Catalog, IndexInfo, missing
 from agent.claims.model import (
@@ -12,6 +13,7 @@ from agent.claims.model import (
     Count,
     EnumTypes,
     IndexFact,
+    NoOverlap,
     Partitioned,
     Size,
     SoftDelete,
@@ -122,6 +124,56 @@ def constraint(claim: ConstraintFact, catalog: Catalog) -> list[str]:
         f"{claim.table} has no such {claim.type} constraint "
         f"(its {claim.type} constraints: {listed})"
     ]
+
+
+class Period(Protocol):
+    @property
+    def start(self) -> str: ...
+    @property
+    def end(self) -> str: ...
+    @property
+    def bounds(self) -> str: ...
+
+
+def ordering(period: Period) -> set[str]:
+    """The CHECK expressions (normalised) that keep a period non-empty: the end after the
+    start when the end is excluded (`[)`); on or after it when the end is included (`[]`),
+    a strict check being stricter still."""
+    strict = {normal(f"{period.end} > {period.start}"), normal(f"{period.start} < {period.end}")}
+    if period.bounds == "[)":
+        return strict
+    return strict | {
+        normal(f"{period.end} >= {period.start}"),
+        normal(f"{period.start} <= {period.end}"),
+    }
+
+
+def no_overlap(claim: NoOverlap, catalog: Catalog) -> list[str]:
+    """The exclusion constraint exists as claimed (pg_constraint contype 'x'), and so does
+    the CHECK that orders each period's ends."""
+    if catalog.table(claim.table) is None:
+        return [missing(claim.table)]
+    present = catalog.constraints_of(claim.table, "exclusion")
+    found = next((c for c in present if c.name == claim.name), None)
+    problems = []
+    if found is None:
+        listed = "; ".join(f"{c.name} {c.definition}" for c in present) or "none"
+        problems.append(
+            f"{claim.table} has no exclusion constraint {claim.name} (its exclusion "
+            f"constraints: {listed})"
+        )
+    elif normal(found.definition) != normal(claim.definition):
+        problems.append(f"{found.name} is {found.definition}")
+    if claim.ordered_by:
+        check = next(
+            (c for c in catalog.constraints_of(claim.table, "check") if c.name == claim.ordered_by),
+            None,
+        )
+        if check is None:
+            problems.append(f"{claim.table} has no check constraint {claim.ordered_by}")
+        elif normal(check.definition.removeprefix("CHECK")) not in ordering(claim):
+            problems.append(f"{check.name} is {check.definition}")
+    return problems
 
 
 def _binds_deleted(catalog: Catalog, table: str, column: str) -> list[IndexInfo]:

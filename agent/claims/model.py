@@ -28,6 +28,7 @@ from agent.claims.objects import (
     EnumTypes,
     IndexFact,
     LiveUnique,
+    NoOverlap,
     Partitioned,
     Size,
     SoftDelete,
@@ -36,12 +37,13 @@ from agent.claims.objects import (
 
 __all__ = [
     "Audited", "Claim", "ColumnsFact", "ConstraintFact", "Count", "EnumTypes", "ForeignKeyRef",
-    "IndexFact", "LiveUnique", "LookupFunction", "Partitioned", "Policy", "RowSecurity", "Size",
-    "SoftDelete", "TableShape", "TenantReferences",
+    "IndexFact", "LiveUnique", "LookupFunction", "NoOverlap", "Partitioned", "Policy",
+    "RowSecurity", "Size", "SoftDelete", "TableShape", "TenantReferences",
 ]  # fmt: skip
 
 Claim = Annotated[
     TableShape | RowSecurity | Policy | TenantReferences | Audited | Partitioned | IndexFact
-    | ConstraintFact | SoftDelete | LookupFunction | ColumnsFact | EnumTypes | Count | Size,
+    | ConstraintFact | NoOverlap | SoftDelete | LookupFunction | ColumnsFact | EnumTypes | Count
+    | Size,
     Field(discriminator="kind"),
 ]  # fmt: skip

@@ -102,6 +102,52 @@ class ConstraintFact(ClaimBase):
         return [self.table]
 
 
+class NoOverlap(ClaimBase):
+    """An exclusion constraint that keeps rows of equal `equal` columns from sharing a period."""
+
+    kind: Literal["no_overlap"] = "no_overlap"
+    table: str
+    name: str = Field(description="The exclusion constraint.")
+    equal: list[str] = Field(
+        default_factory=list, description="Columns compared with = (the room, the tenant)."
+    )
+    period: str = Field(description="The range expression compared with &&.")
+    method: str = "gist"
+    predicate: str | None = Field(None, description="WHERE of a partial constraint.")
+    ordered_by: str | None = Field(
+        None, description="The CHECK constraint that keeps each period's end after its start."
+    )
+    start: str = ""
+    end: str = ""
+    bounds: Literal["[)", "[]"] = Field("[)", description="`[)`: the end is excluded.")
+
+    def sentence(self) -> str:
+        rows = f"two rows of {self.table}"
+        if self.equal:
+            rows += f" with the same {listed(self.equal)}"
+        text = (
+            f"No {rows} may hold overlapping periods {self.period}: exclusion constraint "
+            f"{self.name} ({self.method.replace('gist', 'GiST')}"
+        )
+        text += ", btree_gist for the = columns)" if self.equal else ")"
+        if self.predicate:
+            text += f", over rows WHERE {self.predicate}"
+        if self.ordered_by:
+            after = "after" if self.bounds == "[)" else "on or after"
+            text += f"; CHECK {self.ordered_by} keeps {self.end} {after} {self.start}"
+        return text + "."
+
+    def tables_named(self) -> list[str]:
+        return [self.table]
+
+    @property
+    def definition(self) -> str:
+        """The constraint as pg_get_constraintdef() prints it, up to casts and brackets."""
+        pairs = [f"{c} WITH =" for c in self.equal] + [f"{self.period} WITH &&"]
+        where = f" WHERE ({self.predicate})" if self.predicate else ""
+        return f"EXCLUDE USING {self.method} ({', '.join(pairs)}){where}"
+
+
 class LiveUnique(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

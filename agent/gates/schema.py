@@ -1,10 +1,12 @@
-"""Schema gates: the DDL applies, lint has no unjustified errors, the spec's names exist,
-and every access pattern plans against the schema."""
+"""Schema gates: the DDL applies, lint has no unjustified errors, the spec's names exist (and
+its no-overlap rules as exclusion constraints), and every access pattern plans against the
+schema."""
 
 from __future__ import annotations
 
 from agent.context import RunContext
 from agent.gates import Verdict, fail
+from agent.naming import table_name
 from agent.pg_target import target_of
 from agent.spec import resolve_contract
 from agent.spec_model import Requirements
@@ -14,7 +16,7 @@ from agent.volumes import pattern_queries
 from tools.errors import SqlSyntaxError
 from tools.sql.explain import explain_queries
 from tools.sql.lint import lint_schema
-from tools.sql.model import Schema
+from tools.sql.model import Index, Schema
 from tools.sql.parse import parse_schema
 from tools.sql.pg_features import NEWEST, version_findings
 from tools.sql.server import scratch_database
@@ -84,7 +86,8 @@ def lint_verdict(schema: Schema, design: SchemaDesign, target: int = NEWEST) -> 
 
 
 def contract_verdict(schema: Schema, spec: Requirements) -> Verdict:
-    """The names the spec fixes (tables, key and reference columns) must exist as promised."""
+    """The names the spec fixes (tables, key and reference columns) must exist as promised,
+    and so must the exclusion constraints its `no_overlap` rules ask for."""
     verdict = Verdict(gate="naming_contract")
     for expected in resolve_contract(spec).tables.values():
         table = schema.table(expected.name)
@@ -103,4 +106,34 @@ def contract_verdict(schema: Schema, spec: Requirements) -> Verdict:
                         column=column.name,
                     )
                 )
+    verdict.findings += _overlap_findings(schema, spec)
     return verdict
+
+
+def _overlap_findings(schema: Schema, spec: Requirements) -> list[GateFinding]:
+    """Each `no_overlap` rule holds as an EXCLUDE constraint, whichever brain wrote the DDL:
+    its `per` columns compared with `=` and an `&&` element over both range columns."""
+    found = []
+    for entity in spec.entities:
+        table = schema.table(table_name(entity.name))
+        if table is None:
+            continue  # reported as a missing table
+        for rule in entity.no_overlap:
+            if not any(_enforces(index, rule.per, rule.range) for index in table.indexes):
+                per = f" per {', '.join(rule.per)}" if rule.per else ""
+                message = (
+                    f"{table.name} has no exclusion constraint keeping "
+                    f"{rule.range[0]}..{rule.range[1]} from overlapping{per} (the spec's "
+                    "no_overlap): add EXCLUDE USING gist (<per> WITH =, "
+                    "<range type>(<start>, <end>) WITH &&)"
+                )
+                found.append(fail("naming_contract", message, table=table.name))
+    return found
+
+
+def _enforces(index: Index, per: list[str], period: list[str]) -> bool:
+    if not index.exclusion:
+        return False
+    equal = {e.column for e in index.elements if e.operator == "=" and e.column}
+    overlaps = [e for e in index.elements if e.operator == "&&"]
+    return set(per) <= equal and any(set(period) <= set(e.reads) for e in overlaps)

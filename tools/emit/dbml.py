@@ -2,7 +2,7 @@
 
 Types are written as PostgreSQL prints them, so `dbml2sql --postgres` gives back the same
 columns; partitions are left out (they are rows of their parent), and what DBML has no
-word for (CHECK, partial and expression indexes) is kept in each table's Note.
+word for (CHECK, EXCLUDE, partial and expression indexes) is kept in each table's Note.
 """
 
 from __future__ import annotations
@@ -90,8 +90,9 @@ def _keys(table: Table) -> list[str]:
 
 
 def _index(index: Index) -> str | None:
-    """A plain or expression index; partial ones cannot be said in DBML (see the Note)."""
-    if index.where:
+    """A plain or expression index; partial ones and EXCLUDE constraints cannot be said in
+    DBML (see the Note)."""
+    if index.where or index.exclusion:
         return None
     parts = [_name(e.column) if e.column else f"`{e.expression}`" for e in index.elements]
     settings = [f"name: {_string(index.name)}"] if index.name else []
@@ -105,7 +106,12 @@ def _index(index: Index) -> str | None:
 
 def _note(table: Table) -> str:
     notes = [f"CHECK {c.name}: {c.expression}" for c in table.checks]
-    notes += [f"partial index {i.name}: WHERE {i.where}" for i in table.indexes if i.where]
+    notes += [f"{i.name}: {i.exclude_clause()}" for i in table.indexes if i.exclusion]
+    notes += [
+        f"partial index {i.name}: WHERE {i.where}"
+        for i in table.indexes
+        if i.where and not i.exclusion
+    ]
     notes += [
         f"index {i.name} INCLUDE ({', '.join(i.include)})" for i in table.indexes if i.include
     ]

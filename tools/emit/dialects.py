@@ -210,6 +210,9 @@ def _portable(expression: str) -> bool:
 
 def _create_index(index: Index, target: _Target) -> str | None:
     name = index.name or "unnamed"
+    if index.exclusion:
+        target.dropped.append(f"exclusion constraint {name} ({index.exclude_clause()})")
+        return None
     plain = all(e.column is not None and not e.opclass for e in index.elements)
     if not plain or index.method != "btree":
         target.dropped.append(f"index {name} ({index.method}, on expressions or operator classes)")

@@ -2,8 +2,8 @@
 
 Columns keep their PostgreSQL names (`@map`) and native types (`@db.*`); every relation is
 named after its foreign key, so two foreign keys between the same tables stay apart.
-What Prisma cannot express (CHECK constraints, partial, expression and covering indexes,
-partitioning, row-level security, triggers) is kept as documentation comments, so the
+What Prisma cannot express (CHECK and EXCLUDE constraints, partial, expression and covering
+indexes, partitioning, row-level security, triggers) is kept as documentation comments, so the
 schema stays valid for `prisma validate` without losing what the DDL says.
 """
 
@@ -220,8 +220,9 @@ def _render(model: _Model, schema: Schema) -> str:
             keys = ", ".join(_scalar_name(model, c) for c in unique.columns)
             lines.append(f'  @@unique([{keys}], map: "{_escape(unique.name or "")}")')
     for index in table.indexes:
-        line = _index(model, index)
-        lines.append(f"  {line}" if line else f"  // not expressible in Prisma: index {index.name}")
+        line = None if index.exclusion else _index(model, index)
+        what = f"{index.name}: {index.exclude_clause()}" if index.exclusion else index.name
+        lines.append(f"  {line}" if line else f"  // not expressible in Prisma: index {what}")
     lines += [f'  @@map("{_escape(table.name.rpartition(".")[2])}")', "}", ""]
     return "\n".join(lines)
 

@@ -1,8 +1,8 @@
 """SQLAlchemy 2.0 declarative models (models.py) whose `metadata.create_all` builds the schema.
 
 Tables, columns with their exact PostgreSQL types, defaults, identities, keys, foreign
-keys, unique and check constraints, indexes (partial, covering, expression, GIN) and
-partitioning are modelled. What an ORM cannot model (partitions, functions, triggers,
+keys, unique, check and exclusion constraints, indexes (partial, covering, expression, GIN)
+and partitioning are modelled. What an ORM cannot model (partitions, functions, triggers,
 row-level security, policies, comments, views) rides along as DDL run on the metadata's
 create events, in the order of schema.sql, so `create_all` gives the same catalog.
 """
@@ -115,7 +115,7 @@ def _table_args(table: Table, schema: Schema) -> list[str]:
         args.append(f"UniqueConstraint({names}, name={unique.name!r})")
     for check in table.checks:
         args.append(f"CheckConstraint({check.expression!r}, name={check.name!r})")
-    args += [_index(index) for index in table.indexes]
+    args += [_exclude(i) if i.exclusion else _index(i) for i in table.indexes]
     return args
 
 
@@ -128,6 +128,22 @@ def _foreign_key(fk: ForeignKey, schema: Schema) -> str:
         text += f", ondelete={fk.on_delete!r}"
     if fk.on_update != "NO ACTION":
         text += f", onupdate={fk.on_update!r}"
+    return text + ")"
+
+
+def _exclude(index: Index) -> str:
+    """`postgresql.ExcludeConstraint`: an EXCLUDE constraint is more than its GiST index."""
+    pairs = []
+    for e in index.elements:
+        term = repr(e.column) if e.column is not None else f"text({e.expression!r})"
+        pairs.append(f"({term}, {e.operator or '='!r})")
+    text = f"postgresql.ExcludeConstraint({', '.join(pairs)}, name={index.name!r}"
+    text += f", using={index.method!r}"
+    ops = {e.column: e.opclass for e in index.elements if e.column and e.opclass}
+    if ops:
+        text += f", ops={ops!r}"
+    if index.where:
+        text += f", where=text({index.where!r})"
     return text + ")"
 
 

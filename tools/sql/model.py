@@ -62,6 +62,8 @@ class IndexElement(_Model):
     opclass: str | None = None
     descending: bool = False
     nulls_first: bool | None = None
+    operator: str | None = None  # in an EXCLUDE constraint: `=`, `&&`...
+    reads: list[str] = Field(default_factory=list)  # columns an expression element reads
 
     @property
     def key(self) -> str:
@@ -82,6 +84,18 @@ class Index(_Model):
     @property
     def keys(self) -> list[str]:
         return [e.key for e in self.elements]
+
+    @property
+    def exclusion(self) -> bool:
+        """The index of an EXCLUDE constraint: no two rows match on every element's operator."""
+        return any(e.operator for e in self.elements)
+
+    def exclude_clause(self) -> str:
+        """`EXCLUDE USING gist (room_id WITH =, ... WITH &&) WHERE (...)`, for the emitters
+        that must name what they cannot build."""
+        pairs = ", ".join(f"{e.column or e.expression} WITH {e.operator}" for e in self.elements)
+        where = f" WHERE ({self.where})" if self.where else ""
+        return f"EXCLUDE USING {self.method} ({pairs}){where}"
 
 
 class Table(_Model):

@@ -166,7 +166,10 @@ def _exclusion_index(table: Table, con: Json, line: int | None) -> Index:
     for pair in con.get("exclusions", []):
         items = unwrap(pair)[1].get("items", [])
         if items:
-            elements.append(index_element(unwrap(items[0])[1]))
+            element = index_element(unwrap(items[0])[1])
+            operator = strings(unwrap(items[1])[1].get("items")) if len(items) > 1 else []
+            element.operator = operator[-1] if operator else None
+            elements.append(element)
     where = con.get("where_clause")
     return Index(
         name=con.get("conname"),
@@ -184,6 +187,7 @@ def index_element(elem: Json) -> IndexElement:
     return IndexElement(
         column=elem.get("name"),
         expression=deparse(elem["expr"]) if elem.get("expr") else None,
+        reads=column_refs(elem["expr"]) if elem.get("expr") else [],
         opclass=opclass[-1] if opclass else None,
         descending=elem.get("ordering") == "SORTBY_DESC",
         nulls_first=None if nulls == "SORTBY_NULLS_DEFAULT" else nulls == "SORTBY_NULLS_FIRST",

@@ -2,9 +2,9 @@
 
 Always recorded: the primary store, the key strategy, the indexing strategy, scaling, and
 backup/recovery. Recorded when they apply: tenancy and row-level security, compliance and
-audit, time partitioning and retention, flexible attributes in jsonb. Every record has its
-context, the options weighed with pros and cons, the decision and its consequences, so a
-reader can disagree with it on the facts.
+audit, periods rows may not share (exclusion constraints), time partitioning and retention,
+flexible attributes in jsonb. Every record has its context, the options weighed with pros
+and cons, the decision and its consequences, so a reader can disagree with it on the facts.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import date as Date
 from agent.brains.rules.adr_data import (
     audit_adr,
     flexible_adr,
+    overlap_adr,
     partitioning_adr,
     tenancy_adr,
 )
@@ -39,6 +40,7 @@ def write_adrs(
         lambda: keys_adr(spec, schema, scaling),
         lambda: tenancy_adr(spec, schema),
         lambda: audit_adr(spec, schema, scaling),
+        lambda: overlap_adr(spec, schema),
         lambda: partitioning_adr(spec, schema, scaling),
         lambda: flexible_adr(spec, schema, indexes),
         lambda: indexing_adr(spec, schema, indexes),

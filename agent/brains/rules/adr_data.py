@@ -1,9 +1,10 @@
-"""ADRs a design has when its data asks for them: tenancy, audit, time partitions, jsonb."""
+"""ADRs a design has when its data asks for them: tenancy, audit, periods rows may not share,
+time partitions, jsonb."""
 
 from __future__ import annotations
 
 from agent.brains.rules.adr_platform import PLACEHOLDER, claims_of
-from agent.claims.model import Claim, IndexFact, Policy
+from agent.claims.model import Claim, IndexFact, NoOverlap, Policy
 from agent.spec_model import Requirements
 from agent.stages import Adr, AdrOption, IndexPlan, ScalingPlan, SchemaDesign
 
@@ -129,6 +130,78 @@ def _audit_claims(schema: SchemaDesign) -> list[Claim]:
         if isinstance(c, Policy) and c.setting != tenancy.setting
     ]
     return [*claims_of(schema, "audited"), *other]
+
+
+def overlap_adr(spec: Requirements, schema: SchemaDesign) -> Adr | None:
+    """Recorded when a spec's `no_overlap` rules made exclusion constraints."""
+    rules = [
+        f"{e.name}: no two rows" + (f" with the same {', '.join(r.per)}" if r.per else "")
+        + f" may overlap in {r.range[0]}..{r.range[1]}"
+        for e in spec.entities
+        for r in e.no_overlap
+    ]  # fmt: skip
+    claims = claims_of(schema, "no_overlap")
+    if not rules or not claims:
+        return None
+    soft = any(isinstance(c, NoOverlap) and c.predicate for c in claims)
+    consequences = [
+        "The losing INSERT or UPDATE fails with SQLSTATE 23P01 (exclusion_violation), which "
+        "the application reports as a conflict (the period is taken).",
+        "A period whose end is not after its start is refused by a CHECK: an empty period "
+        "would overlap nothing and slip past the constraint.",
+        "A schedule query can use the constraint's GiST index by repeating its range "
+        "expression with && against the period of interest.",
+        "Added later to a table that already holds rows, the constraint cannot be NOT VALID: "
+        "every row is checked while the table is locked, so it belongs in the first migration.",
+    ]
+    if soft:
+        consequences.append(
+            "On soft-deleted tables the constraint covers live rows only: a cancelled "
+            "(deleted) row gives its period back."
+        )
+    return Adr(
+        number=PLACEHOLDER,
+        title="Refuse overlapping periods with exclusion constraints",
+        context="; ".join(rules) + ". Requests for the same period can arrive at once, from "
+        "any client; each would find the period free if it checked first.",
+        options=[
+            AdrOption(
+                name="exclusion constraint: EXCLUDE USING gist (key WITH =, range WITH &&)",
+                pros=[
+                    "the database refuses the overlapping row, under any concurrency and "
+                    "from any client",
+                    "the default half-open period [start, end) lets one period end where the "
+                    "next begins",
+                ],
+                cons=[
+                    "needs the btree_gist extension for the = columns (contrib, trusted)",
+                    "GiST inserts cost more than btree inserts",
+                ],
+            ),
+            AdrOption(
+                name="check for an overlap in the application, then insert",
+                pros=["no extension, plain btree indexes"],
+                cons=[
+                    "two concurrent requests both see the period free unless every writer "
+                    "runs SERIALIZABLE or locks the resource first",
+                    "every client and script must repeat the check",
+                ],
+            ),
+            AdrOption(
+                name="one row per resource and fixed time slot, with a unique key",
+                pros=["a plain unique btree key refuses the double booking"],
+                cons=[
+                    "periods must align to the slot size",
+                    "one row per slot: long periods become many rows",
+                ],
+            ),
+        ],
+        decision="An exclusion constraint for each rule, with a CHECK that each period "
+        "ends after it starts"
+        + (", over live rows only where rows are soft-deleted." if soft else "."),
+        consequences=consequences,
+        claims=claims,
+    )
 
 
 def partitioning_adr(spec: Requirements, schema: SchemaDesign, scaling: ScalingPlan) -> Adr | None:

@@ -2,7 +2,8 @@
 
 Both schemas are parsed into the typed model and diffed object by object
 (`migrate_diff`); each difference becomes online steps with their rollbacks (new objects
-in `migrate_objects`, columns in `migrate_columns`, drops in `migrate_drops`), and the
+in `migrate_objects`, columns in `migrate_columns`, exclusion constraints in
+`migrate_exclusions`, drops in `migrate_drops`), and the
 builder orders them expand -> backfill -> contract. What no online step can do (a changed
 primary key, partitioning an existing table, values removed from an enum) is named in the
 plan's notes instead of being attempted.
@@ -14,6 +15,7 @@ from agent.brains.rules.migrate_builder import PlanBuilder
 from agent.brains.rules.migrate_columns import column_steps
 from agent.brains.rules.migrate_diff import diff_schemas
 from agent.brains.rules.migrate_drops import drop_steps
+from agent.brains.rules.migrate_exclusions import exclusion_steps
 from agent.brains.rules.migrate_objects import (
     enum_value_steps,
     new_object_steps,
@@ -40,6 +42,7 @@ def plan_migration(current_ddl: str, target_ddl: str) -> MigrationPlan:
     diff = diff_schemas(current, target)
     builder = PlanBuilder()
     column_steps(builder, diff, current, target)  # first: a retyped column claims its indexes
+    exclusion_steps(builder, diff)  # before the index steps: these are constraints
     new_object_steps(builder, diff, target)
     enum_value_steps(builder, diff, current)
     unique_steps(builder, diff, target)

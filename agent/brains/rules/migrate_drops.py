@@ -79,6 +79,7 @@ def _statements(b: PlanBuilder, diff: SchemaDiff) -> None:
                 accepted={
                     "ban-drop-function": "the target schema no longer has the function",
                     "ban-drop-view": "the target schema no longer has the view",
+                    "ban-drop-extension": "the target schema no longer uses the extension",
                 },
             )
 

@@ -1,11 +1,12 @@
 """The rules brain's schema stage: compile a spec into PostgreSQL DDL, deterministically.
 
 Passes, in order: contract tables typed (`schema_tables`), varying attributes as jsonb,
-tenancy and PHI row-level security (`schema_tenancy`), soft delete and audit
-(`schema_audit`), append-only guards (`schema_append_only`), time partitioning
-(`schema_partition`), foreign-key indexes (`schema_keys`), then rendering (`schema_render`).
-Names follow the spec's contract exactly; what the compiler adds (tenant keys,
-`deleted_at`, `audit_log`) is listed in the result.
+tenancy and PHI row-level security (`schema_tenancy`), soft delete (`schema_audit`), periods
+rows may not share (`schema_overlap`), lookups before a tenant, audit, append-only guards
+(`schema_append_only`), time partitioning (`schema_partition`), foreign-key indexes
+(`schema_keys`), then rendering (`schema_render`). Names follow the spec's contract exactly;
+what the compiler adds (tenant keys, `deleted_at`, `audit_log`, the btree_gist extension) is
+listed in the result.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from agent.brains.rules.schema_audit import apply_audit, apply_soft_delete
 from agent.brains.rules.schema_claims import schema_claims
 from agent.brains.rules.schema_keys import add_foreign_key_indexes
 from agent.brains.rules.schema_lookup import apply_lookups
+from agent.brains.rules.schema_overlap import apply_no_overlap
 from agent.brains.rules.schema_partition import apply_partitioning
 from agent.brains.rules.schema_plan import CheckDef, ColumnDef, SchemaPlan, TableDef
 from agent.brains.rules.schema_render import render
@@ -56,6 +58,7 @@ def compile_schema(
     tenancy = apply_tenancy(spec, plan)
     apply_phi_policies(spec, plan)
     soft_deleted = apply_soft_delete(spec, plan)
+    apply_no_overlap(spec, plan, tenancy)
     apply_lookups(spec, plan, tenancy)
     audit = apply_audit(spec, plan)
     apply_append_only(spec, plan)

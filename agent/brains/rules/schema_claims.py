@@ -16,6 +16,7 @@ from agent.claims.model import (
     ForeignKeyRef,
     LiveUnique,
     LookupFunction,
+    NoOverlap,
     Partitioned,
     Policy,
     RowSecurity,
@@ -55,6 +56,7 @@ def schema_claims(
         claims.append(Audited(tables=audit.audited_tables, log_table=audit.table))
     claims += [_partitioned(plan, part) for part in partitioning]
     claims += _soft_delete(plan)
+    claims += _no_overlap(plan)
     if plan.enums:
         claims.append(EnumTypes(types={e.name: list(e.values) for e in plan.enums.values()}))
     return claims
@@ -169,3 +171,22 @@ def _soft_delete(plan: SchemaPlan) -> Iterable[Claim]:
     ]
     names = [t.name for t in tables]
     return [SoftDelete(tables=names, column=SOFT_DELETE_COLUMN, live_unique=live)]
+
+
+def _no_overlap(plan: SchemaPlan) -> list[Claim]:
+    return [
+        NoOverlap(
+            table=t.name,
+            name=e.name,
+            equal=list(e.equal),
+            period=e.period,
+            method=e.method,
+            predicate=e.where,
+            ordered_by=e.ordered_by,
+            start=e.start,
+            end=e.end,
+            bounds=e.bounds,
+        )
+        for t in plan.tables.values()
+        for e in t.exclusions
+    ]

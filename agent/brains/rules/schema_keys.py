@@ -1,7 +1,8 @@
 """Indexes every foreign key needs, unless a key or index already starts with its columns.
 
 Same leading-prefix test as the `fk-without-index` lint rule (partial indexes do not count;
-a key's columns may come in any order).
+a key's columns may come in any order; the GiST index of an exclusion constraint counts, as
+GiST with btree_gist finds rows by its leading `=` columns).
 On a time-partitioned table the index also carries the time column, so that "rows of this
 device in a time range" is served by the same index that covers the foreign key.
 """
@@ -16,6 +17,7 @@ def _access_paths(table: TableDef) -> list[list[str]]:
     paths = [table.primary_key] if table.primary_key else []
     paths += table.uniques
     paths += [i.columns for i in table.indexes if i.where is None and i.method == "btree"]
+    paths += [e.equal for e in table.exclusions if e.where is None and e.equal]
     return paths
 
 

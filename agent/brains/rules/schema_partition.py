@@ -7,7 +7,8 @@ created with the DDL, plus a DEFAULT partition so no insert ever fails; `manage_
 PostgreSQL requires the partition key in every unique key, so the primary key becomes
 (id, <time column>); a table that others reference is not partitioned (their foreign keys
 would have to carry the time column too), nor one with a unique key of its own (widened by
-the time column it would stop being unique).
+the time column it would stop being unique), nor one with an exclusion constraint (the same:
+PostgreSQL requires the partition key in it, compared with `=`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def apply_partitioning(spec: Requirements, plan: SchemaPlan, today: date) -> lis
         if table.name in referenced:
             plan.assumptions.append(
                 f"{table.name} is not partitioned although {reason}: other tables reference it"
+            )
+            continue
+        if table.exclusions:
+            plan.assumptions.append(
+                f"{table.name} is not partitioned although {reason}: its exclusion "
+                f"constraint(s) ({', '.join(e.name for e in table.exclusions)}) must hold "
+                f"across the whole table; on a partitioned table PostgreSQL takes one only with "
+                f"{time_column(entity)} compared by =, which holds within one partition"
             )
             continue
         column = time_column(entity)

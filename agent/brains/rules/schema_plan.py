@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from agent.naming import quote_ident
+
 TableKind = Literal["entity", "join", "audit", "support"]
 
 
@@ -49,6 +51,27 @@ class CheckDef:
 
 
 @dataclass
+class ExclusionDef:
+    """No two rows with equal `equal` columns hold overlapping `[start, end)` periods."""
+
+    name: str
+    equal: list[str]  # compared with `=` (btree_gist); the tenant key joins them
+    range_type: str  # "tstzrange", "daterange"...
+    start: str
+    end: str
+    bounds: Literal["[)", "[]"] = "[)"
+    where: str | None = None  # partial: live rows only under soft delete
+    method: str = "gist"
+    ordered_by: str | None = None  # the CHECK that keeps `end` after `start`
+
+    @property
+    def period(self) -> str:
+        """The range expression, spelled the way the constraint and every query can repeat."""
+        start, end = quote_ident(self.start), quote_ident(self.end)
+        return f"{self.range_type}({start}, {end}, '{self.bounds}')"
+
+
+@dataclass
 class PolicyDef:
     name: str
     using: str
@@ -80,6 +103,7 @@ class TableDef:
     foreign_keys: list[ForeignKeyDef] = field(default_factory=list)
     uniques: list[list[str]] = field(default_factory=list)
     checks: list[CheckDef] = field(default_factory=list)
+    exclusions: list[ExclusionDef] = field(default_factory=list)
     indexes: list[IndexDef] = field(default_factory=list)
     policies: list[PolicyDef] = field(default_factory=list)
     partition: PartitionDef | None = None
@@ -133,6 +157,7 @@ class SchemaPlan:
 
     tables: dict[str, TableDef] = field(default_factory=dict)
     enums: dict[str, EnumDef] = field(default_factory=dict)
+    extensions: list[str] = field(default_factory=list)  # CREATE EXTENSION, before all else
     functions: list[str] = field(default_factory=list)  # names of support/*.sql files
     lookups: list[LookupDef] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -1,8 +1,8 @@
 """Render a `SchemaPlan` as DDL statements in an order PostgreSQL accepts in one pass.
 
-types -> functions -> tables (parents before children; FKs closing a cycle deferred) ->
-partitions -> deferred FKs -> indexes -> triggers -> row-level security -> lookup functions
-(they read the tables) -> comments.
+extensions -> types -> functions -> tables (parents before children; FKs closing a cycle
+deferred) -> partitions -> deferred FKs -> indexes -> triggers -> row-level security -> lookup
+functions (they read the tables) -> comments.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from importlib import resources
 from agent.brains.rules.schema_lookup import SEARCH_PATH
 from agent.brains.rules.schema_plan import (
     ColumnDef,
+    ExclusionDef,
     ForeignKeyDef,
     LookupDef,
     SchemaPlan,
@@ -25,7 +26,8 @@ INDENT = "    "
 
 def render(plan: SchemaPlan) -> list[DdlStatement]:
     order = table_order(plan)
-    statements = [_enum(e.name, e.values) for e in plan.enums.values()]
+    statements = [_extension(name) for name in dict.fromkeys(plan.extensions)]
+    statements += [_enum(e.name, e.values) for e in plan.enums.values()]
     statements += [_function(plan, name) for name in dict.fromkeys(plan.functions)]
     for name in order:
         statements += _table(plan.tables[name])
@@ -71,6 +73,11 @@ def _q(*names: str) -> str:
     return ", ".join(quote_ident(n) for n in names)
 
 
+def _extension(name: str) -> DdlStatement:
+    sql = f"CREATE EXTENSION IF NOT EXISTS {quote_ident(name)};"
+    return DdlStatement(kind="extension", object=name, sql=sql)
+
+
 def _enum(name: str, values: list[str]) -> DdlStatement:
     labels = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     return DdlStatement(kind="type", object=name, sql=f"CREATE TYPE {_q(name)} AS ENUM ({labels});")
@@ -105,6 +112,16 @@ def _foreign_key(table: TableDef, fk: ForeignKeyDef) -> str:
     )
 
 
+def _exclusion(exclusion: ExclusionDef) -> str:
+    pairs = [f"{quote_ident(c)} WITH =" for c in exclusion.equal]
+    pairs.append(f"{exclusion.period} WITH &&")
+    where = f" WHERE ({exclusion.where})" if exclusion.where else ""
+    return (
+        f"CONSTRAINT {quote_ident(exclusion.name)} EXCLUDE USING {exclusion.method} "
+        f"({', '.join(pairs)}){where}"
+    )
+
+
 def _table(table: TableDef) -> list[DdlStatement]:
     lines = [_column(c) for c in table.columns]
     if table.primary_key:
@@ -115,6 +132,7 @@ def _table(table: TableDef) -> list[DdlStatement]:
         lines.append(f"CONSTRAINT {quote_ident(name)} UNIQUE ({_q(*unique)})")
     for check in table.checks:
         lines.append(f"CONSTRAINT {quote_ident(check.name)} CHECK ({check.expression})")
+    lines += [_exclusion(exclusion) for exclusion in table.exclusions]
     lines += [_foreign_key(table, fk) for fk in table.foreign_keys if not fk.deferred]
     body = (",\n" + INDENT).join(lines)
     tail = f" PARTITION BY RANGE ({_q(table.partition.column)})" if table.partition else ""

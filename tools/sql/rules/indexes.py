@@ -11,7 +11,8 @@ from tools.sql.rules.base import Hit, own_tables, rule
 
 Element = tuple[str, str | None, bool]  # key, opclass, descending
 
-_KIND_RANK = {"primary key": 0, "unique constraint": 1, "unique index": 2, "index": 3}
+_KIND_RANK = {"primary key": 0, "unique constraint": 1, "exclusion constraint": 1,
+              "unique index": 2, "index": 3}  # fmt: skip
 FEW_VALUES = 5  # an enum with at most this many labels is too coarse to lead a btree
 
 
@@ -51,8 +52,11 @@ def _plain(kind: str, name: str, columns: list[str], line: int | None) -> KeyStr
 
 
 def _from_index(index: Index) -> KeyStructure:
+    """An EXCLUDE constraint's index enforces a rule, like a unique one: only the same
+    constraint covers it, and it is the one kept beside a plain index of the same keys."""
+    kind = "unique index" if index.unique else "index"
     return KeyStructure(
-        kind="unique index" if index.unique else "index",
+        kind="exclusion constraint" if index.exclusion else kind,
         name=index.name or f"index on {index.table}",
         elements=tuple((e.key, e.opclass, e.descending) for e in index.elements),
         method=index.method,
