@@ -29,7 +29,8 @@ _THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 def state_classes() -> list[type[BaseModel]]:
     """Every pydantic model that can appear in a checkpoint of the design graph."""
-    from agent import package, spec_model, stages, state
+    from agent import package, stages, state
+    from agent.spec import model as spec_model
 
     return [cls for module in (package, spec_model, stages, state) for cls in _models(module)]
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import (
     Adr,
     IndexPlan,

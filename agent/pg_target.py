@@ -8,7 +8,7 @@ points at, read from the server itself). Every stage then reads `spec.pg_version
 from __future__ import annotations
 
 from agent.context import RunContext
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.state import DesignRequest
 from tools.sql.pg_features import NEWEST, OLDEST, supports
 from tools.sql.server import server_version

@@ -12,7 +12,7 @@ from agent import report_claims as rc
 from agent.brains.rules.scaling_capacity import workload_rates
 from agent.package import DesignPackage
 from agent.report_md import bullets, code, count, section, table
-from agent.spec_model import Entity, Requirements
+from agent.spec import Entity, Requirements
 
 NOT_RUN = "Not available: the {stage} stage did not run for this package."
 

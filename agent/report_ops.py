@@ -7,7 +7,7 @@ from agent import report_claims as rc
 from agent.package import DesignPackage
 from agent.report_design import NOT_RUN
 from agent.report_md import bullets, code, count, human_bytes, section, table
-from agent.spec_questions import missing_information
+from agent.spec import missing_information
 from agent.stages import ScalingPlan
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from agent.mode_inputs import entity_table
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import ColumnSummary, Partitioning, SchemaDesign, TableSummary
 from tools.sql.model import Schema, Table
 

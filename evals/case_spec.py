@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING, Any
 from agent.cli.requests import read_schema_text
 from agent.mode_inputs import check_mode_inputs
 from agent.package import Mode
-from agent.spec import parse_spec
-from agent.spec_model import Requirements
-from agent.spec_yaml import Path as DataPath
-from agent.spec_yaml import SourceMap, dotted, problem_dict
+from agent.spec import Requirements, SourceMap, dotted, parse_spec, problem_dict
+from agent.spec.source import Path as DataPath
 from agent.state import DesignRequest, NamedQuery
 from tools.errors import SpecError
 

@@ -17,9 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.mode_inputs import schema_from_spec
 from agent.package import Mode
-from agent.spec import load_spec
-from agent.spec_model import Requirements
-from agent.spec_yaml import SourceMap, load_yaml, problem_dict
+from agent.spec import Requirements, SourceMap, load_spec, load_yaml, problem_dict
 from agent.state import DesignRequest
 from evals.case_spec import build_request, inline_spec, mode_problem
 from evals.expect import parse_expectations

@@ -26,7 +26,7 @@ from psycopg.types.json import Jsonb
 
 from agent.claims.catalog import Catalog, ColumnInfo, read_catalog
 from agent.claims.model import Claim, LookupFunction, RowSecurity, SoftDelete, TenantReferences
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from tools.sql.server import Scratch
 
 Row = dict[str, Any]

@@ -13,7 +13,7 @@ from test_evals_cli import dbarch_here
 from agent.brains.rules import schema as rules_schema
 from agent.brains.rules.schema_plan import SchemaPlan
 from agent.cli import exits
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from evals.cases import SUITE
 from evals.floor import FLOOR, read_floor
 

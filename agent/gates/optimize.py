@@ -18,8 +18,7 @@ import psycopg
 from agent.context import RunContext
 from agent.gates import Verdict, fail
 from agent.gates.indexes import check_indexes
-from agent.spec import parse_spec
-from agent.spec_model import Requirements
+from agent.spec import Requirements, parse_spec
 from agent.stages import REWRITTEN, OptimizationReport
 from agent.state import DesignState
 from tools.errors import ArchitectError

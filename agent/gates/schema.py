@@ -6,8 +6,7 @@ from __future__ import annotations
 from agent.context import RunContext
 from agent.gates import Verdict, fail
 from agent.pg_target import target_of
-from agent.spec import resolve_contract
-from agent.spec_model import Requirements
+from agent.spec import Requirements, resolve_contract
 from agent.stages import GateFinding, SchemaDesign
 from agent.state import DesignState
 from agent.volumes import pattern_queries

@@ -20,7 +20,7 @@ from agent.brains.rules.adr_data import (
 )
 from agent.brains.rules.adr_operations import backup_adr, scaling_adr
 from agent.brains.rules.adr_platform import indexing_adr, keys_adr, store_adr
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import Adr, IndexPlan, ScalingPlan, SchemaDesign, TechnologyDecision
 
 

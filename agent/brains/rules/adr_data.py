@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.brains.rules.adr_platform import PLACEHOLDER, claims_of
 from agent.claims.model import Claim, IndexFact, Policy
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import Adr, AdrOption, IndexPlan, ScalingPlan, SchemaDesign
 
 _TENANCY_OPTIONS = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.brains.rules.adr_platform import PLACEHOLDER
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import Adr, AdrOption, ScalingPlan, SchemaDesign
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from agent.claims.derive import index_claims
 from agent.gates.indexes import useless_indexes
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import GateFinding, IndexPlan, IndexRecommendation, RejectedIndex, SchemaDesign
 from agent.volumes import pattern_queries, stated_rows
 from tools.sql.advise import IndexAdvice

@@ -17,7 +17,7 @@ import psycopg
 
 from agent.brains.rules.optimize_indexes import index_plan, link_rewrites
 from agent.brains.rules.optimize_rewrites import final_text, rewrite_workload
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import (
     REWRITTEN,
     GateFinding,

@@ -36,7 +36,7 @@ from agent.brains.rules.timeseries import retention_for
 from agent.naming import table_name
 from agent.package import PatternPlan
 from agent.report_md import human_bytes
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import (
     IndexPlan,
     Partitioning,

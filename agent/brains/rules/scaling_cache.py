@@ -24,8 +24,7 @@ from agent.brains.rules.scaling_serve import (
     served_by_database,
 )
 from agent.brains.rules.signals import query_shape
-from agent.spec_model import AccessPattern, Requirements
-from agent.spec_questions import referenced_tables
+from agent.spec import AccessPattern, Requirements, referenced_tables
 from agent.stages import CachingPlan, ReadService, SchemaDesign, TableSize, TechnologyDecision
 
 TTL_CHANGING = 60  # seconds, for data that the workload writes

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from agent.brains.rules.scaling_volumes import pattern_rate
-from agent.spec_model import AccessPattern, Requirements
+from agent.spec import AccessPattern, Requirements
 from agent.stages import PoolingPlan, ReplicaPlan, SchemaDesign, ShardingPlan, TableSize
 
 READS_PER_NODE = 5_000.0  # indexed OLTP reads/s one 8-vCPU node serves with data in memory

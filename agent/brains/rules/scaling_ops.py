@@ -11,8 +11,7 @@ from agent.brains.rules.scaling_sizes import SizedTable
 from agent.claims.model import LookupFunction
 from agent.naming import table_name
 from agent.pg_target import target_of
-from agent.spec_model import Requirements
-from agent.spec_values import duration_seconds
+from agent.spec import Requirements, duration_seconds
 from agent.stages import BackupPlan, PoolingPlan, ReplicaPlan, SchemaDesign
 from tools.sql.pg_features import supports
 

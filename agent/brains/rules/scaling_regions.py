@@ -11,7 +11,7 @@ as such; measure them): `ROUND_TRIP_MS`, else `DEFAULT_ROUND_TRIP_MS`.
 
 from __future__ import annotations
 
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import RegionPlan
 
 DEFAULT_ROUND_TRIP_MS = 100.0

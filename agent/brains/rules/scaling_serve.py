@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from agent.brains.rules.scaling_capacity import BASE_CORES, READS_PER_NODE
 from agent.brains.rules.scaling_volumes import pattern_rate
 from agent.package import PatternPlan
-from agent.spec_model import AccessPattern, Requirements
+from agent.spec import AccessPattern, Requirements
 from agent.stages import ReplicaPlan
 
 MS_PER_COST = 0.01  # a planner cost unit is one sequential page fetch: ~10 us from memory

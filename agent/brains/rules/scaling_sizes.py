@@ -37,9 +37,7 @@ from agent.brains.rules.scaling_widths import (
     heap_row_bytes,
 )
 from agent.schema_indexes import BuiltIndex, schema_indexes
-from agent.spec_contract import resolve_contract
-from agent.spec_model import Requirements
-from agent.spec_values import duration_seconds
+from agent.spec import Requirements, duration_seconds, resolve_contract
 from agent.stages import IndexPlan, IndexRecommendation, SchemaDesign, TableSize, TableSummary
 
 HORIZONS = (0, 12, 36)  # months

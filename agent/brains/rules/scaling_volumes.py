@@ -15,8 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from agent.spec_contract import ContractTable, resolve_contract
-from agent.spec_model import AccessPattern, Entity, Requirements
+from agent.spec import AccessPattern, ContractTable, Entity, Requirements, resolve_contract
 
 SECONDS_PER_MONTH = 30 * 86400
 DEFAULT_ROWS = 10_000  # assumed for an entity without a row count (reported as assumption)

@@ -24,8 +24,7 @@ from agent.brains.rules.schema_tables import TableBuilder
 from agent.brains.rules.schema_tenancy import apply_phi_policies, apply_tenancy
 from agent.naming import VARYING_COLUMN, object_name, table_name
 from agent.pg_target import uuid_default
-from agent.spec_contract import resolve_contract
-from agent.spec_model import Requirements
+from agent.spec import Requirements, resolve_contract
 from agent.stages import (
     ColumnSummary,
     SchemaDesign,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from agent.brains.rules.schema_plan import SchemaPlan
 from agent.naming import table_name
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 
 
 def apply_append_only(spec: Requirements, plan: SchemaPlan) -> list[str]:

@@ -19,8 +19,7 @@ from agent.brains.rules.schema_tenancy import PEOPLE, phi_tables
 from agent.brains.rules.timeseries import time_series_reason
 from agent.naming import SOFT_DELETE_COLUMN, object_name, table_name
 from agent.pg_target import uuid_default
-from agent.spec_model import Requirements
-from agent.spec_soft_delete import soft_deleted_tables
+from agent.spec import Requirements, soft_deleted_tables
 from agent.stages import AuditPlan
 
 AUDIT_ACTIONS = ["INSERT", "UPDATE", "DELETE"]

@@ -17,7 +17,7 @@ from pglast import ast
 from pglast.parser import ParseError
 
 from agent.brains.rules.schema_plan import LookupDef, SchemaPlan, TableDef
-from agent.spec_model import AccessPattern, Requirements
+from agent.spec import AccessPattern, Requirements
 from agent.stages import TenancyPlan
 from tools.sql import pgparse
 from tools.sql.astwalk import walk

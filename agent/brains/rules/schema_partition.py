@@ -24,7 +24,7 @@ from agent.brains.rules.timeseries import (
     time_series_reason,
 )
 from agent.naming import table_name
-from agent.spec_model import Entity, Requirements
+from agent.spec import Entity, Requirements
 from agent.stages import Partitioning
 
 DAILY_GROWTH = 300_000_000  # rows per month (~10M a day) from which partitions are daily

@@ -12,8 +12,7 @@ import re
 from agent.brains.rules.schema_plan import CheckDef, ColumnDef, EnumDef, ForeignKeyDef, TableDef
 from agent.naming import enum_type_name, fk_column, object_name, quote_ident
 from agent.pg_target import uuid_default
-from agent.spec_contract import Contract, ContractColumn, ContractTable
-from agent.spec_model import Attribute, Requirements
+from agent.spec import Attribute, Contract, ContractColumn, ContractTable, Requirements
 from tools.sql.rules.types import is_money_name
 
 NON_NEGATIVE_MONEY = {"price", "cost", "fee", "fees", "total", "subtotal", "tax", "shipping",

@@ -17,8 +17,7 @@ from agent.brains.rules.schema_plan import (
 )
 from agent.brains.rules.schema_tenant_keys import carry_tenant_key
 from agent.naming import fk_column, object_name, table_name
-from agent.spec_model import Requirements
-from agent.spec_tenant import tenant_entity
+from agent.spec import Requirements, tenant_entity
 from agent.stages import TenancyPlan
 
 TENANT_SETTING = "app.tenant_id"

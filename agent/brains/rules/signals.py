@@ -19,7 +19,7 @@ from agent.brains.rules.scaling_volumes import (
     spec_volumes,
 )
 from agent.brains.rules.timeseries import time_series_reason
-from agent.spec_model import AccessPattern, Entity, Requirements
+from agent.spec import AccessPattern, Entity, Requirements
 from tools.sql import pgparse
 
 HORIZON_MONTHS = 36

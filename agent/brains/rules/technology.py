@@ -13,7 +13,7 @@ from agent.brains.rules.options import OPTIONS, POSTGRES_COUNTERPART, Option
 from agent.brains.rules.signals import Signals, collect
 from agent.brains.rules.timeseries import time_series_reason
 from agent.pg_target import target_of
-from agent.spec_model import Entity, Requirements
+from agent.spec import Entity, Requirements
 from agent.stages import (
     Alternative,
     AuxiliaryStore,

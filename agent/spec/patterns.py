@@ -22,9 +22,9 @@ from pglast import ast
 from pglast.parser import ParseError
 
 from agent.naming import SOFT_DELETE_COLUMN, VARYING_COLUMN, fk_column, table_name
-from agent.spec_contract import Contract, Problem, SpecPath
-from agent.spec_model import AccessPattern, Requirements
-from agent.spec_tenant import tenant_entity
+from agent.spec.contract import Contract, Problem, SpecPath
+from agent.spec.model import AccessPattern, Requirements
+from agent.spec.tenant import tenant_entity
 from tools.sql import pgparse
 from tools.sql.astwalk import column_ref_name, walk
 

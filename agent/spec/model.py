@@ -20,7 +20,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from agent.spec_base import (
+from agent.spec.base import (
     COMPLIANCE_KNOWN,
     EntityName,
     OnDelete,
@@ -32,8 +32,8 @@ from agent.spec_base import (
     relationship_kind,
     sql_writes,
 )
-from agent.spec_types import TYPE_STRING_HELP, AttributeType, TypeStringError, parse_type
-from agent.spec_values import Count, Duration, Percent, as_list
+from agent.spec.types import TYPE_STRING_HELP, AttributeType, TypeStringError, parse_type
+from agent.spec.values import Count, Duration, Percent, as_list
 from tools.bounds import MAX_LATENCY_MS, Rate
 
 

@@ -14,10 +14,10 @@ from pglast import ast
 from pglast.visitors import Visitor
 from pydantic import BaseModel, ConfigDict
 
-from agent.spec_contract import resolve_contract
-from agent.spec_model import Requirements
-from agent.spec_tenant import TENANT_NAMES, tenant_entity
-from agent.spec_yaml import dotted
+from agent.spec.contract import resolve_contract
+from agent.spec.model import Requirements
+from agent.spec.source import dotted
+from agent.spec.tenant import TENANT_NAMES, tenant_entity
 from tools.sql import pgparse
 
 

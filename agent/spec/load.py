@@ -14,19 +14,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from agent.spec_checks import check_spec
-from agent.spec_contract import Contract, Problem, resolve_contract
-from agent.spec_model import (
-    AccessPattern,
-    Attribute,
-    Entity,
-    Reference,
-    Relationship,
-    Requirements,
-)
-from agent.spec_patterns import pattern_column_problems
-from agent.spec_questions import Question, missing_information
-from agent.spec_yaml import SourceMap, load_yaml, problem_dict
+from agent.spec.checks import check_spec
+from agent.spec.contract import Contract, Problem, resolve_contract
+from agent.spec.model import AccessPattern, Attribute, Entity, Reference, Relationship, Requirements
+from agent.spec.patterns import pattern_column_problems
+from agent.spec.questions import Question, missing_information
+from agent.spec.source import SourceMap, load_yaml, problem_dict
 from tools.errors import InputError, SourceLocation, SpecError
 
 __all__ = [

@@ -12,8 +12,8 @@ from pglast import ast
 from pglast.parser import ParseError
 
 from agent.naming import SOFT_DELETE_COLUMN, table_name
-from agent.spec_contract import Problem
-from agent.spec_model import AccessPattern, Requirements
+from agent.spec.contract import Problem
+from agent.spec.model import AccessPattern, Requirements
 from tools.sql import pgparse
 from tools.sql.astwalk import walk
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.spec_model import Requirements
+from agent.spec.model import Requirements
 
 TENANT_NAMES = ("tenant", "organization", "organisation", "org", "company", "account", "workspace")
 

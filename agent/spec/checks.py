@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 
 from pglast.parser import ParseError
 
-from agent.spec_contract import Contract, Problem, SpecPath, resolve_contract
-from agent.spec_model import Attribute, Requirements
-from agent.spec_soft_delete import soft_delete_problems
+from agent.spec.contract import Contract, Problem, SpecPath, resolve_contract
+from agent.spec.model import Attribute, Requirements
+from agent.spec.soft_delete import soft_delete_problems
 from tools.sql import pgparse
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

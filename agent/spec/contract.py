@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from agent.naming import fk_column, join_table_name, singular, table_name
-from agent.spec_model import Attribute, Entity, Relationship, Requirements
+from agent.spec.model import Attribute, Entity, Relationship, Requirements
 
 SpecPath = tuple[str | int, ...]
 Role = Literal["key", "attribute", "reference", "timestamp"]
