@@ -7,9 +7,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from agent.package import package_files
 from agent.package_folder import write_package
-from agent.report import render_report
+from agent.report import package_files, render_report
 from evals.html_report import render_html
 from evals.mermaid import mermaid_script
 from evals.report import render

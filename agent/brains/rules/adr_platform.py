@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.claims.model import Claim
-from agent.report_md import human_bytes
+from agent.markdown import human_bytes
 from agent.schema_indexes import IndexCount, count_indexes
 from agent.spec import Requirements
 from agent.stages import (

@@ -33,9 +33,9 @@ from agent.brains.rules.scaling_serve import (
 from agent.brains.rules.scaling_sizes import SizedTable, estimate_sizes
 from agent.brains.rules.scaling_widths import WIDTHS_NOTE
 from agent.brains.rules.timeseries import retention_for
+from agent.markdown import human_bytes
 from agent.naming import table_name
 from agent.package import PatternPlan
-from agent.report_md import human_bytes
 from agent.spec import Requirements
 from agent.stages import (
     IndexPlan,

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent import report_claims as rc
-from agent import report_design as design
-from agent import report_evidence as evidence
-from agent import report_migrate as migrate
-from agent import report_modes as modes
-from agent import report_ops as ops
+from agent.markdown import bullets
 from agent.package import DesignPackage, Mode
-from agent.report_md import bullets
+from agent.report import claims as rc
+from agent.report import design, evidence, migrate, modes, ops
 from agent.stages import Adr
 
 Section = Callable[[DesignPackage], list[str]]

@@ -3,10 +3,10 @@ monitoring, the gates it passed, the ADR index and next steps."""
 
 from __future__ import annotations
 
-from agent import report_claims as rc
+from agent.markdown import bullets, code, count, human_bytes, section, table
 from agent.package import DesignPackage
-from agent.report_design import NOT_RUN
-from agent.report_md import bullets, code, count, human_bytes, section, table
+from agent.report import claims as rc
+from agent.report.design import NOT_RUN
 from agent.spec import missing_information
 from agent.stages import ScalingPlan
 

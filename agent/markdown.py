@@ -1,4 +1,4 @@
-"""Markdown building blocks for the report: tables, escaping, sizes and counts people can read."""
+"""Markdown building blocks for the report and the ADRs: tables, escaping, sizes and counts."""
 
 from __future__ import annotations
 

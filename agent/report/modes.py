@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from agent.markdown import bullets, code, count, human_bytes, section, table
 from agent.package import DesignPackage
-from agent.report_design import NOT_RUN
-from agent.report_md import bullets, code, count, human_bytes, section, table
+from agent.report.design import NOT_RUN
 from agent.schema_indexes import count_indexes
 from agent.stages import OptimizationReport
 

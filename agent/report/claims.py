@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from agent.claims.model import Claim, Partitioned, RowSecurity, TableShape
+from agent.markdown import bullets
 from agent.package import DesignPackage
-from agent.report_md import bullets
 
 RULES_BRAIN = "rules"
 OPINION = (

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from agent import report_design as design
 from agent.brains.rules.migrate_sql import RUN_ON_PURPOSE
+from agent.markdown import bullets, section, table
 from agent.package import DesignPackage
-from agent.report_design import NOT_RUN
-from agent.report_md import bullets, section, table
+from agent.report import design
+from agent.report.design import NOT_RUN
 from agent.stages import MigrationPlan
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from agent import report_claims as rc
+from agent.markdown import bullets, count, human_bytes, section, table
 from agent.package import DesignPackage
-from agent.report_design import NOT_RUN
-from agent.report_md import bullets, count, human_bytes, section, table
+from agent.report import claims as rc
+from agent.report.design import NOT_RUN
 from agent.stages import IndexPlan
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from agent import report_claims as rc
 from agent.brains.rules.scaling_capacity import workload_rates
+from agent.markdown import bullets, code, count, section, table
 from agent.package import DesignPackage
-from agent.report_md import bullets, code, count, section, table
+from agent.report import claims as rc
 from agent.spec import Entity, Requirements
 
 NOT_RUN = "Not available: the {stage} stage did not run for this package."
