@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from agent.brains.rules.indexes import recommendation
-from agent.gates.indexes import useless_indexes
+from agent.brains.rules.indexes import recommendation, useless_indexes
 from agent.stages import GateFinding, IndexPlan, IndexRecommendation, QueryRewrite, RejectedIndex
 from tools.sql.advise import AdviceResult
 from tools.sql.index_ddl import index_name, index_shape, renamed
