@@ -11,7 +11,6 @@ import pytest
 from conftest import FIXTURES
 
 from agent.brains.rules.brain import RulesBrain
-from agent.checkpoint import checkpoint_path, open_checkpointer
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import run_design, run_store
@@ -22,6 +21,7 @@ from agent.package import GateResult
 from agent.routing import STAGES_BY_MODE
 from agent.spec import load_spec
 from agent.state import DesignRequest, DesignState
+from agent.store import checkpoint_path, open_checkpointer
 from tools.errors import RunIncomplete
 
 MINI = FIXTURES / "design" / "mini.yaml"

@@ -18,7 +18,7 @@ from service_support import free_port, local_client, settings_for
 
 from agent.service import create_app
 from agent.service.jobs_store import JobRecord, JobStore
-from agent.statedb import open_database
+from agent.store import open_database
 from tools.sql.server import PgServer
 
 NOTES = yaml.safe_load((FIXTURES / "service" / "notes.yaml").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ from agent.service.chat_responders import RulesResponder
 from agent.service.chat_turns import Turn
 from agent.service.sessions_store import SessionStore, TurnUsage
 from agent.service.state import ServiceState
-from agent.statedb import Database
+from agent.store import Database
 from tools.sql.server import PgServer
 
 __all__ = ["opener"]  # the fixture, imported so pytest finds it

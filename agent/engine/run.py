@@ -13,14 +13,13 @@ from typing import Any, Literal
 from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.checkpoint import check_thread_id, checkpoint_path, open_checkpointer
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine.assemble import build_package
 from agent.graph import compile_graph
 from agent.package import DesignPackage
-from agent.runs import RunStore
 from agent.state import DesignRequest, DesignState
+from agent.store import RunStore, check_thread_id, checkpoint_path, open_checkpointer
 
 
 class RunOutcome(BaseModel):

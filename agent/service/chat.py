@@ -21,8 +21,7 @@ from langgraph.runtime import Runtime
 
 from agent.llm.usage import Usage
 from agent.service.config import ServiceSettings
-from agent.shared_savers import postgres_saver, sqlite_saver
-from agent.statedb import Database, PostgresDatabase
+from agent.store import Database, PostgresDatabase, postgres_saver, sqlite_saver
 
 Message = dict[str, Any]
 Sink = Callable[[str, dict[str, Any]], None]  # (SSE event name, data)

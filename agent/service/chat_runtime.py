@@ -20,7 +20,7 @@ from anyio import to_thread
 from agent.personas import default_library
 from agent.service.chat import ChatThreads, open_threads
 from agent.service.config import ServiceSettings
-from agent.statedb import Database
+from agent.store import Database
 from tools.catalog import all_tools
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from agent.events import Event
-from agent.statedb import Database, Row
+from agent.store import Database, Row
 
 JobStatus = Literal["queued", "running", "interrupted", "done", "failed"]
 TERMINAL: frozenset[str] = frozenset({"interrupted", "done", "failed"})

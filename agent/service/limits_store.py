@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from agent.statedb import Database
+from agent.store import Database
 
 
 class RateStore:

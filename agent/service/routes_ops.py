@@ -19,10 +19,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.checkpoint import checkpoint_path, sqlite_checkpointer
 from agent.service import metrics
 from agent.service.auth import authenticated
 from agent.service.state import ServiceState
+from agent.store import checkpoint_path, sqlite_checkpointer
 from tools.errors import ArchitectError
 from tools.sql.server import server_version
 

@@ -12,7 +12,7 @@ import time
 
 from pydantic import BaseModel
 
-from agent.statedb import Database, Row
+from agent.store import Database, Row
 
 _COLUMNS = (
     "id, persona, principal, created_at, updated_at, turns, tokens, input_tokens, "

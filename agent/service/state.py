@@ -16,7 +16,7 @@ from agent.service.jobs_store import JobStore
 from agent.service.limits_store import RateStore
 from agent.service.metrics import RequestMetrics
 from agent.service.sessions_store import SessionStore
-from agent.statedb import Database, open_database
+from agent.store import Database, open_database
 from tools.sql.server import PgServer, resolve_server
 
 

@@ -1,7 +1,7 @@
 """The run registry: which thread ran which mode and brain, and how it ended.
 
 A resumed run needs its mode (to rebuild the same graph) and its request; the HTTP server
-lists runs from here. It lives in the shared state database (`agent.statedb`): SQLite under
+lists runs from here. It lives in the shared state database (`agent.store.statedb`): SQLite under
 `DBARCH_HOME`, or PostgreSQL with `DBARCH_STATE_URL`, so any process can resume any run.
 """
 
@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.config import Settings
 from agent.state import DesignRequest
-from agent.statedb import Database, open_database
+from agent.store.statedb import Database, open_database
 from tools.errors import InputError
 
 _COLUMNS = "thread_id, mode, brain, status, request, message, created_at, updated_at"

@@ -4,7 +4,7 @@ Opening a checkpointer per request cost a connection and a setup (table checks, 
 lock on PostgreSQL) every time, and under load those connections ran out (PostgreSQL) or
 queued past the busy timeout (SQLite). A process now keeps one saver. It is LangGraph's
 *sync* saver with its async methods run in worker threads, for two reasons: on PostgreSQL it
-draws on the same bounded `psycopg_pool.ConnectionPool` as the stores (`agent.statedb`),
+draws on the same bounded `psycopg_pool.ConnectionPool` as the stores (`agent.store.statedb`),
 so one pool bounds every state connection of the process; and reading, writing and
 deserialising checkpoints happen off the event loop. Each saver serialises its own calls
 with a lock, as LangGraph's savers do.
@@ -29,8 +29,8 @@ from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from psycopg_pool import ConnectionPool
 
-from agent.checkpoint import serializer, setup_postgres_checkpoints
-from agent.statedb import SQLITE_BUSY_TIMEOUT_S
+from agent.store.checkpoint import serializer, setup_postgres_checkpoints
+from agent.store.statedb import SQLITE_BUSY_TIMEOUT_S
 
 
 class _InThreads:
