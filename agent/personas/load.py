@@ -22,7 +22,7 @@ from tools.catalog import known_tool_names, toolset_for
 from tools.errors import ArchitectError
 from tools.registry import ToolContext, Toolset
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 ModelAlias = Literal["sonnet", "opus", "haiku"]
 _NAME = r"^[a-z][a-z0-9-]*$"
 _M = TypeVar("_M", bound=BaseModel)

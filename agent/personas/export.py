@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from agent.package_folder import check_out_dir
-from agent.personas import Persona, PersonaError
+from agent.personas.load import Persona, PersonaError
 from tools.errors import InputError
 
 CLAUDE_CODE_BUILTINS = frozenset({"Read", "Write", "Grep", "Glob", "Bash"})
