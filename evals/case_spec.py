@@ -46,8 +46,7 @@ def _relocate(problem: dict[str, Any], positions: SourceMap) -> dict[str, Any]:
 
 def mode_problem(mode: Mode, positions: SourceMap) -> list[dict[str, Any]]:
     """A mode whose stages the design graph does not (yet) have cannot be evaluated."""
-    from agent.graph import STAGE_BODIES
-    from agent.routing import STAGES_BY_MODE
+    from agent.graph import STAGE_BODIES, STAGES_BY_MODE
 
     missing = [stage for stage in STAGES_BY_MODE[mode] if stage not in STAGE_BODIES]
     if not missing:

@@ -8,7 +8,7 @@ is made where the package is assembled, on the state itself.
 
 from __future__ import annotations
 
-from agent.routing import STAGES_BY_MODE
+from agent.graph import STAGES_BY_MODE
 from agent.state import DesignState
 from tools.errors import RunIncomplete
 

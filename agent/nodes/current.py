@@ -12,9 +12,9 @@ import asyncio
 from typing import Any
 
 from agent.context import RunContext
+from agent.ddl import summarize_schema
 from agent.mode_inputs import check_mode_inputs, derive_spec, merge_workload, table_rows
 from agent.nodes import requirements as requirements_stage
-from agent.schema_summary import summarize_schema
 from agent.spec import Requirements
 from agent.state import DesignRequest, DesignState
 from tools.sql.parse import parse_schema

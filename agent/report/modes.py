@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from agent.ddl import count_indexes
 from agent.markdown import bullets, code, count, human_bytes, section, table
 from agent.package import DesignPackage
 from agent.report.design import NOT_RUN
-from agent.schema_indexes import count_indexes
 from agent.stages import OptimizationReport
 
 

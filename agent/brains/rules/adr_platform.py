@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent.claims.model import Claim
+from agent.ddl import IndexCount, count_indexes
 from agent.markdown import human_bytes
-from agent.schema_indexes import IndexCount, count_indexes
 from agent.spec import Requirements
 from agent.stages import (
     Adr,

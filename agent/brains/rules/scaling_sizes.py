@@ -36,7 +36,7 @@ from agent.brains.rules.scaling_widths import (
     heap_bytes,
     heap_row_bytes,
 )
-from agent.schema_indexes import BuiltIndex, schema_indexes
+from agent.ddl import BuiltIndex, schema_indexes
 from agent.spec import Requirements, duration_seconds, resolve_contract
 from agent.stages import IndexPlan, IndexRecommendation, SchemaDesign, TableSize, TableSummary
 

@@ -33,10 +33,10 @@ from agent.gates.optimize import check_optimize
 from agent.gates.plans import check_adrs, check_requirements, check_scaling, check_technology
 from agent.gates.scale import check_scale
 from agent.gates.schema import check_schema
+from agent.graph.routing import STAGES_BY_MODE, after_gate
 from agent.nodes import current, indexes, migrate, mode_adr, optimize, scaling, schema, technology
 from agent.nodes.common import NodeFn, StageBody, stage_node
 from agent.package import GateResult, Mode
-from agent.routing import STAGES_BY_MODE, after_gate
 from agent.state import DesignState
 
 STAGE_BODIES: dict[str, StageBody] = {

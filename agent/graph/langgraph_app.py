@@ -20,7 +20,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agent.config import Settings
 from agent.context import RunContext
-from agent.graph import compile_graph
+from agent.graph.build import compile_graph
 from agent.package import Mode
 from agent.state import DesignState
 
