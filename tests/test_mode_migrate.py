@@ -12,9 +12,9 @@ from mode_support import mode_context
 from rules_design import example
 
 from agent.brains.rules.migrate import plan_migration
-from agent.brains.rules.migrate_diff import diff_schemas
-from agent.brains.rules.migrate_files import migration_files
-from agent.brains.rules.migrations_check import apply_all, apply_migration, migration_statements
+from agent.brains.rules.migrate.diff import diff_schemas
+from agent.brains.rules.migrations import apply_migration, migration_files
+from agent.brains.rules.migrations.check import apply_all, migration_statements
 from agent.engine import run_design
 from agent.gates.migrate import lint_verdict, round_trip
 from agent.package import DesignPackage

@@ -6,10 +6,10 @@ import pglast
 import pytest
 from pglast import ast
 
-from agent.brains.rules.optimize_indexes import covering, index_plan, link_rewrites
-from agent.brains.rules.optimize_keyset import keyset
-from agent.brains.rules.optimize_rewrites import rewrite_query
-from agent.brains.rules.optimize_sql import expand_star, sargable_dates, sql
+from agent.brains.rules.optimize.indexes import covering, index_plan, link_rewrites
+from agent.brains.rules.optimize.keyset import keyset
+from agent.brains.rules.optimize.rewrites import rewrite_query
+from agent.brains.rules.optimize.sql import expand_star, sargable_dates, sql
 from agent.stages import GateFinding, IndexRecommendation, QueryRewrite
 from tools.sql.advise import AdviceResult, IndexAdvice
 from tools.sql.catalog import Catalog, ColumnInfo, IndexInfo, TableInfo

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from agent.brains.rules.migrate_files import migration_files
-from agent.brains.rules.migrations import plan_migrations
+from agent.brains.rules.migrations import migration_files, plan_migrations
 from agent.engine.completeness import require_complete
 from agent.package import DesignPackage, Migration, Usage
 from agent.stages import IndexPlan

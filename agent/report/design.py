@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from agent.brains.rules.scaling_capacity import workload_rates
+from agent.brains.rules.scaling import workload_rates
 from agent.markdown import bullets, code, count, section, table
 from agent.package import DesignPackage
 from agent.report import claims as rc

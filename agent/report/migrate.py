@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.brains.rules.migrate_sql import RUN_ON_PURPOSE
+from agent.brains.rules.migrations import RUN_ON_PURPOSE
 from agent.markdown import bullets, section, table
 from agent.package import DesignPackage
 from agent.report import design

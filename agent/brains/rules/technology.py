@@ -138,7 +138,7 @@ def _has_location(entity: Entity) -> bool:
 
 def _auxiliary(spec: Requirements, signals: Signals) -> list[AuxiliaryStore]:
     # No cache here: whether one is needed depends on what each read costs at the stated
-    # volume, which the scaling stage knows from the index gate's plans (`scaling_serve`).
+    # volume, which the scaling stage knows from the index gate's plans (`scaling.serve`).
     found = []
     if signals.text_search:
         found.append(
