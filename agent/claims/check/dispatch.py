@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.claims import check_objects, check_security
 from agent.claims.catalog import Catalog
+from agent.claims.check import objects as check_objects
+from agent.claims.check import security as check_security
 from agent.claims.model import Claim
 
 
