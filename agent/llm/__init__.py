@@ -19,8 +19,7 @@ from agent.llm.events import (
 from agent.llm.loop import LoopBudgetExceeded, LoopOptions, LoopResult, run_tool_loop
 from agent.llm.messages import ChatModel, ModelRequest, ModelResponse, ToolCall
 from agent.llm.models import ModelInfo, Pricing, resolve_model
-from agent.llm.script import Reply, load_script
-from agent.llm.scripted import ScriptedModel
+from agent.llm.scripted import Reply, ScriptedModel, load_script
 from agent.llm.usage import Usage, UsageLedger
 
 if TYPE_CHECKING:

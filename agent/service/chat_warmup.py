@@ -17,8 +17,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.llm import Budget, Reply
 from agent.llm.client import ClientConfig, ModelClient
+from agent.llm.scripted import sse_events
 from agent.llm.usage import Usage
-from agent.llm.wire import sse_events
 from agent.personas import default_library
 from agent.service.chat import ChatContext, ChatThreads, Message, Sink
 from agent.service.chat_responders import ModelResponder

@@ -3,8 +3,8 @@
 It serves `POST /v1/messages` (JSON, or SSE when the request asks to stream) from a queue of
 `Reply`s or a handler function, can answer 429/529/500 with headers, delay (to provoke
 timeouts) and send malformed tool input. The Message Batches routes (create, retrieve,
-results; `fake_batches`) answer each batched request from the same script. Run it for
-demos and load tests with `python -m agent.llm.fake_server --script FILE.json --port N`.
+results; `batches`) answer each batched request from the same script. Run it for
+demos and load tests with `python -m agent.llm.scripted.server --script FILE.json --port N`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from agent.llm.fake_batches import BatchStore, batch_get
-from agent.llm.script import Reply, estimate_usage, load_script, new_id
-from agent.llm.wire import message_body, sse_events
+from agent.llm.scripted.batches import BatchStore, batch_get
+from agent.llm.scripted.script import Reply, estimate_usage, load_script, new_id
+from agent.llm.scripted.wire import message_body, sse_events
 from tools.errors import InputError
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from agent.llm.errors import ModelCallFailed
 from agent.llm.events import EventSink, TextDelta, UsageEvent, emit
 from agent.llm.messages import ModelRequest, ModelResponse, settle_tool_calls
 from agent.llm.models import Pricing, resolve_model
-from agent.llm.script import Reply, estimate_usage, new_id
+from agent.llm.scripted.script import Reply, estimate_usage, new_id
 from agent.llm.usage import CallRecord, Usage, UsageLedger
 from tools.errors import ModelError
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from agent.llm.script import Reply
+from agent.llm.scripted.script import Reply
 
 CHUNK = 24  # characters per streamed delta
 
