@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from agent.cli import exits
-from agent.cli.review_text import console_for
+from agent.cli.review import console_for
 from agent.config import Settings
 from tools.errors import InputError
 from tools.sql.explain import QueryPlan, explain_queries

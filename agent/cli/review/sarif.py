@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from agent.cli.review_text import rules_catalogue
+from agent.cli.review.text import rules_catalogue
 from tools.sql.review import ReviewReport
 from tools.sql.rules import Finding
 from tools.sql.validate import StatementError

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agent.cli.review_sarif import relative_path
+from agent.cli.review.sarif import relative_path
 from tools.sql.review import ReviewReport
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}

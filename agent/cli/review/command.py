@@ -15,10 +15,10 @@ from rich.console import Console
 
 from agent.cli import exits, version
 from agent.cli.progress import StatusLines
-from agent.cli.review_github import github_annotations
-from agent.cli.review_sarif import to_sarif
-from agent.cli.review_text import console_for, print_report, print_rules, rules_catalogue
-from agent.cli.review_workload import WorkloadStep, print_workload
+from agent.cli.review.github import github_annotations
+from agent.cli.review.sarif import to_sarif
+from agent.cli.review.text import console_for, print_report, print_rules, rules_catalogue
+from agent.cli.review.workload import WorkloadStep, print_workload
 from agent.config import Settings
 from tools.counts import parse_rows
 from tools.errors import InputError
