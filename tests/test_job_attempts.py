@@ -17,7 +17,7 @@ from conftest import FIXTURES, REPO
 from service_support import free_port, local_client, settings_for
 
 from agent.service import create_app
-from agent.service.jobs_store import JobRecord, JobStore
+from agent.service.stores import JobRecord, JobStore
 from agent.store import open_database
 from tools.sql.server import PgServer
 

@@ -14,9 +14,7 @@ import pytest
 from service_support import Opener, opener, state_database
 
 from agent.events import Event
-from agent.service.jobs_store import JobStore
-from agent.service.limits_store import RateStore
-from agent.service.sessions_store import SessionStore
+from agent.service.stores import JobStore, RateStore, SessionStore
 from agent.store import open_database
 from agent.store.statedb import TABLES
 from tools.errors import DatabaseError

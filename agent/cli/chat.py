@@ -65,8 +65,8 @@ async def _loop(
 ) -> None:
     from agent.llm import Budget, ClientConfig, ModelClient
     from agent.personas import default_library
-    from agent.service import chat
-    from agent.service.chat_responders import ModelResponder
+    from agent.service.chat import ModelResponder
+    from agent.service.chat import session as chat
     from agent.store import open_database
     from tools.sql.server import resolve_server
 

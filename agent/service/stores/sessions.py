@@ -23,7 +23,7 @@ _COLUMNS = (
 class SessionRecord(BaseModel):
     id: str
     persona: str
-    principal: str  # who started it (see `agent.service.auth.principal`)
+    principal: str  # who started it (see `agent.service.guards.auth.principal`)
     created_at: float
     updated_at: float
     turns: int = 0

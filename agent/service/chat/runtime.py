@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from anyio import to_thread
 
 from agent.personas import default_library
-from agent.service.chat import ChatThreads, open_threads
+from agent.service.chat.session import ChatThreads, open_threads
 from agent.service.config import ServiceSettings
 from agent.store import Database
 from tools.catalog import all_tools
@@ -50,7 +50,7 @@ def _build(settings: ServiceSettings, db: Database) -> ChatRuntime:
     default_library()
     for tool in all_tools().values():
         tool.schema()
-    from agent.service.chat_warmup import warm_up  # imports the SDK (about a second)
+    from agent.service.chat.warmup import warm_up  # imports the SDK (about a second)
 
     warm_up(settings)
     if settings.has_model:

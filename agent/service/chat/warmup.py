@@ -20,8 +20,8 @@ from agent.llm.client import ClientConfig, ModelClient
 from agent.llm.scripted import sse_events
 from agent.llm.usage import Usage
 from agent.personas import default_library
-from agent.service.chat import ChatContext, ChatThreads, Message, Sink
-from agent.service.chat_responders import ModelResponder
+from agent.service.chat.responders import ModelResponder
+from agent.service.chat.session import ChatContext, ChatThreads, Message, Sink
 from agent.service.config import ServiceSettings
 
 _USAGE = {"input_tokens": 1, "output_tokens": 1}

@@ -21,7 +21,7 @@ from fastapi import Depends
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent.service.limits_store import RateStore
+from agent.service.stores import RateStore
 
 OPEN_PATHS = frozenset({"/healthz"})  # answer without a token (with less detail)
 CLIENT_KEY = "dbarch.client"  # scope key: who is calling, for rate limits and logs

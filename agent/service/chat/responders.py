@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import threading
 import uuid
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import yaml
 from anyio import to_thread
@@ -23,14 +24,16 @@ from agent.llm import Budget, LoopEvent, LoopOptions, UsageEvent, run_tool_loop
 from agent.llm.messages import ChatModel
 from agent.llm.usage import Usage
 from agent.personas import Persona
-from agent.service import design_jobs
-from agent.service.chat import Message, Sink
-from agent.service.state import ServiceState
+from agent.service.chat.session import Message, Sink
+from agent.service.config import ServiceSettings
+from agent.service.design import jobs as design_jobs
+from agent.service.stores import JobStore
 from agent.spec import parse_spec
 from agent.state import DesignRequest
 from tools.errors import InputError, SpecError, SqlSyntaxError
 from tools.registry import ToolContext, Toolset
 from tools.sql.parse import parse_schema
+from tools.sql.server import PgServer
 from tools.sql.tools_review import TOOLS as REVIEW_TOOLS
 
 Kind = Literal["sql", "spec"]
@@ -90,10 +93,21 @@ def _unfenced(text: str) -> str:
     return match.group(1) if match else text
 
 
+class ServiceView(Protocol):
+    """What the rules responder uses of the service's state (`agent.service.state`, which
+    holds the chat runtime, so this package does not import it)."""
+
+    settings: ServiceSettings
+    jobs: JobStore
+    job_submitted: threading.Event
+
+    def pg(self) -> PgServer: ...
+
+
 class RulesResponder:
     """Deterministic answers without a model: review SQL, or queue a design for a spec."""
 
-    def __init__(self, state: ServiceState, kind: Kind, principal: str) -> None:
+    def __init__(self, state: ServiceView, kind: Kind, principal: str) -> None:
         """`principal` owns the session, and so the design runs it queues."""
         self.state, self.kind, self.principal = state, kind, principal
         self.usage = Usage()
@@ -138,7 +152,7 @@ class RulesResponder:
         return json.dumps({"id": job_id, "events": f"/v1/designs/{job_id}/events"}), False
 
 
-def _context(state: ServiceState) -> ToolContext:
+def _context(state: ServiceView) -> ToolContext:
     return state.settings.tool_context(state.settings.home, state.pg())
 
 

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.service import metrics
-from agent.service.auth import authenticated
+from agent.service.guards import authenticated
 from agent.service.state import ServiceState
 from agent.store import checkpoint_path, sqlite_checkpointer
 from tools.errors import ArchitectError

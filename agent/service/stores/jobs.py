@@ -35,7 +35,7 @@ class JobRecord(BaseModel):
     message: str | None = None
     owner: str | None = None  # the worker holding the job, while it runs
     attempts: int = 0  # claims since it was queued: a job that kills its worker is not retried
-    principal: str  # who submitted it (see `agent.service.auth.principal`)
+    principal: str  # who submitted it (see `agent.service.guards.auth.principal`)
     created_at: float
     updated_at: float
 

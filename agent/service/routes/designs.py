@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 
-from agent.service import design_jobs, sse
-from agent.service.auth import Principal
-from agent.service.design_input import DesignInput
-from agent.service.design_jobs import DesignView
+from agent.service import sse
+from agent.service.design import DesignInput, DesignView
+from agent.service.design import jobs as design_jobs
+from agent.service.guards import Principal
 from agent.service.openapi import EVENT_STREAM, errors
 from agent.service.state import ServiceState
 

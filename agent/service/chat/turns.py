@@ -20,16 +20,17 @@ import threading
 import time
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 from anyio import to_thread
 from sse_starlette import ServerSentEvent
 
-from agent.service.chat import ChatContext, Message, Responder, Sink
+from agent.service.chat.runtime import ChatRuntime
+from agent.service.chat.session import ChatContext, Message, Responder, Sink
+from agent.service.config import ServiceSettings
 from agent.service.errors import Conflict, error_body
-from agent.service.sessions_store import TurnUsage
-from agent.service.state import ServiceState
+from agent.service.stores import SessionStore, TurnUsage
 from tools.errors import ArchitectError, DatabaseError
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,19 @@ class LeaseLost(Conflict):
     """Another server took the session over while this turn ran (it stalled past its lease)."""
 
 
+class ServiceView(Protocol):
+    """What a turn uses of the service's state (`agent.service.state`, which holds the chat
+    runtime, so this package does not import it)."""
+
+    settings: ServiceSettings
+    sessions: SessionStore
+
+    def chat_runtime(self) -> ChatRuntime: ...
+
+
 @dataclass
 class Turn:
-    state: ServiceState
+    state: ServiceView
     session_id: str
     text: str
     responder: Responder

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse
 
 from agent.service import eval_jobs, sse
-from agent.service.auth import Principal
 from agent.service.eval_jobs import EvalInput, EvalView
+from agent.service.guards import Principal
 from agent.service.openapi import EVENT_STREAM, errors
-from agent.service.routes_designs import Accepted
+from agent.service.routes.designs import Accepted
 from agent.service.state import ServiceState
 
 router = APIRouter(prefix="/v1/evals", tags=["evals"])

@@ -11,15 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sse_starlette import EventSourceResponse
 
 from agent.personas import default_library
-from agent.service import chat_turns
-from agent.service.auth import Principal
 from agent.service.budgets import check_budgets, loop_budget, remaining
-from agent.service.chat import Responder
-from agent.service.chat_responders import ModelResponder, RulesResponder, classify
+from agent.service.chat import ModelResponder, Responder, RulesResponder, classify
+from agent.service.chat import turns as chat_turns
 from agent.service.errors import Conflict, InvalidField, NotFound
+from agent.service.guards import Principal
 from agent.service.openapi import EVENT_STREAM, errors
-from agent.service.sessions_store import SessionRecord
 from agent.service.state import ServiceState
+from agent.service.stores import SessionRecord
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 NO_MODEL = (

@@ -10,7 +10,7 @@ from agent.brains.factory import make_brain
 from agent.context import RunContext
 from agent.engine import RunOutcome, run_design
 from agent.service.config import ServiceSettings
-from agent.service.design_input import DesignInput
+from agent.service.design.input import DesignInput
 from agent.service.errors import ServiceUnavailable
 
 DESIGN_DESCRIPTION = (

@@ -19,7 +19,7 @@ from agent.engine import RunOutcome, run_design
 from agent.events import Event
 from agent.service.config import ServiceSettings
 from agent.service.errors import Conflict, InvalidField, NotFound
-from agent.service.jobs_store import JobRecord, JobStore
+from agent.service.stores import JobRecord, JobStore
 from agent.state import DesignRequest
 from tools.errors import ArchitectError
 
