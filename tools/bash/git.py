@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from tools.bash_specs import option_words
+from tools.bash.specs import option_words
 from tools.errors import CommandDenied
 
 SUBCOMMANDS = ("log", "show", "diff", "status", "ls-files", "blame")
@@ -63,7 +63,7 @@ DENIED = {
 }
 # Forced before the subcommand (command-line config outranks the repository's), one entry
 # for every fixed-name key that names a program or a file git would read; system and global
-# config are switched off through the env (`bash_sandbox.git_env`). Keys with a free
+# config are switched off through the env (`sandbox.git_env`). Keys with a free
 # subsection (`diff.<driver>.textconv`, `filter.<name>.clean`) cannot be overridden here:
 # the allow-list below keeps them out of the repository's config, and the diff switches
 # below keep them out of the commands.

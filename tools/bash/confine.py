@@ -11,8 +11,8 @@ import os
 import stat
 from pathlib import Path
 
-from tools.bash_lex import Word
-from tools.bash_policy import PathArg, Plan
+from tools.bash.lex import Word
+from tools.bash.policy import PathArg, Plan
 from tools.errors import CommandDenied, PathEscapeError, ToolError
 from tools.fs.glob import GlobInput, glob_files
 from tools.fs.guards import check_single_link
@@ -96,7 +96,7 @@ def confine_plan(ctx: ToolContext, plan: Plan) -> None:
 def check_git_repo(ctx: ToolContext) -> None:
     """git runs only on a plain `.git` folder of the workspace itself, not redirected elsewhere.
 
-    Its config keys are vetted by asking git (`bash_git.config_listing_argv`), not here.
+    Its config keys are vetted by asking git (`git.config_listing_argv`), not here.
     """
     root = Path(ctx.workspace).resolve()
     try:

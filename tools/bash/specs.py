@@ -3,7 +3,7 @@
 Fail closed: an option not listed here is refused, long options must be spelled out in full
 (GNU getopt accepts unambiguous prefixes, which would let `--pre` hide behind `--pr`), and
 every operand that names a file is confined to the workspace like the file tools' paths.
-`find` and `git` have grammars of their own and are checked in `bash_policy`.
+`find` and `git` have grammars of their own and are checked in `policy`.
 """
 
 from __future__ import annotations

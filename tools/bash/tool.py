@@ -1,9 +1,9 @@
 """The `Bash` tool: one allow-listed, read-only command in the workspace, off unless enabled.
 
-Despite the name no shell runs: the command line is split into words (`bash_lex`), checked
-against the allow-list (`bash_policy`), its file operands confined (`bash_confine`), and the
+Despite the name no shell runs: the command line is split into words (`lex`), checked
+against the allow-list (`policy`), its file operands confined (`confine`), and the
 argv executed without network, with a scrubbed environment, a timeout and an output cap
-(`bash_sandbox`).
+(`sandbox`).
 """
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.bash_confine import confine_plan, expand_words
-from tools.bash_git import check_config_keys, config_listing_argv, listed_repo_keys
-from tools.bash_lex import split_command
-from tools.bash_policy import plan_command
-from tools.bash_sandbox import (
-    RunOutput,
-    base_env,
-    find_program,
-    git_env,
-    isolation,
-    run_argv,
-)
+from tools.bash.confine import confine_plan, expand_words
+from tools.bash.git import check_config_keys, config_listing_argv, listed_repo_keys
+from tools.bash.lex import split_command
+from tools.bash.policy import plan_command
+from tools.bash.sandbox import RunOutput, base_env, find_program, git_env, isolation, run_argv
 from tools.errors import CommandDenied, ToolError
 from tools.registry import Tool, ToolContext
 

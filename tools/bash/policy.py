@@ -1,7 +1,7 @@
 """The Bash tool's policy: argv allow-list with per-option denies, failing closed.
 
 `plan_command` turns a command line into a `Plan` (argv plus the operands that name files)
-or raises `CommandDenied`. It knows nothing about the file system; `bash_confine` checks
+or raises `CommandDenied`. It knows nothing about the file system; `confine` checks
 the file operands against the workspace before anything runs.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tools.bash_git import parse_git
-from tools.bash_sed import check_sed_script
-from tools.bash_specs import EXECS, FOLLOWS, PROGRAMS, READS_LIST, WRITES, Spec, option_words
+from tools.bash.git import parse_git
+from tools.bash.sed import check_sed_script
+from tools.bash.specs import EXECS, FOLLOWS, PROGRAMS, READS_LIST, WRITES, Spec, option_words
 from tools.errors import CommandDenied
 
 
