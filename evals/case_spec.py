@@ -20,7 +20,7 @@ from tools.errors import SpecError
 
 if TYPE_CHECKING:
     from evals.cases import CaseFile
-from tools.sql.workload import read_workload
+from tools.sql.query import read_workload
 
 _SPEC_AT: DataPath = ("spec",)
 

@@ -8,9 +8,9 @@ import re
 from evals.registry import Grade, all_found, bad, check, listing, ok
 from evals.subject import Subject
 from tools.sql import pgparse
-from tools.sql.lint import lint_schema
 from tools.sql.model import Column, Schema, Table
 from tools.sql.parse import parse_schema
+from tools.sql.review import lint_schema
 from tools.sql.rules import Finding
 from tools.sql.validate import validate_schema
 

@@ -16,8 +16,8 @@ from agent.package import DesignPackage
 from agent.report import package_files, render_report
 from agent.stages import OptimizationReport, QueryRewrite
 from agent.state import DesignRequest, NamedQuery
+from tools.sql.query import parse_workload, read_workload
 from tools.sql.server import PgServer
-from tools.sql.workload import parse_workload, read_workload
 
 CHINOOK = CORPUS / "chinook-postgresql.sql"
 WORKLOAD = FIXTURES / "modes" / "chinook-workload.sql"

@@ -8,8 +8,8 @@ from agent.package import DesignPackage, Migration, Usage
 from agent.stages import IndexPlan
 from agent.state import DesignState
 from tools.erd import render_erd
-from tools.sql.lint import lint_schema
 from tools.sql.parse import parse_schema
+from tools.sql.review import lint_schema
 
 
 def build_package(state: DesignState, brain: str, usage: Usage | None = None) -> DesignPackage:

@@ -22,16 +22,19 @@ from agent.stages import IndexPlan
 from agent.state import DesignState
 from agent.volumes import large_tables, pattern_queries, stated_rows
 from tools.errors import SqlSyntaxError
-from tools.sql.datagen import TableLoad
-from tools.sql.explain import QueryPlan, explain_queries, plan_cost, planning_connection
+from tools.sql.datagen import TableLoad, refresh, sample_database
 from tools.sql.index_ddl import index_name
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
 from tools.sql.pg_features import unsupported_in_sql
-from tools.sql.planner_stats import refresh
-from tools.sql.samples import sample_database
+from tools.sql.query import (
+    QueryPlan,
+    WorkloadQuery,
+    explain_queries,
+    plan_cost,
+    planning_connection,
+)
 from tools.sql.server import Conn, Scratch, connect
-from tools.sql.workload import WorkloadQuery
 
 SEQ_SCANS = ("Seq Scan", "Parallel Seq Scan")
 

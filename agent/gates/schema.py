@@ -11,11 +11,11 @@ from agent.stages import GateFinding, SchemaDesign
 from agent.state import DesignState
 from agent.volumes import pattern_queries
 from tools.errors import SqlSyntaxError
-from tools.sql.explain import explain_queries
-from tools.sql.lint import lint_schema
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
 from tools.sql.pg_features import NEWEST, version_findings
+from tools.sql.query import explain_queries
+from tools.sql.review import lint_schema
 from tools.sql.server import scratch_database
 from tools.sql.validate import ValidationResult, apply_statements
 

@@ -15,12 +15,11 @@ from agent.claims.derive import index_claims
 from agent.spec import Requirements
 from agent.stages import GateFinding, IndexPlan, IndexRecommendation, RejectedIndex, SchemaDesign
 from agent.volumes import pattern_queries, stated_rows
-from tools.sql.advise import IndexAdvice
+from tools.sql.advise import IndexAdvice, analyze_loaded
+from tools.sql.datagen import sample_database
 from tools.sql.index_ddl import index_name, index_shape
 from tools.sql.parse import parse_schema
-from tools.sql.samples import sample_database
 from tools.sql.server import PgServer
-from tools.sql.workload_report import analyze_loaded
 
 RETRY_BUDGET_FACTOR = 4
 # The `indexes_pay_off` gate's finding about an index that serves nothing (agent.gates.indexes

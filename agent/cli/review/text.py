@@ -10,13 +10,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tools.sql.lint import rules
+from tools.sql.parse import SUPPRESSION_RULES
 from tools.sql.pg_features import RULE_FIX, RULE_SUMMARY
 from tools.sql.pg_features import RULE_ID as VERSION_RULE
-from tools.sql.review import ReviewReport
+from tools.sql.review import EXCLUDED, INFO_RULES, ReviewReport, rules
 from tools.sql.rules import Finding
-from tools.sql.squawk import EXCLUDED, INFO_RULES
-from tools.sql.suppress import SUPPRESSION_RULES
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SKIPPED_SHOWN = 5

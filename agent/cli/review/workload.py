@@ -13,12 +13,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tools.sql.advise import IndexAdvice
+from tools.sql.advise import IndexAdvice, WorkloadReport, analyze_applied, parse_size
 from tools.sql.model import Schema
+from tools.sql.query import read_workload
 from tools.sql.review import ReviewReport, ReviewRequest
 from tools.sql.server import Scratch
-from tools.sql.workload import read_workload
-from tools.sql.workload_report import WorkloadReport, analyze_applied, parse_size
 
 
 class WorkloadStep:

@@ -33,8 +33,8 @@ from agent.state import DesignRequest
 from tools.errors import InputError, SpecError, SqlSyntaxError
 from tools.registry import ToolContext, Toolset
 from tools.sql.parse import parse_schema
+from tools.sql.review import TOOLS as REVIEW_TOOLS
 from tools.sql.server import PgServer
-from tools.sql.tools_review import TOOLS as REVIEW_TOOLS
 
 Kind = Literal["sql", "spec"]
 _FENCE = re.compile(r"```[A-Za-z]*\n(.*?)```", re.DOTALL)

@@ -18,7 +18,7 @@ from agent.state import DesignRequest, NamedQuery
 from tools.counts import RowCounts
 from tools.errors import SpecError
 from tools.sql import pgparse
-from tools.sql.source import preprocess
+from tools.sql.parse import preprocess
 
 MAX_TEXT = 2_000_000
 BrainName = Literal["rules", "anthropic"]

@@ -8,7 +8,7 @@ from pydantic import ConfigDict
 
 from agent.service.openapi import errors
 from agent.service.state import ServiceState
-from tools.sql.schema_review import ReviewSchemaInput, SchemaReview, review_schema
+from tools.sql.review import ReviewSchemaInput, SchemaReview, review_schema
 
 router = APIRouter(tags=["review"])
 

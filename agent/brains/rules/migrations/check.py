@@ -21,8 +21,8 @@ from agent.brains.rules.migrations.sql import DATA_LOSS_SETTING
 from agent.package import Migration
 from tools.errors import DatabaseError, ToolError
 from tools.sql import pgparse
+from tools.sql.review import SquawkViolation, squawk_binary
 from tools.sql.server import connect
-from tools.sql.squawk import SquawkViolation, squawk_binary
 
 SQUAWK_TIMEOUT_S = 60.0
 

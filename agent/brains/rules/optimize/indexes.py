@@ -11,9 +11,8 @@ from collections.abc import Collection, Sequence
 
 from agent.brains.rules.indexes import recommendation, useless_indexes
 from agent.stages import GateFinding, IndexPlan, IndexRecommendation, QueryRewrite, RejectedIndex
-from tools.sql.advise import AdviceResult
+from tools.sql.advise import AdviceResult, WorkloadReport
 from tools.sql.index_ddl import index_name, index_shape, renamed
-from tools.sql.workload_report import WorkloadReport
 
 
 def index_plan(

@@ -20,10 +20,7 @@ from agent.naming import object_name, quote_ident
 from agent.stages import QueryRewrite, RewriteProblem
 from tools.sql import pgparse
 from tools.sql.catalog import Catalog
-from tools.sql.explain import QueryPlan
-from tools.sql.plan_findings import PlanFinding
-from tools.sql.queryshape import Filter, query_shapes
-from tools.sql.workload import WorkloadQuery
+from tools.sql.query import Filter, PlanFinding, QueryPlan, WorkloadQuery, query_shapes
 
 TextFix = Callable[[ast.SelectStmt, Catalog], str | None]
 _TEXT_FIXES: tuple[tuple[RewriteProblem, TextFix], ...] = (

@@ -30,16 +30,20 @@ from agent.stages import (
     SchemaDesign,
 )
 from agent.volumes import pattern_queries
+from tools.sql.advise import WorkloadReport, advise_on, analyze_applied
 from tools.sql.catalog import Catalog, load_catalog
-from tools.sql.datagen import TableLoad
-from tools.sql.explain import QueryPlan, explain_queries, planning_connection
-from tools.sql.lint import lint_schema
+from tools.sql.datagen import TableLoad, refresh
 from tools.sql.parse import parse_schema
-from tools.sql.planner_stats import refresh
+from tools.sql.query import (
+    QueryPlan,
+    WorkloadQuery,
+    explain_queries,
+    planning_connection,
+    workload_from_patterns,
+)
+from tools.sql.review import lint_schema
 from tools.sql.server import PgServer, Scratch, connect, scratch_database
 from tools.sql.validate import apply_statements
-from tools.sql.workload import WorkloadQuery, workload_from_patterns
-from tools.sql.workload_report import WorkloadReport, advise_on, analyze_applied
 
 _REFUSED_REWRITE = re.compile(r"rewrite of query '(?P<name>.+?)'")
 
