@@ -9,9 +9,9 @@ from pathlib import Path
 
 from agent.package_folder import write_package
 from agent.report import package_files, render_report
-from evals.html_report import render_html
-from evals.mermaid import mermaid_script
-from evals.report import render
+from evals.report.formats import render
+from evals.report.html import render_html
+from evals.report.mermaid import mermaid_script
 from evals.results import EvalReport
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from string import Template
 from typing import Any
 
 from evals.checks import CHECKS
-from evals.report import headline
+from evals.report.formats import headline
 from evals.results import CaseResult, CheckResult, EvalReport
 
 _RENDER = """
