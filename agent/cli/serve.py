@@ -27,8 +27,8 @@ def serve_command(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> int:
+    from agent.service.bind import check_bind
     from agent.service.config import ServiceSettings
-    from agent.service.guards import check_bind
 
     settings = ServiceSettings()
     check_bind(host, settings)  # before the heavy imports: a refusal should be instant

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agent.service.guards import check_bind
+from agent.service.bind import check_bind
 
 if TYPE_CHECKING:
     from agent.service.app import create_app

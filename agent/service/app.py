@@ -16,14 +16,16 @@ from starlette.types import Receive, Scope, Send
 from agent.service import errors, openapi
 from agent.service.chat import open_runtime
 from agent.service.config import ServiceSettings
-from agent.service.guards import Authenticator, AuthMiddleware, LoopbackHostMiddleware
-from agent.service.mcp import build_server
-from agent.service.middleware import (
+from agent.service.guards import (
+    Authenticator,
+    AuthMiddleware,
     BodyLimitMiddleware,
     CountingMiddleware,
+    LoopbackHostMiddleware,
     RateLimitMiddleware,
     RouteTemplates,
 )
+from agent.service.mcp import build_server
 from agent.service.routes import designs as routes_designs
 from agent.service.routes import evals as routes_evals
 from agent.service.routes import ops as routes_ops

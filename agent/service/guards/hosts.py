@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agent.service.bind import is_loopback
 from agent.service.guards.auth import header, send_json
-from agent.service.guards.bind import is_loopback
 
 LOOPBACK_HINT = "127.0.0.1, localhost or [::1]"
 

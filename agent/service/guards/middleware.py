@@ -12,7 +12,7 @@ import anyio
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent.service.guards import CLIENT_KEY, OPEN_PATHS, header, send_json, send_rate_limited
+from agent.service.guards.auth import CLIENT_KEY, OPEN_PATHS, header, send_json, send_rate_limited
 from agent.service.metrics import RequestMetrics
 from agent.service.stores import RateStore
 
