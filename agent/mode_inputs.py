@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from agent.naming import singular, snake, table_name
-from agent.spec import parse_spec
-from agent.spec_model import Requirements
+from agent.spec import Requirements, parse_spec
 from agent.state import DesignRequest, NamedQuery
 from tools.errors import InputError
 from tools.sql.model import Schema

@@ -1,7 +1,8 @@
-"""The design package: the typed result of a run, and the files it is written as.
+"""The design package: the typed result of a run.
 
 `design.json` is the whole package; the other files are views of it (schema.sql,
-indexes.sql, erd.md, report.md, adr/*.md, migrations/*.sql) for people and tools.
+indexes.sql, erd.md, report.md, adr/*.md, migrations/*.sql) for people and tools, written
+by `agent.report.files`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import (
     Adr,
     IndexPlan,
@@ -91,35 +92,3 @@ class DesignPackage(_Model):
     checks: list[GateResult] = Field(default_factory=list)
     findings: list[str] = Field(default_factory=list)  # mode outputs: optimize/migrate notes
     usage: Usage = Field(default_factory=Usage)
-
-
-def package_files(pkg: DesignPackage, report_md: str) -> dict[str, str]:
-    """Relative path -> text for every file of the package folder."""
-    files = {"design.json": pkg.model_dump_json(indent=2, by_alias=True), "report.md": report_md}
-    if pkg.schema_design is not None:
-        files["schema.sql"] = pkg.schema_design.ddl.rstrip() + "\n"
-    if pkg.indexes is not None:
-        files["indexes.sql"] = pkg.indexes.ddl + "\n"
-    if pkg.erd:
-        files["erd.md"] = f"# Entity relationship diagram\n\n```mermaid\n{pkg.erd.rstrip()}\n```\n"
-    for adr_text, adr in zip(_adr_texts(pkg), pkg.adrs, strict=True):
-        files[f"adr/{adr.filename}"] = adr_text
-    if pkg.optimization is not None and pkg.optimization.rewrites:
-        files["rewrites.sql"] = _rewrites_text(pkg)
-    for mig in pkg.migrations:
-        files[f"migrations/{mig.name}.up.sql"] = mig.up.rstrip() + "\n"
-        files[f"migrations/{mig.name}.down.sql"] = mig.down.rstrip() + "\n"
-    return files
-
-
-def _adr_texts(pkg: DesignPackage) -> list[str]:
-    from agent.report import render_adr
-
-    return [render_adr(adr, pkg.brain) for adr in pkg.adrs]
-
-
-def _rewrites_text(pkg: DesignPackage) -> str:
-    from agent.report_modes import rewrites_file
-
-    assert pkg.optimization is not None
-    return rewrites_file(pkg.optimization)

@@ -1,30 +1,14 @@
-"""The PostgreSQL major version a design targets: asked for, stated in the spec, or read.
+"""The PostgreSQL major version a design targets, as every stage reads it from the spec.
 
-`--pg-version` (the request) wins over the spec's `pg_version`; without either the target
-is the version of the server the gates run on (the embedded 18, or whatever DATABASE_URL
-points at, read from the server itself). Every stage then reads `spec.pg_version`.
+The requirements stage settles `spec.pg_version` (`agent.nodes.current.with_target`: asked
+for, stated in the spec, or read from the gates' server); the stages only read it here, so
+no brain needs the run's context to know its target.
 """
 
 from __future__ import annotations
 
-from agent.context import RunContext
-from agent.spec_model import Requirements
-from agent.state import DesignRequest
-from tools.sql.pg_features import NEWEST, OLDEST, supports
-from tools.sql.server import server_version
-
-
-def with_target(spec: Requirements, request: DesignRequest, ctx: RunContext) -> Requirements:
-    version = request.pg_version or spec.pg_version or server_major(ctx)
-    if spec.pg_version == version:
-        return spec
-    return spec.model_copy(update={"pg_version": version})
-
-
-def server_major(ctx: RunContext) -> int:
-    """The gates' server's major version, within the range the version table knows."""
-    major = server_version(ctx.pg()) // 10000
-    return min(max(major, OLDEST), NEWEST)
+from agent.spec import Requirements
+from tools.sql.pg_features import NEWEST, supports
 
 
 def target_of(spec: Requirements | None) -> int:

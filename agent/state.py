@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.package import GateResult, Migration, Mode, PatternPlan
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import (
     Adr,
     GateFinding,

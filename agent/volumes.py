@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from agent.naming import table_name
-from agent.spec import resolve_contract
-from agent.spec_model import Requirements
+from agent.spec import Requirements, resolve_contract
 from tools.sql.datagen import LARGE_TABLE_ROWS
-from tools.sql.workload import WorkloadQuery, workload_from_patterns
+from tools.sql.query import WorkloadQuery, workload_from_patterns
 
 # The sample generator keeps more rows for tables this large: one threshold for both.
 LARGE_ROWS = LARGE_TABLE_ROWS

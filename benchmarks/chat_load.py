@@ -3,7 +3,7 @@
 Two set-ups, each with real processes on 127.0.0.1: the default SQLite state with one server
 process, and PostgreSQL state (a fresh database on the embedded server) shared by two server
 processes, every session's messages alternating between them. The model is
-`agent.llm.fake_server` in its own process, answering every call after --model-delay seconds
+`agent.llm.scripted.server` in its own process, answering every call after --model-delay seconds
 (a short answer's time); a user reads for up to --think seconds before the next message, and
 sessions start spread over --ramp seconds: about 30 messages a second at 200 sessions.
 

@@ -29,13 +29,12 @@ sys.path.insert(0, str(HERE))
 
 import pg15_hypopg  # noqa: E402
 
+from tools.sql.advise import advise_on, parse_size  # noqa: E402
 from tools.sql.datagen import generate_data  # noqa: E402
-from tools.sql.explain import plan_cost, planning_connection  # noqa: E402
 from tools.sql.parse import parse_schema  # noqa: E402
+from tools.sql.query import WorkloadQuery, plan_cost, planning_connection, read_workload  # noqa: E402  # noqa: E402
 from tools.sql.server import PgServer, Scratch, connect, resolve_server, scratch_database  # noqa: E402
 from tools.sql.validate import apply_statements  # noqa: E402
-from tools.sql.workload import WorkloadQuery, read_workload  # noqa: E402
-from tools.sql.workload_report import advise_on, parse_size  # noqa: E402
 
 SCHEMA = HERE / "tpch_like" / "schema.sql"
 QUERIES = HERE / "tpch_like" / "queries.sql"

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.schema_gen import write_schema  # noqa: E402
+from tools.sql.review import squawk_binary  # noqa: E402
 from tools.sql.server import PgServer, resolve_server, scratch_database  # noqa: E402
-from tools.sql.squawk import squawk_binary  # noqa: E402
 
 LINEAR_TARGET = 12.0  # review(1000) / review(100)
 BASELINE_TARGET = 3.0  # review(1000) / (psql(1000) + squawk(1000))

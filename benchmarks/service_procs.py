@@ -45,11 +45,19 @@ def dbarch_binary() -> str:
 
 @contextmanager
 def model_server(replies: list[dict[str, object]], folder: Path) -> Iterator[str]:
-    """`python -m agent.llm.fake_server` cycling through `replies`; yields its base URL."""
+    """`python -m agent.llm.scripted.server` cycling through `replies`; yields its base URL."""
     script = folder / "model-script.json"
     script.write_text(json.dumps({"replies": replies, "repeat": True}), encoding="utf-8")
     port = free_port()
-    argv = [_python(), "-m", "agent.llm.fake_server", "--script", str(script), "--port", str(port)]
+    argv = [
+        _python(),
+        "-m",
+        "agent.llm.scripted.server",
+        "--script",
+        str(script),
+        "--port",
+        str(port),
+    ]
     process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

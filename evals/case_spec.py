@@ -1,4 +1,5 @@
-"""The parts of a case file that are inputs to the engine: its spec, mode and input files.
+"""A case file's keys (`CaseFile`), and the parts that are inputs to the engine: its spec,
+mode and input files.
 
 An inline spec is validated by the same loader as spec files (`agent.spec.parse_spec`);
 its problems, which name key paths inside the spec, are placed back at their line and
@@ -8,21 +9,37 @@ column in the case file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.cli.requests import read_schema_text
 from agent.mode_inputs import check_mode_inputs
 from agent.package import Mode
-from agent.spec import parse_spec
-from agent.spec_model import Requirements
-from agent.spec_yaml import Path as DataPath
-from agent.spec_yaml import SourceMap, dotted, problem_dict
+from agent.spec import Requirements, SourceMap, dotted, parse_spec, problem_dict
+from agent.spec.source import Path as DataPath
 from agent.state import DesignRequest, NamedQuery
+from tools.counts import Count
 from tools.errors import SpecError
+from tools.sql.query import read_workload
 
-if TYPE_CHECKING:
-    from evals.cases import CaseFile
-from tools.sql.workload import read_workload
+
+class CaseFile(BaseModel):
+    """The keys a case file may have (unknown keys are an error that names them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    description: str | None = None
+    mode: Mode = "design"
+    spec: dict[str, Any] | None = None
+    spec_file: str | None = None
+    schema_file: str | None = None  # optimize, scale, migrate: the current schema
+    target_schema_file: str | None = None  # migrate: the target instead of a spec
+    workload_file: str | None = None  # optimize: the queries to review
+    rows: dict[str, Count] = Field(default_factory=dict)
+    expect: Any = None
+
 
 _SPEC_AT: DataPath = ("spec",)
 
@@ -48,8 +65,7 @@ def _relocate(problem: dict[str, Any], positions: SourceMap) -> dict[str, Any]:
 
 def mode_problem(mode: Mode, positions: SourceMap) -> list[dict[str, Any]]:
     """A mode whose stages the design graph does not (yet) have cannot be evaluated."""
-    from agent.graph import STAGE_BODIES
-    from agent.routing import STAGES_BY_MODE
+    from agent.graph import STAGE_BODIES, STAGES_BY_MODE
 
     missing = [stage for stage in STAGES_BY_MODE[mode] if stage not in STAGE_BODIES]
     if not missing:

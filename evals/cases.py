@@ -13,41 +13,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agent.mode_inputs import schema_from_spec
 from agent.package import Mode
-from agent.spec import load_spec
-from agent.spec_model import Requirements
-from agent.spec_yaml import SourceMap, load_yaml, problem_dict
+from agent.spec import Requirements, SourceMap, load_spec, load_yaml, problem_dict
 from agent.state import DesignRequest
-from evals.case_spec import build_request, inline_spec, mode_problem
+from evals.case_spec import CaseFile, build_request, inline_spec, mode_problem
 from evals.expect import parse_expectations
 from evals.registry import Expectation
-from tools.counts import Count
 from tools.errors import InputError, SourceLocation, SpecError
 
 SUITE = Path(__file__).resolve().parent / "cases"
 _SUFFIXES = (".yaml", ".yml")
 # The engine names command-line options in its messages; a case file has keys instead.
 _CASE_KEYS = "case file keys: spec_file or spec, schema_file, target_schema_file, workload_file"
-
-
-class CaseFile(BaseModel):
-    """The keys a case file may have (unknown keys are an error that names them)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
-    description: str | None = None
-    mode: Mode = "design"
-    spec: dict[str, Any] | None = None
-    spec_file: str | None = None
-    schema_file: str | None = None  # optimize, scale, migrate: the current schema
-    target_schema_file: str | None = None  # migrate: the target instead of a spec
-    workload_file: str | None = None  # optimize: the queries to review
-    rows: dict[str, Count] = Field(default_factory=dict)
-    expect: Any = None
 
 
 class EvalCase(BaseModel):

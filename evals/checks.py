@@ -1,8 +1,8 @@
 """The graders: every check by name, and `grade`, which runs a case's checks on a package.
 
-The check functions live in `checks_schema` (the DDL), `checks_design` (plans, indexes,
-gates, technology, ADRs, report), `checks_modes` (optimize, scale and migrate outputs),
-`graders` (keys and constraints, sizes, sharding, runners-up, destructive migrations) and
+The check functions live in `graders` (`schema`: the DDL; `design`: plans, indexes, gates,
+technology, ADRs, report; `modes`: optimize, scale and migrate outputs; `keys` and `plans`:
+keys and constraints, sizes, sharding, runners-up, destructive migrations) and
 `application` (the package applied to a filled scratch database and used as an application
 would: a role without ownership or BYPASSRLS running the stated patterns, tenants, append-only
 tables, overlaps, erasure); importing them here registers them, so anything that loads cases
@@ -16,9 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 import psycopg
 
 from agent.package import DesignPackage
-from evals import checks_design, checks_modes, checks_schema
 from evals.application import integrity, patterns, tenancy, uniqueness
-from evals.graders import keys, plans
+from evals.graders import design, keys, modes, plans, schema
 from evals.registry import CHECKS, CheckDef, CheckResult, Expectation
 from evals.subject import DEFAULT_SAMPLE_CAP, Subject
 from tools.errors import ArchitectError, DatabaseError
@@ -27,7 +26,7 @@ from tools.sql.server import PgServer
 __all__ = ["CHECKS", "CheckDef", "CheckResult", "Expectation", "grade", "known_checks"]
 # imported for their registrations
 _MODULES = (
-    *(checks_schema, checks_design, checks_modes, keys, plans),
+    *(schema, design, modes, keys, plans),
     *(patterns, tenancy, integrity, uniqueness),
 )
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from agent.spec_yaml import Path as DataPath
-from agent.spec_yaml import SourceMap, problem_dict
+from agent.spec import SourceMap, problem_dict
+from agent.spec.source import Path as DataPath
 from evals.checks import CHECKS
 from evals.registry import Expectation
 

@@ -225,7 +225,7 @@ def _ungraded(case: EvalCase, reason: str) -> list[CheckResult]:
 
 
 def _origin(exc: BaseException) -> str:
-    """` (tools/sql/datagen.py:120)`: the deepest frame in this project, not in a library."""
+    """` (tools/sql/datagen/fill.py:120)`: the deepest frame in this project, not in a library."""
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [
         f

@@ -17,7 +17,7 @@ import yaml
 from conftest import FIXTURES
 
 from agent.llm import Reply
-from agent.llm.fake_server import Exchange, ScriptedAnthropicServer
+from agent.llm.scripted.server import Exchange, ScriptedAnthropicServer
 
 REQUEST = (FIXTURES / "claude" / "request.txt").read_text()
 SPEC = yaml.safe_load((FIXTURES / "claude" / "shop_spec.yaml").read_text())

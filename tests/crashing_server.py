@@ -19,9 +19,9 @@ import uvicorn
 from agent.context import RunContext
 from agent.engine import RunOutcome
 from agent.events import Event
-from agent.service import design_jobs
 from agent.service.app import create_app
 from agent.service.config import ServiceSettings
+from agent.service.design import jobs as design_jobs
 
 _real_run_design = design_jobs.run_design
 

@@ -21,8 +21,9 @@ import httpx
 import respx
 from respx.mocks import HTTPCoreMocker
 
-from agent.llm.script import Reply, new_id
-from agent.llm.wire import message_body, sse_events
+from agent.llm.scripted import Reply, sse_events
+from agent.llm.scripted.script import new_id
+from agent.llm.scripted.wire import message_body
 
 
 class HTTPCore2Mocker(HTTPCoreMocker):

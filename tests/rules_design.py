@@ -10,8 +10,7 @@ from typing import Any
 
 from agent.brains.rules.schema import compile_schema
 from agent.brains.rules.technology import decide_technology
-from agent.spec import load_spec, parse_spec
-from agent.spec_model import Requirements
+from agent.spec import Requirements, load_spec, parse_spec
 from agent.stages import (
     IndexPlan,
     IndexRecommendation,

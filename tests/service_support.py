@@ -25,7 +25,7 @@ from psycopg import sql
 
 from agent.service import create_app
 from agent.service.config import ServiceSettings
-from agent.statedb import Database, open_database
+from agent.store import Database, open_database
 from tools.sql.server import PgServer, connect
 
 

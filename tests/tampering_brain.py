@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from agent.brains.rules.brain import RulesBrain
 from agent.config import Settings
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import GateFinding, SchemaDesign, TechnologyDecision
 
 Tamper = Callable[[SchemaDesign], SchemaDesign]

@@ -34,7 +34,7 @@ from agent.claims.model import (
     SoftDelete,
     TenantReferences,
 )
-from agent.spec_model import Requirements
+from agent.spec.model import Requirements
 from tools.sql.server import Scratch
 
 Row = dict[str, Any]

@@ -10,16 +10,20 @@ import pytest
 from conftest import CORPUS, FIXTURES
 from pglast import ast
 
-from tools.sql.advise import AdviceResult
-from tools.sql.candidates import Candidate, Element
+from tools.sql.advise import AdviceResult, advise_on, analyze_workload, parse_size
+from tools.sql.advise.candidates import Candidate, Element
+from tools.sql.advise.whatif import BuiltIndexes
 from tools.sql.datagen import generate_data
-from tools.sql.explain import plan_cost, planning_connection
 from tools.sql.parse import parse_schema
+from tools.sql.query import (
+    WorkloadQuery,
+    parse_workload,
+    plan_cost,
+    planning_connection,
+    read_workload,
+)
 from tools.sql.server import SCRATCH_PREFIX, PgServer, Scratch, connect, scratch_database
 from tools.sql.validate import apply_statements
-from tools.sql.whatif import BuiltIndexes
-from tools.sql.workload import WorkloadQuery, parse_workload, read_workload
-from tools.sql.workload_report import advise_on, analyze_workload, parse_size
 
 WORKLOAD = FIXTURES / "workload"
 ROWS = {"customers": 3000, "products": 5000, "orders": 40_000, "order_items": 80_000}

@@ -23,9 +23,9 @@ from service_support import local_client, settings_for
 
 from agent.brains.rules.schema import compile_schema
 from agent.service import create_app
-from agent.service.design_input import DesignInput
+from agent.service.design import DesignInput
 from agent.spec import load_spec, parse_spec, resolve_contract
-from agent.spec_patterns import promised_columns
+from agent.spec.patterns import promised_columns
 from tools.catalog import toolset_for
 from tools.errors import SpecError
 from tools.registry import ToolContext

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.bash_git import parse_git
-from tools.bash_sandbox import base_env, git_env, isolation
+from tools.bash.git import parse_git
+from tools.bash.sandbox import base_env, git_env, isolation
 from tools.catalog import toolset_for
 from tools.errors import ToolError
 from tools.registry import ToolContext, Toolset

@@ -18,8 +18,8 @@ from conftest import FIXTURES
 
 from agent.config import Settings
 from agent.llm import Reply
-from agent.llm.fake_server import ScriptedAnthropicServer
-from tools.bash_sandbox import isolation
+from agent.llm.scripted.server import ScriptedAnthropicServer
+from tools.bash.sandbox import isolation
 from tools.catalog import toolset_for
 from tools.errors import ToolError
 

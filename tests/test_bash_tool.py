@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from tools import bash_sandbox
-from tools.bash_lex import Word, split_command
-from tools.bash_policy import plan_command
-from tools.bash_sandbox import base_env, isolation, run_argv
-from tools.bash_sed import check_sed_script
+from tools.bash import sandbox as bash_sandbox
+from tools.bash.lex import Word, split_command
+from tools.bash.policy import plan_command
+from tools.bash.sandbox import base_env, isolation, run_argv
+from tools.bash.sed import check_sed_script
 from tools.catalog import toolset_for
 from tools.errors import CommandDenied, ToolError
 from tools.registry import ToolContext, Toolset

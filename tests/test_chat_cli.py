@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.llm import Reply
-from agent.llm.fake_server import ScriptedAnthropicServer
+from agent.llm.scripted.server import ScriptedAnthropicServer
 
 pytestmark = pytest.mark.timeout(180)
 DBARCH = str(Path(sys.executable).with_name("dbarch"))

@@ -16,7 +16,7 @@ from conftest import REPO
 from service_support import live_server, settings_for, state_database
 
 from agent.llm import Reply
-from agent.llm.fake_server import ScriptedAnthropicServer
+from agent.llm.scripted.server import ScriptedAnthropicServer
 from tools.sql.server import PgServer
 
 sys.path.insert(0, str(REPO))  # benchmarks/ is a folder of scripts, not an installed package

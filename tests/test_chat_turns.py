@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from service_support import SseEvent, local_client, read_sse, settings_for
 
 from agent.llm import Reply
-from agent.llm.fake_server import ScriptedAnthropicServer
+from agent.llm.scripted.server import ScriptedAnthropicServer
 from agent.service import create_app
 from agent.service.config import ServiceSettings
 from tools.sql.server import PgServer

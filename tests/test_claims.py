@@ -266,7 +266,7 @@ def test_a_false_claim_is_named_with_what_the_catalog_says(
 
 def test_every_claim_kind_is_covered() -> None:
     kinds = {c[0].kind for c in CASES}
-    from agent.claims.check import CHECKERS
+    from agent.claims.check.dispatch import CHECKERS
 
     assert kinds == set(CHECKERS)
 

@@ -14,7 +14,7 @@ from claude_architect import REQUEST, Architect, requests_of
 
 from agent.cli import exits, main
 from agent.llm import Reply
-from agent.llm.fake_server import ScriptedAnthropicServer
+from agent.llm.scripted.server import ScriptedAnthropicServer
 from tools.sql.server import PgServer
 
 pytestmark = pytest.mark.timeout(300)

@@ -28,7 +28,7 @@ from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import RunOutcome, run_design
 from agent.events import Event
-from agent.llm.fake_server import ScriptedAnthropicServer
+from agent.llm.scripted.server import ScriptedAnthropicServer
 from agent.package import DesignPackage
 from agent.personas import default_library
 from agent.report import render_report

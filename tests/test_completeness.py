@@ -10,18 +10,17 @@ from typing import Any
 import pytest
 from conftest import FIXTURES
 
-from agent.assemble import build_package
 from agent.brains.rules.brain import RulesBrain
-from agent.checkpoint import checkpoint_path, open_checkpointer
-from agent.completeness import STAGE_OUTPUTS
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import run_design, run_store
-from agent.graph import STAGE_BODIES, compile_graph
+from agent.engine.assemble import build_package
+from agent.engine.completeness import STAGE_OUTPUTS
+from agent.graph import STAGE_BODIES, STAGES_BY_MODE, compile_graph
 from agent.package import GateResult
-from agent.routing import STAGES_BY_MODE
 from agent.spec import load_spec
 from agent.state import DesignRequest, DesignState
+from agent.store import checkpoint_path, open_checkpointer
 from tools.errors import RunIncomplete
 
 MINI = FIXTURES / "design" / "mini.yaml"

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from conftest import FIXTURES, REPO
 
-from agent.service.auth import OPEN_PATHS
+from agent.service.guards import OPEN_PATHS
 
 COMPOSE = yaml.safe_load((REPO / "compose.yaml").read_text())
 SCHEMA = yaml.safe_load((FIXTURES / "compose" / "compose-spec.json").read_text())

@@ -6,7 +6,8 @@ import pytest
 from conftest import FIXTURES
 
 from tools.errors import InputError
-from tools.sql.datagen import generate_data, row_targets
+from tools.sql.datagen import generate_data
+from tools.sql.datagen.fill import row_targets
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
 from tools.sql.server import Conn, Scratch, connect

@@ -33,9 +33,9 @@ from service_support import free_port
 
 from tools.errors import SqlSyntaxError
 from tools.sql import pgparse
-from tools.sql.readonly import check_read_only
+from tools.sql.query import parse_workload
+from tools.sql.query.readonly import check_read_only
 from tools.sql.server import PgServer
-from tools.sql.workload import parse_workload
 
 ROOT = FIXTURES.parents[1]
 DBARCH = str(Path(sys.executable).with_name("dbarch"))

@@ -16,11 +16,9 @@ from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import RunOutcome, run_design
 from agent.events import Event
-from agent.package import package_files
 from agent.package_folder import write_package
-from agent.report import render_report
-from agent.spec import load_spec, parse_spec
-from agent.spec_model import Requirements
+from agent.report import package_files, render_report
+from agent.spec import Requirements, load_spec, parse_spec
 from agent.stages import SchemaDesign
 from agent.state import DesignRequest
 from tools.sql.server import PgServer

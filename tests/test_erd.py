@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, FIXTURES
 
-from evals.mermaid import install_mermaid, mermaid_folder
+from evals.report.mermaid import install_mermaid, mermaid_folder
 from tools.erd import attribute_word, render_erd
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tools.bash_sandbox import isolation
+from tools.bash.sandbox import isolation
 from tools.catalog import toolset_for
 from tools.errors import ToolError
 from tools.fs.paths import locate

@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES
 
 from agent.llm import Reply
-from agent.llm.fake_server import ScriptedAnthropicServer
+from agent.llm.scripted.server import ScriptedAnthropicServer
 
 pytestmark = pytest.mark.timeout(300)
 

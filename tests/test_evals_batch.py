@@ -18,8 +18,8 @@ from conftest import FIXTURES
 from test_evals_anthropic import agreeable_architect
 
 from agent.llm import Reply
-from agent.llm.fake_server import ScriptedAnthropicServer
 from agent.llm.models import resolve_model
+from agent.llm.scripted.server import ScriptedAnthropicServer
 from agent.llm.usage import Usage
 
 pytestmark = pytest.mark.timeout(600)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from test_evals_cli import dbarch_here
 
-from agent.brains.rules import schema as rules_schema
-from agent.brains.rules.schema_plan import SchemaPlan
+from agent.brains.rules.schema import stage as rules_schema
+from agent.brains.rules.schema.plan import SchemaPlan
 from agent.cli import exits
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from evals.cases import SUITE
 from evals.floor import FLOOR, read_floor
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from evals.mermaid import mermaid_script
+from evals.report.mermaid import mermaid_script
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES
 
 from agent.llm import Reply
-from agent.llm.fake_server import ScriptedAnthropicServer
+from agent.llm.scripted.server import ScriptedAnthropicServer
 from evals.rubric import load_rubric, sections
 
 pytestmark = pytest.mark.timeout(300)
@@ -31,7 +31,7 @@ def test_sections_split_a_report_at_its_level_two_headings() -> None:
 
 def test_every_rubric_heading_is_a_section_the_reports_write() -> None:
     """A renamed report section would silently drop out of grading: the headings agree."""
-    report_sources = (Path(__file__).parents[1] / "agent").glob("report*.py")
+    report_sources = (Path(__file__).parents[1] / "agent" / "report").glob("*.py")
     written = "\n".join(path.read_text() for path in report_sources)
     for heading in load_rubric():
         assert f'"{heading}"' in written, heading

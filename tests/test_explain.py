@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import pytest
 from conftest import FIXTURES
 
-from tools.sql.explain import (
+from tools.sql.query import (
     QueryPlan,
-    QueryPlanError,
     explain_queries,
-    plan_json,
+    parse_workload,
     planning_connection,
+    read_workload,
 )
+from tools.sql.query.explain import QueryPlanError, plan_json
 from tools.sql.server import PgServer, Scratch, connect, scratch_database
-from tools.sql.workload import parse_workload, read_workload
 
 WORKLOAD = FIXTURES / "workload"
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
+from tools.sql.advise import WorkloadReport, analyze_workload
 from tools.sql.datagen import generate_data
 from tools.sql.parse import parse_schema
+from tools.sql.query import parse_workload
 from tools.sql.server import PgServer, connect, scratch_database
 from tools.sql.validate import apply_statements
-from tools.sql.workload import parse_workload
-from tools.sql.workload_report import WorkloadReport, analyze_workload
 
 SCHEMA = """
 CREATE TABLE accounts (

@@ -17,8 +17,8 @@ from conftest import FIXTURES, REPO
 from service_support import free_port, local_client, settings_for
 
 from agent.service import create_app
-from agent.service.jobs_store import JobRecord, JobStore
-from agent.statedb import open_database
+from agent.service.stores import JobRecord, JobStore
+from agent.store import open_database
 from tools.sql.server import PgServer
 
 NOTES = yaml.safe_load((FIXTURES / "service" / "notes.yaml").read_text(encoding="utf-8"))

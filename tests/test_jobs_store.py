@@ -14,10 +14,9 @@ import pytest
 from service_support import Opener, opener, state_database
 
 from agent.events import Event
-from agent.service.jobs_store import JobStore
-from agent.service.limits_store import RateStore
-from agent.service.sessions_store import SessionStore
-from agent.statedb import TABLES, open_database
+from agent.service.stores import JobStore, RateStore, SessionStore
+from agent.store import open_database
+from agent.store.statedb import TABLES
 from tools.errors import DatabaseError
 from tools.sql.server import PgServer
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, FIXTURES
 
-from tools.sql.lint import RULE_IDS, lint_schema, rules
 from tools.sql.parse import parse_schema
+from tools.sql.review import lint_schema, rules
+from tools.sql.review.lint import RULE_IDS
 from tools.sql.rules import Finding
 from tools.sql.rules.types import is_money_name
 

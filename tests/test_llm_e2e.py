@@ -30,7 +30,7 @@ from agent.llm import (
     run_tool_loop,
 )
 from agent.llm.events import LoopEvent
-from agent.llm.fake_server import ScriptedAnthropicServer
+from agent.llm.scripted.server import ScriptedAnthropicServer
 from tools.errors import InputError
 from tools.registry import Tool, ToolContext, Toolset
 
@@ -245,7 +245,7 @@ def _free_port() -> int:
 def test_fake_server_runs_from_the_command_line(tmp_path: Path) -> None:
     port = _free_port()
     script = FIXTURES / "llm" / "tool_loop.json"
-    command = [sys.executable, "-m", "agent.llm.fake_server", "--script", str(script)]
+    command = [sys.executable, "-m", "agent.llm.scripted.server", "--script", str(script)]
     process = subprocess.Popen(
         [*command, "--port", str(port)],
         cwd=REPO,

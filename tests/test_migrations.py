@@ -7,13 +7,8 @@ from pathlib import Path
 import pytest
 from rules_design import EXAMPLE_NAMES, NO_INDEXES, example
 
-from agent.brains.rules.migrations import plan_migrations
-from agent.brains.rules.migrations_check import (
-    apply_all,
-    apply_migration,
-    lint_migrations,
-    migration_statements,
-)
+from agent.brains.rules.migrations import apply_migration, lint_migrations, plan_migrations
+from agent.brains.rules.migrations.check import apply_all, migration_statements
 from agent.package import Migration
 from agent.stages import IndexPlan, IndexRecommendation, SchemaDesign
 from tools.errors import DatabaseError, ToolError

@@ -9,8 +9,8 @@ import pytest
 from mode_support import mode_context
 
 from agent.engine import run_design
-from agent.package import DesignPackage, package_files
-from agent.report import render_report
+from agent.package import DesignPackage
+from agent.report import package_files, render_report
 from agent.spec import load_spec
 from agent.state import DesignRequest
 from tools.sql.server import PgServer

@@ -8,8 +8,8 @@ import pytest
 from conftest import CORPUS, FIXTURES
 
 from agent.cli.requests import build_request
+from agent.ddl import summarize_schema
 from agent.mode_inputs import check_mode_inputs, derive_spec, merge_workload, table_rows
-from agent.schema_summary import summarize_schema
 from agent.spec import load_spec
 from agent.state import DesignRequest, NamedQuery
 from tools.errors import InputError, SqlSyntaxError

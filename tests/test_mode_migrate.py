@@ -12,13 +12,13 @@ from mode_support import mode_context
 from rules_design import example
 
 from agent.brains.rules.migrate import plan_migration
-from agent.brains.rules.migrate_diff import diff_schemas
-from agent.brains.rules.migrate_files import migration_files
-from agent.brains.rules.migrations_check import apply_all, apply_migration, migration_statements
+from agent.brains.rules.migrate.diff import diff_schemas
+from agent.brains.rules.migrations import apply_migration, migration_files
+from agent.brains.rules.migrations.check import apply_all, migration_statements
 from agent.engine import run_design
 from agent.gates.migrate import lint_verdict, round_trip
-from agent.package import DesignPackage, package_files
-from agent.report import render_report
+from agent.package import DesignPackage
+from agent.report import package_files, render_report
 from agent.spec import load_spec
 from agent.stages import MigrationPlan
 from agent.state import DesignRequest

@@ -12,12 +12,12 @@ from mode_support import mode_context
 from agent.engine import RunOutcome, run_design
 from agent.events import Event
 from agent.gates.optimize import rewrites_verdict
-from agent.package import DesignPackage, package_files
-from agent.report import render_report
+from agent.package import DesignPackage
+from agent.report import package_files, render_report
 from agent.stages import OptimizationReport, QueryRewrite
 from agent.state import DesignRequest, NamedQuery
+from tools.sql.query import parse_workload, read_workload
 from tools.sql.server import PgServer
-from tools.sql.workload import parse_workload, read_workload
 
 CHINOOK = CORPUS / "chinook-postgresql.sql"
 WORKLOAD = FIXTURES / "modes" / "chinook-workload.sql"

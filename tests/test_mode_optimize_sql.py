@@ -6,16 +6,14 @@ import pglast
 import pytest
 from pglast import ast
 
-from agent.brains.rules.optimize_indexes import covering, index_plan, link_rewrites
-from agent.brains.rules.optimize_keyset import keyset
-from agent.brains.rules.optimize_rewrites import rewrite_query
-from agent.brains.rules.optimize_sql import expand_star, sargable_dates, sql
+from agent.brains.rules.optimize.indexes import covering, index_plan, link_rewrites
+from agent.brains.rules.optimize.keyset import keyset
+from agent.brains.rules.optimize.rewrites import rewrite_query
+from agent.brains.rules.optimize.sql import expand_star, sargable_dates, sql
 from agent.stages import GateFinding, IndexRecommendation, QueryRewrite
-from tools.sql.advise import AdviceResult, IndexAdvice
+from tools.sql.advise import AdviceResult, IndexAdvice, WorkloadReport
 from tools.sql.catalog import Catalog, ColumnInfo, IndexInfo, TableInfo
-from tools.sql.plan_findings import PlanFinding
-from tools.sql.workload import parse_workload
-from tools.sql.workload_report import WorkloadReport
+from tools.sql.query import PlanFinding, parse_workload
 
 
 def _table(name: str, columns: list[str], primary: list[str], rows: float = 50_000) -> TableInfo:

@@ -19,22 +19,22 @@ import yaml
 from conftest import FIXTURES, REPO
 from tenant_exercise import Exerciser, application_role, overlaps_are_refused
 
-from agent.brains.rules.adr_data import overlap_adr
+from agent.brains.rules.adr.data import overlap_adr
 from agent.brains.rules.migrate import plan_migration
-from agent.brains.rules.migrate_files import migration_files
+from agent.brains.rules.migrations.files import migration_files
 from agent.brains.rules.schema import compile_schema
 from agent.claims.catalog import read_catalog
 from agent.claims.check import check_claims
 from agent.claims.model import NoOverlap
 from agent.gates.migrate import lint_verdict, round_trip
 from agent.gates.schema import contract_verdict
-from agent.report_claims import table_notes
+from agent.report.claims import table_notes
 from agent.spec import load_spec, parse_spec
-from agent.spec_model import Requirements
+from agent.spec.model import Requirements
 from tools.erd import render_erd
 from tools.errors import SpecError
-from tools.sql.lint import lint_schema
 from tools.sql.parse import parse_schema
+from tools.sql.review.lint import lint_schema
 from tools.sql.server import PgServer, Scratch
 from tools.sql.validate import apply_statements
 

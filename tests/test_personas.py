@@ -17,13 +17,9 @@ from typer.testing import CliRunner
 
 from agent.cli import exits
 from agent.cli import personas as personas_cli
-from agent.persona_export import claude_code_markdown, claude_code_tool
-from agent.personas import (
-    MissingPlaceholder,
-    PersonaError,
-    default_library,
-    load_library,
-)
+from agent.personas import default_library
+from agent.personas.export import claude_code_markdown, claude_code_tool
+from agent.personas.load import MissingPlaceholder, PersonaError, load_library
 from tools.catalog import (
     SQL_TOOLS,
     ToolUnavailableError,

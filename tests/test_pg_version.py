@@ -20,7 +20,7 @@ from conftest import REPO
 from rules_design import EXAMPLE_NAMES, EXAMPLES, NO_INDEXES, compile_spec
 
 from agent.brains.rules.migrations import plan_migrations
-from agent.brains.rules.scaling_ops import _plan_drift
+from agent.brains.rules.scaling.ops import _plan_drift
 from agent.spec import load_spec
 from tools.sql.parse import parse_schema
 from tools.sql.pg_features import (

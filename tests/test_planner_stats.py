@@ -16,9 +16,10 @@ from agent.engine import run_design
 from agent.spec import load_spec
 from agent.stages import IndexPlan
 from agent.state import DesignRequest
+from tools.sql.datagen import sample_database
+from tools.sql.datagen.planner_stats import MAX_TARGET, ROWS_PER_TARGET, statistics_target
+from tools.sql.datagen.samples import SAMPLE_PREFIX, sample_key
 from tools.sql.parse import parse_schema
-from tools.sql.planner_stats import MAX_TARGET, ROWS_PER_TARGET, statistics_target
-from tools.sql.samples import SAMPLE_PREFIX, sample_database, sample_key
 from tools.sql.server import PgServer
 
 MINI = FIXTURES / "design" / "mini.yaml"

@@ -7,9 +7,9 @@ import pytest
 from conftest import FIXTURES
 
 from tools.errors import SqlSyntaxError, UnsafeSqlError
-from tools.sql.readonly import check_read_only, read_only_connection
+from tools.sql.query import read_workload
+from tools.sql.query.readonly import check_read_only, read_only_connection
 from tools.sql.server import Scratch, connect
-from tools.sql.workload import read_workload
 
 ATTACKS = {
     "commit smuggling": "SELECT 1; COMMIT; DROP TABLE victims",

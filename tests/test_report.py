@@ -10,9 +10,8 @@ from rules_design import EXAMPLE_NAMES, TELEMETRY_INDEXES, example
 from agent.brains.rules.adr import write_adrs
 from agent.brains.rules.migrations import plan_migrations
 from agent.brains.rules.scaling import plan_scaling
-from agent.package import DesignPackage, GateResult, PatternPlan, package_files
-from agent.report import render_adr, render_report
-from agent.report_modes import mode_summary
+from agent.package import DesignPackage, GateResult, PatternPlan
+from agent.report import mode_summary, package_files, render_adr, render_report
 from agent.stages import IndexPlan
 from tools.erd import render_erd
 from tools.sql.parse import parse_schema

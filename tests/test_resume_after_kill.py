@@ -30,7 +30,7 @@ from agent.brains.rules.brain import RulesBrain
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import run_design
-from agent.routing import STAGES_BY_MODE
+from agent.graph import STAGES_BY_MODE
 from agent.service import create_app
 from agent.spec import load_spec
 from agent.state import DesignRequest

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import REPO
 
-from tools.sql.lint import lint_schema
 from tools.sql.parse import parse_schema
+from tools.sql.review import lint_schema
 
 sys.path.insert(0, str(REPO))  # benchmarks/ is a folder of scripts, not an installed package
 from benchmarks.review_scale import Sample, _check_targets, main

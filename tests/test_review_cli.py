@@ -13,8 +13,9 @@ import pytest
 import typer
 from conftest import FIXTURES
 
-from agent.cli import exits, review
-from agent.cli.review_text import console_for
+from agent.cli import exits
+from agent.cli.review import command as review
+from agent.cli.review import console_for
 
 REVIEW = FIXTURES / "review"
 DBARCH = Path(sys.executable).parent / "dbarch"

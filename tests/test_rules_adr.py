@@ -7,8 +7,8 @@ from rules_design import EXAMPLE_NAMES, NO_INDEXES, TELEMETRY_INDEXES, example, 
 
 from agent.brains.rules.adr import write_adrs
 from agent.brains.rules.scaling import plan_scaling
+from agent.ddl import count_indexes
 from agent.report import render_adr
-from agent.schema_indexes import count_indexes
 from agent.stages import Adr, IndexPlan, ScalingPlan
 
 DAY = "2025-01-15"

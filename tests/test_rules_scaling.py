@@ -10,15 +10,10 @@ import pytest
 import yaml
 from rules_design import EXAMPLE_NAMES, EXAMPLES, NO_INDEXES, Compiled, example, from_dict
 
-from agent.brains.rules.scaling import plan_scaling
-from agent.brains.rules.scaling_capacity import (
-    READS_PER_NODE,
-    node_cores,
-    pool_size,
-    workload_rates,
-)
-from agent.brains.rules.scaling_sizes import index_bytes
-from agent.brains.rules.scaling_widths import btree_bytes, column_bytes, heap_row_bytes
+from agent.brains.rules.scaling import plan_scaling, workload_rates
+from agent.brains.rules.scaling.capacity import READS_PER_NODE, node_cores, pool_size
+from agent.brains.rules.scaling.sizes import index_bytes
+from agent.brains.rules.scaling.widths import btree_bytes, column_bytes, heap_row_bytes
 from agent.naming import table_name
 from agent.package import PatternPlan
 from agent.stages import IndexPlan, IndexRecommendation, ScalingPlan

@@ -13,11 +13,10 @@ from conftest import FIXTURES, REPO
 
 from agent.brains.rules.schema import compile_schema
 from agent.claims.model import LookupFunction, RowSecurity
-from agent.spec import load_spec, parse_spec, resolve_contract
-from agent.spec_model import Requirements
+from agent.spec import Requirements, load_spec, parse_spec, resolve_contract
 from agent.stages import SchemaDesign
-from tools.sql.lint import lint_schema
 from tools.sql.parse import parse_schema
+from tools.sql.review import lint_schema
 from tools.sql.server import Scratch
 
 SPECS = [

@@ -5,14 +5,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from tools.sql.datagen import sample_database
+from tools.sql.datagen.samples import KEEP_SAMPLES, SAMPLE_PREFIX, ensure_sample, sample_key
 from tools.sql.parse import parse_schema
-from tools.sql.samples import (
-    KEEP_SAMPLES,
-    SAMPLE_PREFIX,
-    ensure_sample,
-    sample_database,
-    sample_key,
-)
 from tools.sql.server import PgServer
 
 DDL = """
@@ -69,7 +64,7 @@ def test_an_interrupted_load_leaves_no_template(
     def ctrl_c(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("tools.sql.samples.generate_data", ctrl_c)
+    monkeypatch.setattr("tools.sql.datagen.samples.generate_data", ctrl_c)
     before = set(_templates(pg))
     with pytest.raises(KeyboardInterrupt):
         ensure_sample(pg, schema, {"owners": 5}, cap=1_000)

@@ -15,7 +15,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tools.sql.parse import parse_schema
-from tools.sql.readonly import read_only_connection
+from tools.sql.query.readonly import read_only_connection
 from tools.sql.sandbox_role import LOGIN_PREFIX, SANDBOX_ROLE
 from tools.sql.server import PgServer, connect, scratch_database
 from tools.sql.validate import apply_statements, validate_schema

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from service_support import LiveServer, live_server, settings_for
 
-from agent.service.hosts import loopback_authority, loopback_origin
+from agent.service.guards.hosts import loopback_authority, loopback_origin
 from tools.sql.server import PgServer
 
 MCP_PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}

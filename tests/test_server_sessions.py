@@ -18,7 +18,7 @@ from service_support import (
 )
 
 from agent.llm import Reply
-from agent.llm.fake_server import ScriptedAnthropicServer
+from agent.llm.scripted.server import ScriptedAnthropicServer
 from agent.personas import default_library
 from agent.service import create_app
 from tools.sql.server import PgServer

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from service_support import Opener, opener, settings_for
 
-from agent.service.chat_responders import RulesResponder
-from agent.service.chat_turns import Turn
-from agent.service.sessions_store import SessionStore, TurnUsage
+from agent.service.chat import RulesResponder
+from agent.service.chat.turns import Turn
 from agent.service.state import ServiceState
-from agent.statedb import Database
+from agent.service.stores import SessionStore, TurnUsage
+from agent.store import Database
 from tools.sql.server import PgServer
 
 __all__ = ["opener"]  # the fixture, imported so pytest finds it

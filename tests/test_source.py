@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tools.errors import InputError, SqlSyntaxError
-from tools.sql.source import load_file, preprocess, read_sources
-from tools.sql.split import split_statements
+from tools.sql.parse import preprocess, read_sources
+from tools.sql.parse.source import load_file
+from tools.sql.parse.split import split_statements
 
 SQL = FIXTURES / "sql"
 
@@ -174,8 +175,8 @@ def test_a_syntax_error_in_a_later_slice_names_its_own_line_and_column() -> None
 def test_the_model_of_a_real_dump_does_not_depend_on_the_slice_size(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tools.sql import split as split_module
     from tools.sql.parse import parse_schema
+    from tools.sql.parse import split as split_module
 
     whole = parse_schema(CORPUS / "pagila-schema.sql")
     monkeypatch.setattr(split_module, "SLICE_BYTES", 512)

@@ -12,8 +12,13 @@ from conftest import FIXTURES, REPO
 from typer.testing import CliRunner
 
 from agent.cli import _register, app
-from agent.spec import load_spec, missing_information, parse_spec, spec_json_schema
-from agent.spec_contract import resolve_contract
+from agent.spec import (
+    load_spec,
+    missing_information,
+    parse_spec,
+    resolve_contract,
+    spec_json_schema,
+)
 from tools.errors import SpecError
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))

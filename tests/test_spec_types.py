@@ -15,7 +15,7 @@ from agent.naming import (
     singular,
     table_name,
 )
-from agent.spec_types import KINDS, SQL_TYPES, SYNONYMS, TypeStringError, parse_type
+from agent.spec.types import KINDS, SQL_TYPES, SYNONYMS, TypeStringError, parse_type
 
 SIMPLE_KINDS = [k for k in KINDS if k not in ("enum", "numeric", "varchar", "char")]
 labels = st.from_regex(r"[a-z][a-z0-9_ ]{0,12}[a-z0-9]", fullmatch=True)

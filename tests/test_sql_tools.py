@@ -12,8 +12,8 @@ from conftest import FIXTURES
 
 from tools.catalog import all_tools
 from tools.registry import ToolContext, Toolset
+from tools.sql.review import TOOLS
 from tools.sql.server import SCRATCH_PREFIX, PgServer, connect
-from tools.sql.tools_review import TOOLS
 
 SQL = FIXTURES / "service"
 

@@ -8,10 +8,10 @@ import pytest
 from conftest import CORPUS, FIXTURES
 
 from tools.errors import ToolError
-from tools.sql.locate import LineLocator
-from tools.sql.parse import parse_schema
-from tools.sql.source import read_sources
-from tools.sql.squawk import EXCLUDED, as_findings, run_squawk, squawk_binary
+from tools.sql.parse import parse_schema, read_sources
+from tools.sql.review import EXCLUDED, squawk_binary
+from tools.sql.review.locate import LineLocator
+from tools.sql.review.squawk import as_findings, run_squawk
 
 PLANTED = FIXTURES / "review" / "planted.sql"
 

@@ -31,8 +31,7 @@ from agent.claims.model import Claim
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import run_design
-from agent.spec import load_spec, parse_spec
-from agent.spec_model import Requirements
+from agent.spec import Requirements, load_spec, parse_spec
 from agent.state import DesignRequest
 from tools.sql.parse import parse_schema
 from tools.sql.server import PgServer, Scratch

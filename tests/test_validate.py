@@ -253,7 +253,7 @@ def test_comments_on_extensions_the_sandbox_cannot_own_are_skipped(pg: PgServer)
 def test_a_statement_that_lifts_its_own_timeout_is_still_cancelled(
     pg: PgServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tools.sql.applier as applier
+    import tools.sql.validate.applier as applier
 
     monkeypatch.setattr(applier, "WATCHDOG_SECONDS", 1.0)
     sql = (

@@ -10,9 +10,9 @@ from rules_design import EXAMPLE_NAMES, NO_INDEXES, example, from_dict
 
 from agent.brains.rules.scaling import plan_scaling
 from agent.brains.rules.signals import HORIZON_MONTHS
+from agent.ddl import summarize_schema
 from agent.mode_inputs import derive_spec, table_rows
 from agent.nodes.common import existing_engine
-from agent.schema_summary import summarize_schema
 from agent.stages import ScalingPlan
 from agent.volumes import stated_rows
 from tools.sql.parse import parse_schema

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tools.errors import InputError, SqlSyntaxError
-from tools.sql.workload import parse_workload, read_workload, workload_from_patterns
+from tools.sql.query import parse_workload, read_workload, workload_from_patterns
 
 
 def test_reads_names_parameters_and_positions() -> None:

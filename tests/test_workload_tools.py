@@ -8,8 +8,8 @@ from pathlib import Path
 from conftest import FIXTURES
 
 from tools.registry import ToolContext, Toolset
+from tools.sql.advise.tools import TOOLS
 from tools.sql.server import PgServer
-from tools.sql.tools_workload import TOOLS
 
 WORKLOAD = FIXTURES / "workload"
 

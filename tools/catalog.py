@@ -19,8 +19,8 @@ PROVIDERS: tuple[str, ...] = (
     "tools.fs",
     "tools.bash",
     # SQL tools (validate_ddl, lint_schema, render_erd, explain_queries, advise_indexes):
-    "tools.sql.tools_review",
-    "tools.sql.tools_workload",
+    "tools.sql.review.tools",
+    "tools.sql.advise.tools",
 )
 FILE_TOOLS = ("Read", "Write", "Grep", "Glob", "Bash")
 SQL_TOOLS = ("validate_ddl", "lint_schema", "explain_queries", "advise_indexes", "render_erd")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from agent.package import PatternPlan
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import (
     Adr,
     GateFinding,

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from typing import Protocol, runtime_checkable
 
-from agent.spec_model import Requirements
-from agent.spec_questions import Question
+from agent.spec import Question, Requirements
 
 
 @runtime_checkable

@@ -38,8 +38,8 @@ def chat_command(
     workspace: Annotated[Path, typer.Option(help="Folder the file tools may read.")] = Path("."),
     bash: Annotated[bool, typer.Option(help="Let the persona run allow-listed commands.")] = False,
 ) -> int:
-    from agent.checkpoint import check_thread_id
     from agent.service.config import ServiceSettings
+    from agent.store import check_thread_id
     from tools.errors import InputError
 
     settings = ServiceSettings()
@@ -65,9 +65,9 @@ async def _loop(
 ) -> None:
     from agent.llm import Budget, ClientConfig, ModelClient
     from agent.personas import default_library
-    from agent.service import chat
-    from agent.service.chat_responders import ModelResponder
-    from agent.statedb import open_database
+    from agent.service.chat import ModelResponder
+    from agent.service.chat import session as chat
+    from agent.store import open_database
     from tools.sql.server import resolve_server
 
     persona = default_library().persona(persona_name)

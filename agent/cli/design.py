@@ -17,10 +17,9 @@ from agent.cli.requests import answers_from, build_request
 from agent.config import Settings
 from agent.context import RunContext
 from agent.engine import RunOutcome, run_design, run_store
-from agent.package import DesignPackage, package_files
+from agent.package import DesignPackage
 from agent.package_folder import check_out_dir, check_parent, write_package
-from agent.report import render_report
-from agent.report_modes import mode_summary
+from agent.report import mode_summary, package_files, render_report
 from agent.state import DesignRequest
 from tools.emit import emit as emit_files
 from tools.emit import parse_kinds

@@ -192,7 +192,7 @@ def _progress(brain: str) -> Callable[[CaseResult], None]:
 
 def _write(report: EvalReport, out: Path, force: bool) -> Path:
     """results.json, report.md/.txt/.html and, per finished case, its package folder."""
-    from evals.output import write_outputs
+    from evals.report import write_outputs
 
     return write_outputs(report, out, force)
 

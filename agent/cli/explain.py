@@ -17,11 +17,10 @@ import typer
 from rich.table import Table
 
 from agent.cli import exits
-from agent.cli.review_text import console_for
+from agent.cli.review import console_for
 from agent.config import Settings
 from tools.errors import InputError
-from tools.sql.explain import QueryPlan, explain_queries
-from tools.sql.workload import read_workload
+from tools.sql.query import QueryPlan, explain_queries, read_workload
 
 HELP = """EXPLAIN each query of QUERIES.sql on the database at DATABASE_URL, read-only.
 

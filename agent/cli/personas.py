@@ -12,8 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agent.persona_export import export_claude_code
-from agent.personas import Persona, default_library
+from agent.personas import Persona, default_library, export_claude_code
 
 HELP = """List the personas the agent can speak as, show one, or export them.
 

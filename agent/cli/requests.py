@@ -10,9 +10,8 @@ from agent.spec import load_spec
 from agent.state import DesignRequest, NamedQuery
 from tools.counts import parse_rows
 from tools.errors import InputError
-from tools.sql.parse import parse_schema
-from tools.sql.source import read_sources
-from tools.sql.workload import read_workload
+from tools.sql.parse import parse_schema, read_sources
+from tools.sql.query import read_workload
 
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -11,8 +11,13 @@ from typing import Annotated, Any
 import typer
 
 from agent.cli import exits
-from agent.spec import load_spec, missing_information, resolve_contract, spec_json_schema
-from agent.spec_model import Requirements
+from agent.spec import (
+    Requirements,
+    load_spec,
+    missing_information,
+    resolve_contract,
+    spec_json_schema,
+)
 from tools.errors import SpecError
 
 HELP = """Requirements specs: the YAML/JSON that `dbarch design` turns into a design.

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import psycopg
@@ -19,20 +18,23 @@ from agent.gates import Verdict, fail
 from agent.gates.volume_growth import parent_table, volume_growth
 from agent.package import PatternPlan
 from agent.pg_target import target_of
-from agent.stages import GateFinding, IndexPlan
+from agent.stages import IndexPlan
 from agent.state import DesignState
 from agent.volumes import large_tables, pattern_queries, stated_rows
 from tools.errors import SqlSyntaxError
-from tools.sql.datagen import TableLoad
-from tools.sql.explain import QueryPlan, explain_queries, plan_cost, planning_connection
+from tools.sql.datagen import TableLoad, refresh, sample_database
 from tools.sql.index_ddl import index_name
 from tools.sql.model import Schema
 from tools.sql.parse import parse_schema
 from tools.sql.pg_features import unsupported_in_sql
-from tools.sql.planner_stats import refresh
-from tools.sql.samples import sample_database
+from tools.sql.query import (
+    QueryPlan,
+    WorkloadQuery,
+    explain_queries,
+    plan_cost,
+    planning_connection,
+)
 from tools.sql.server import Conn, Scratch, connect
-from tools.sql.workload import WorkloadQuery
 
 SEQ_SCANS = ("Seq Scan", "Parallel Seq Scan")
 
@@ -57,14 +59,6 @@ def check_indexes(state: DesignState, ctx: RunContext) -> list[Verdict]:
     indexed.notes += [n for n in (data.sampling_note,) if n] + data.notes
     indexed.update = {"plans": plans}
     return [built, indexed, payoff]
-
-
-_USELESS = re.compile(r"^index (?P<name>\S+) lowers no")
-
-
-def useless_indexes(findings: Sequence[GateFinding]) -> set[str]:
-    """Names of the indexes this gate found to lower no pattern's cost."""
-    return {m["name"] for f in findings if (m := _USELESS.match(f.message))}
 
 
 def _name_of(ddl: str) -> str | None:

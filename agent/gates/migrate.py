@@ -11,8 +11,7 @@ The target gate reuses the schema gates when the target was designed from a spec
 
 from __future__ import annotations
 
-from agent.brains.rules.migrate_files import migration_files
-from agent.brains.rules.migrations_check import apply_migration, lint_migrations
+from agent.brains.rules.migrations import apply_migration, lint_migrations, migration_files
 from agent.context import RunContext
 from agent.gates import Verdict, fail
 from agent.gates.catalog_snapshot import Snapshot, differences, snapshot

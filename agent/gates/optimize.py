@@ -18,16 +18,14 @@ import psycopg
 from agent.context import RunContext
 from agent.gates import Verdict, fail
 from agent.gates.indexes import check_indexes
-from agent.spec import parse_spec
-from agent.spec_model import Requirements
+from agent.spec import Requirements, parse_spec
 from agent.stages import REWRITTEN, OptimizationReport
 from agent.state import DesignState
 from tools.errors import ArchitectError
-from tools.sql.explain import explain_queries
 from tools.sql.parse import parse_schema
+from tools.sql.query import explain_queries, workload_from_patterns
 from tools.sql.server import Conn, Scratch, connect, scratch_database
 from tools.sql.validate import apply_statements
-from tools.sql.workload import workload_from_patterns
 
 _names = itertools.count(1)
 Columns = list[tuple[str, int]]

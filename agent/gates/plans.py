@@ -5,7 +5,7 @@ from __future__ import annotations
 from agent.context import RunContext
 from agent.gates import Verdict, fail
 from agent.naming import table_name
-from agent.spec_checks import check_spec
+from agent.spec import check_spec
 from agent.state import DesignState
 
 MIN_ADRS = {"design": 4, "compare": 1, "optimize": 1, "scale": 1, "migrate": 1}

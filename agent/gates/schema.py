@@ -8,17 +8,16 @@ from agent.context import RunContext
 from agent.gates import Verdict, fail
 from agent.naming import table_name
 from agent.pg_target import target_of
-from agent.spec import resolve_contract
-from agent.spec_model import Requirements
+from agent.spec import Requirements, resolve_contract
 from agent.stages import GateFinding, SchemaDesign
 from agent.state import DesignState
 from agent.volumes import pattern_queries
 from tools.errors import SqlSyntaxError
-from tools.sql.explain import explain_queries
-from tools.sql.lint import lint_schema
 from tools.sql.model import Index, Schema
 from tools.sql.parse import parse_schema
 from tools.sql.pg_features import NEWEST, version_findings
+from tools.sql.query import explain_queries
+from tools.sql.review import lint_schema
 from tools.sql.server import scratch_database
 from tools.sql.validate import ValidationResult, apply_statements
 

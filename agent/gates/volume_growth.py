@@ -19,8 +19,8 @@ from pglast import ast
 from tools.sql import pgparse
 from tools.sql.astwalk import column_ref_name, param_equality, walk
 from tools.sql.datagen import TableLoad
-from tools.sql.explain import QueryPlan
 from tools.sql.model import Schema
+from tools.sql.query import QueryPlan
 
 WHOLE_SHARE = 0.1  # a scan returning this share of a table's rows reads "most of" it
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from agent.llm.budget import Budget, LoopBudgetExceeded
+from agent.llm.budget import Budget
 from agent.llm.errors import ModelCallFailed, OutputTruncated, StructuredOutputError
 from agent.llm.events import (
     EventSink,
@@ -16,11 +16,10 @@ from agent.llm.events import (
     ToolResultEvent,
     UsageEvent,
 )
-from agent.llm.loop import LoopOptions, LoopResult, run_tool_loop
+from agent.llm.loop import LoopBudgetExceeded, LoopOptions, LoopResult, run_tool_loop
 from agent.llm.messages import ChatModel, ModelRequest, ModelResponse, ToolCall
 from agent.llm.models import ModelInfo, Pricing, resolve_model
-from agent.llm.script import Reply, load_script
-from agent.llm.scripted import ScriptedModel
+from agent.llm.scripted import Reply, ScriptedModel, load_script
 from agent.llm.usage import Usage, UsageLedger
 
 if TYPE_CHECKING:

@@ -1,15 +1,10 @@
-"""Loop budgets (turns, tokens, wall time, cost) and the error raised when one runs out."""
+"""Loop budgets (turns, tokens, wall time, cost); the loop raises `LoopBudgetExceeded`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from agent.llm.usage import Usage
-from tools.errors import BudgetExceeded
-
-if TYPE_CHECKING:
-    from agent.llm.loop import LoopResult
 
 
 @dataclass(frozen=True)
@@ -30,11 +25,3 @@ class Budget:
         if self.max_cost_usd is not None and usage.cost_usd >= self.max_cost_usd:
             return ("cost_usd", self.max_cost_usd, usage.cost_usd)
         return None
-
-
-class LoopBudgetExceeded(BudgetExceeded):
-    """A budget ended the loop; `partial` holds the messages and usage up to that point."""
-
-    def __init__(self, budget: str, limit: float, used: float, partial: LoopResult) -> None:
-        super().__init__(budget, limit, used)
-        self.partial = partial

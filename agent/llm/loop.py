@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from agent.llm.budget import Budget, LoopBudgetExceeded
+from agent.llm.budget import Budget
 from agent.llm.dispatch import run_tool_calls
 from agent.llm.errors import OutputTruncated, StructuredOutputError
 from agent.llm.events import EventSink
 from agent.llm.messages import ChatModel, Message, ModelRequest, ModelResponse, ToolCall
 from agent.llm.structured import SubmitTool
 from agent.llm.usage import Usage
+from tools.errors import BudgetExceeded
 from tools.registry import ToolOutcome, Toolset
 
 CONTINUE = "Your reply was cut off by the output limit. Continue exactly where it stopped."
@@ -52,6 +53,14 @@ class LoopResult:
     output: BaseModel | None = None
     tool_calls: int = 0
     seconds: float = 0.0
+
+
+class LoopBudgetExceeded(BudgetExceeded):
+    """A budget ended the loop; `partial` holds the messages and usage up to that point."""
+
+    def __init__(self, budget: str, limit: float, used: float, partial: LoopResult) -> None:
+        super().__init__(budget, limit, used)
+        self.partial = partial
 
 
 @dataclass

@@ -8,8 +8,7 @@ from typing import Any
 
 import yaml
 
-from agent.spec import parse_spec
-from agent.spec_model import Requirements
+from agent.spec import Requirements, parse_spec
 from tools.errors import SpecError
 
 

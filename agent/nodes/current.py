@@ -12,12 +12,14 @@ import asyncio
 from typing import Any
 
 from agent.context import RunContext
+from agent.ddl import summarize_schema
 from agent.mode_inputs import check_mode_inputs, derive_spec, merge_workload, table_rows
 from agent.nodes import requirements as requirements_stage
-from agent.pg_target import with_target
-from agent.schema_summary import summarize_schema
-from agent.state import DesignState
+from agent.spec import Requirements
+from agent.state import DesignRequest, DesignState
 from tools.sql.parse import parse_schema
+from tools.sql.pg_features import NEWEST, OLDEST
+from tools.sql.server import server_version
 
 
 async def requirements(state: DesignState, ctx: RunContext) -> dict[str, Any]:
@@ -53,3 +55,20 @@ async def run(state: DesignState, ctx: RunContext) -> dict[str, Any]:
     if request.mode != "migrate":  # optimize and scale work on the schema as it is
         update["schema_design"] = design
     return update
+
+
+def with_target(spec: Requirements, request: DesignRequest, ctx: RunContext) -> Requirements:
+    """The PostgreSQL major version the design targets: `--pg-version` (the request) wins
+    over the spec's `pg_version`; without either the target is the version of the server
+    the gates run on (the embedded 18, or whatever DATABASE_URL points at, read from the
+    server itself). Every stage then reads `spec.pg_version` (`agent.pg_target`)."""
+    version = request.pg_version or spec.pg_version or server_major(ctx)
+    if spec.pg_version == version:
+        return spec
+    return spec.model_copy(update={"pg_version": version})
+
+
+def server_major(ctx: RunContext) -> int:
+    """The gates' server's major version, within the range the version table knows."""
+    major = server_version(ctx.pg()) // 10000
+    return min(max(major, OLDEST), NEWEST)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from agent.context import RunContext
+from agent.ddl import summarize_schema
 from agent.mode_inputs import table_rows
 from agent.nodes.common import existing_engine
-from agent.schema_summary import summarize_schema
 from agent.state import DesignState
 from tools.sql.parse import parse_schema
 

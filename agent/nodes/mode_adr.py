@@ -12,11 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from agent.brains.rules.adr_data import partitioning_adr
-from agent.brains.rules.adr_operations import backup_adr, scaling_adr
-from agent.brains.rules.adr_platform import store_adr
-from agent.brains.rules.migrate_adr import migration_adr
-from agent.brains.rules.optimize_adr import optimization_adr
+from agent.brains.rules.adr import backup_adr, partitioning_adr, scaling_adr, store_adr
+from agent.brains.rules.migrate import migration_adr
+from agent.brains.rules.optimize import optimization_adr
 from agent.context import RunContext
 from agent.nodes import adr
 from agent.stages import Adr, SchemaDesign

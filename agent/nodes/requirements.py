@@ -9,8 +9,7 @@ from langgraph.types import interrupt
 from agent.brains.questions import with_brain_questions
 from agent.context import RunContext
 from agent.nodes.answers import apply_answers
-from agent.spec import missing_information
-from agent.spec_questions import Question
+from agent.spec import Question, missing_information
 from agent.state import DesignState
 from tools.errors import InputError
 

@@ -13,26 +13,24 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from agent.service import (
-    errors,
-    openapi,
-    routes_designs,
-    routes_evals,
-    routes_ops,
-    routes_review,
-    routes_sessions,
-)
-from agent.service.auth import Authenticator, AuthMiddleware
-from agent.service.chat_runtime import open_runtime
+from agent.service import errors, openapi
+from agent.service.chat import open_runtime
 from agent.service.config import ServiceSettings
-from agent.service.hosts import LoopbackHostMiddleware
-from agent.service.mcp import build_server
-from agent.service.middleware import (
+from agent.service.guards import (
+    Authenticator,
+    AuthMiddleware,
     BodyLimitMiddleware,
     CountingMiddleware,
+    LoopbackHostMiddleware,
     RateLimitMiddleware,
     RouteTemplates,
 )
+from agent.service.mcp import build_server
+from agent.service.routes import designs as routes_designs
+from agent.service.routes import evals as routes_evals
+from agent.service.routes import ops as routes_ops
+from agent.service.routes import review as routes_review
+from agent.service.routes import sessions as routes_sessions
 from agent.service.state import ServiceState
 from agent.service.worker import Worker
 from tools.errors import ArchitectError

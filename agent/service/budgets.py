@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent.llm import Budget
 from agent.service.config import ServiceSettings
-from agent.service.sessions_store import SessionRecord
+from agent.service.stores import SessionRecord
 from tools.errors import BudgetExceeded
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.events import Event
 from agent.service.config import ServiceSettings
 from agent.service.errors import InvalidField, NotFound
-from agent.service.jobs_store import JobRecord, JobStore
+from agent.service.stores import JobRecord, JobStore
 from evals.cases import EvalCase, load_cases
 from evals.results import CaseResult
 from evals.runner import run_cases

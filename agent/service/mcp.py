@@ -21,8 +21,7 @@ from pydantic import ValidationError
 
 from agent.personas import Persona, default_library
 from agent.service.config import ServiceSettings
-from agent.service.design_input import DesignInput
-from agent.service.design_tool import DESIGN_DESCRIPTION, design
+from agent.service.design import DESIGN_DESCRIPTION, DesignInput, design
 from tools.catalog import all_tools
 from tools.errors import ArchitectError
 from tools.registry import Tool, Toolset, input_problem

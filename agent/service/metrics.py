@@ -9,14 +9,13 @@ them across processes and they are counted once per process.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-if TYPE_CHECKING:
-    from agent.service.state import ServiceState
+from agent.service.stores import JobStore, SessionStore
 
 # The classic text format (0.0.4) that every Prometheus scrapes; generate_latest writes it.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -40,10 +39,19 @@ class RequestMetrics:
         self._requests.labels(method=method, route=route, status=str(status)).inc()
 
 
+class Fleet(Protocol):
+    """What /metrics reads of the service's state (`agent.service.state`, which holds a
+    `RequestMetrics`, so this module does not import it)."""
+
+    metrics: RequestMetrics
+    jobs: JobStore
+    sessions: SessionStore
+
+
 class StoreCollector(Collector):
     """The shared store's figures, read when Prometheus scrapes."""
 
-    def __init__(self, state: ServiceState) -> None:
+    def __init__(self, state: Fleet) -> None:
         self.state = state
 
     def collect(self) -> Iterator[Metric]:
@@ -82,7 +90,7 @@ def _labelled(
     return family
 
 
-def render(state: ServiceState) -> str:
+def render(state: Fleet) -> str:
     """The whole /metrics page: this process's counters, then the store's figures."""
     store = CollectorRegistry(auto_describe=False)
     store.register(StoreCollector(state))

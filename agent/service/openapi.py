@@ -13,9 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from agent.service.auth import OPEN_PATHS
 from agent.service.config import ServiceSettings
 from agent.service.errors import ErrorBody
+from agent.service.guards import OPEN_PATHS
 
 Responses = dict[int | str, dict[str, Any]]
 

@@ -19,7 +19,7 @@ from fastapi import Depends, Header, Query
 from sse_starlette import EventSourceResponse
 
 from agent.service.errors import InvalidField
-from agent.service.jobs_store import TERMINAL, JobStore
+from agent.service.stores import TERMINAL, JobStore
 
 PING_S = 15
 MAX_SEQ = 2**63 - 1  # event numbers are BIGINTs in the store

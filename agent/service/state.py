@@ -9,14 +9,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from agent.service.chat_runtime import ChatRuntime
+from agent.service.chat import ChatRuntime
 from agent.service.config import ServiceSettings
 from agent.service.errors import ServiceUnavailable
-from agent.service.jobs_store import JobStore
-from agent.service.limits_store import RateStore
 from agent.service.metrics import RequestMetrics
-from agent.service.sessions_store import SessionStore
-from agent.statedb import Database, open_database
+from agent.service.stores import JobStore, RateStore, SessionStore
+from agent.store import Database, open_database
 from tools.sql.server import PgServer, resolve_server
 
 

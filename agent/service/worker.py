@@ -18,9 +18,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from agent.events import Event
-from agent.service import design_jobs, eval_jobs
-from agent.service.jobs_store import JobRecord
+from agent.service import eval_jobs
+from agent.service.design import jobs as design_jobs
 from agent.service.state import ServiceState
+from agent.service.stores import JobRecord
 
 log = logging.getLogger(__name__)
 Runner = Callable[[JobRecord, ServiceState, str], Awaitable[None]]

@@ -20,7 +20,7 @@ from psycopg import sql
 
 from tools.sql.astwalk import walk
 from tools.sql.catalog import Catalog, ColumnInfo
-from tools.sql.queryscope import Scope
+from tools.sql.query import Scope
 from tools.sql.server import Conn
 
 Role = Literal["equal", "lower", "upper", "array", "contains", "limit", "offset"]

@@ -23,8 +23,8 @@ from agent.volumes import stated_rows
 from evals.application.session import SessionPolicy, read_policy
 from tools.errors import ArchitectError
 from tools.sql.catalog import Catalog, load_catalog
+from tools.sql.datagen import sample_database
 from tools.sql.parse import parse_schema
-from tools.sql.samples import sample_database
 from tools.sql.server import Conn, PgServer, Scratch, connect
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ application would declare it; the tenant's key is set only where a tenant is kno
 from __future__ import annotations
 
 from agent.claims.model import LookupFunction
-from agent.spec_model import AccessPattern
+from agent.spec.model import AccessPattern
 from evals.application.binding import bind, parameter_count, parameter_slots
 from evals.application.database import APP_ROLE, AppDatabase
 from evals.application.probe import DUPLICATE_ROW, Outcome, execute

@@ -15,7 +15,7 @@ from string import Template
 from tools.emit.names import pascal, python_name, referenced_columns
 from tools.sql.model import Column, EnumType, ForeignKey, Index, Schema, Statement, Table
 from tools.sql.nodes import qualified_name, quote_ident
-from tools.sql.scope import skip_reason, statement_node
+from tools.sql.validate import skip_reason, statement_node
 
 HEADER = Template((Path(__file__).parent / "templates" / "sqlalchemy.py.tmpl").read_text())
 # PostgreSQL base type -> (SQLAlchemy type expression, Python type); {0} {1} are modifiers.

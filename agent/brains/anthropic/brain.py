@@ -34,8 +34,7 @@ from agent.llm.messages import ChatModel
 from agent.package import PatternPlan
 from agent.package import Usage as PackageUsage
 from agent.personas import PromptLibrary, default_library
-from agent.spec_model import Requirements
-from agent.spec_questions import Question
+from agent.spec import Question, Requirements
 from agent.stages import (
     Adr,
     AdrSet,

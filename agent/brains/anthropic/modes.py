@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from agent.brains.anthropic.render import NOTHING, findings_text, workload_text
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import GateFinding, SchemaDesign
 from agent.volumes import stated_rows
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import yaml
 from pydantic import BaseModel
 
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import GateFinding, SchemaDesign
 from agent.volumes import stated_rows
 

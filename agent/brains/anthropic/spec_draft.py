@@ -13,9 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agent.brains.questions import path_key
-from agent.spec import parse_spec
-from agent.spec_model import Requirements
-from agent.spec_questions import Question
+from agent.spec import Question, Requirements, parse_spec
 from tools.errors import SpecError
 
 QUESTION_TOPIC = "clarification"

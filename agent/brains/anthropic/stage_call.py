@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from agent.brains.anthropic.draft import Draft
-from agent.llm.budget import Budget, LoopBudgetExceeded
+from agent.llm import Budget, LoopBudgetExceeded
 from agent.llm.errors import StructuredOutputError
 from agent.llm.events import EventSink, LoopEvent, UsageEvent
 from agent.llm.loop import LoopOptions, run_tool_loop

@@ -19,7 +19,7 @@ from agent.brains.rules.schema import compile_schema
 from agent.brains.rules.technology import decide_technology
 from agent.config import Settings
 from agent.package import PatternPlan
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import (
     Adr,
     GateFinding,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent.brains.rules.signals import HORIZON_MONTHS, Signals
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import Criterion
 
 Weigh = Callable[[Requirements, Signals], tuple[float, str]]

@@ -8,21 +8,23 @@ table raises the storage budget.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from agent.claims.derive import index_claims
-from agent.gates.indexes import useless_indexes
-from agent.spec_model import Requirements
+from agent.spec import Requirements
 from agent.stages import GateFinding, IndexPlan, IndexRecommendation, RejectedIndex, SchemaDesign
 from agent.volumes import pattern_queries, stated_rows
-from tools.sql.advise import IndexAdvice
+from tools.sql.advise import IndexAdvice, analyze_loaded
+from tools.sql.datagen import sample_database
 from tools.sql.index_ddl import index_name, index_shape
 from tools.sql.parse import parse_schema
-from tools.sql.samples import sample_database
 from tools.sql.server import PgServer
-from tools.sql.workload_report import analyze_loaded
 
 RETRY_BUDGET_FACTOR = 4
+# The `indexes_pay_off` gate's finding about an index that serves nothing (agent.gates.indexes
+# writes it); a brain reads the gate's findings, never the gate.
+_USELESS = re.compile(r"^index (?P<name>\S+) lowers no")
 
 
 def plan_indexes(
@@ -87,3 +89,8 @@ def recommendation(advice: IndexAdvice) -> IndexRecommendation:
         size_method=advice.size_method,
         reason=f"planner cost on sample data: {gains}" if gains else "",
     )
+
+
+def useless_indexes(findings: Sequence[GateFinding]) -> set[str]:
+    """Names of the indexes the gate found to lower no pattern's cost."""
+    return {m["name"] for f in findings if (m := _USELESS.match(f.message))}

@@ -12,14 +12,9 @@ from dataclasses import dataclass
 import pglast
 from pglast import ast
 
-from agent.brains.rules.scaling_volumes import (
-    DEFAULT_ROWS,
-    SECONDS_PER_MONTH,
-    pattern_rate,
-    spec_volumes,
-)
 from agent.brains.rules.timeseries import time_series_reason
-from agent.spec_model import AccessPattern, Entity, Requirements
+from agent.brains.rules.volumes import DEFAULT_ROWS, SECONDS_PER_MONTH, pattern_rate, spec_volumes
+from agent.spec import AccessPattern, Entity, Requirements
 from tools.sql import pgparse
 
 HORIZON_MONTHS = 36

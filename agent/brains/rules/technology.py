@@ -13,7 +13,7 @@ from agent.brains.rules.options import OPTIONS, POSTGRES_COUNTERPART, Option
 from agent.brains.rules.signals import Signals, collect
 from agent.brains.rules.timeseries import time_series_reason
 from agent.pg_target import target_of
-from agent.spec_model import Entity, Requirements
+from agent.spec import Entity, Requirements
 from agent.stages import (
     Alternative,
     AuxiliaryStore,
@@ -138,7 +138,7 @@ def _has_location(entity: Entity) -> bool:
 
 def _auxiliary(spec: Requirements, signals: Signals) -> list[AuxiliaryStore]:
     # No cache here: whether one is needed depends on what each read costs at the stated
-    # volume, which the scaling stage knows from the index gate's plans (`scaling_serve`).
+    # volume, which the scaling stage knows from the index gate's plans (`scaling.serve`).
     found = []
     if signals.text_search:
         found.append(

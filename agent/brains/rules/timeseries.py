@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 
 from agent.naming import table_name
-from agent.spec_model import Entity, Requirements
-from agent.spec_values import duration_seconds
+from agent.spec import Entity, Requirements, duration_seconds
 
 _EVENT_NAMES = frozenset(
     {

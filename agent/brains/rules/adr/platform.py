@@ -1,0 +1,240 @@
+"""ADRs every design has about its data: the primary store, the key strategy, indexing."""
+
+from __future__ import annotations
+
+from agent.claims.model import Claim
+from agent.ddl import IndexCount, count_indexes
+from agent.markdown import human_bytes
+from agent.spec import Requirements
+from agent.stages import (
+    Adr,
+    AdrOption,
+    IndexPlan,
+    OptionScore,
+    ScalingPlan,
+    SchemaDesign,
+    TechnologyDecision,
+)
+
+PLACEHOLDER = 1  # write_adrs numbers the records in order
+
+
+def claims_of(schema: SchemaDesign, *kinds: str, label: str | None = None) -> list[Claim]:
+    """The schema's claims of these kinds (columns claims only with this label): an ADR
+    states its facts through them, never in its prose."""
+    return [
+        c
+        for c in schema.claims
+        if c.kind in kinds and (label is None or getattr(c, "label", label) == label)
+    ]
+
+
+def store_adr(spec: Requirements, tech: TechnologyDecision) -> Adr:
+    labels = {c.id: c.label for c in tech.criteria}
+    weighty = sorted(tech.criteria, key=lambda c: -c.weight)[:4]
+    context = f"{spec.description or spec.name}".strip().rstrip(".") + "."
+    if weighty:
+        context += (
+            " The criteria that weigh most: "
+            + "; ".join(f"{c.label} (weight {c.weight:g}: {c.reason})" for c in weighty)
+            + "."
+        )
+    options = [_matrix_option(row, labels) for row in sorted(tech.matrix, key=lambda r: r.rank)]
+    if not options:
+        options = [AdrOption(name=tech.primary.product, pros=[tech.rationale])]
+        options += [AdrOption(name=a.product, cons=[a.why_not]) for a in tech.alternatives]
+    consequences = (
+        [f"The design uses: {', '.join(tech.primary.features)}."] if (tech.primary.features) else []
+    )
+    consequences += [f"Auxiliary {a.role}: {a.product} ({a.reason})." for a in tech.auxiliary]
+    consequences += [f"Not {a.product}: {a.why_not}" for a in tech.alternatives[:3]]
+    consequences += [f"Assumed: {a}." for a in tech.assumptions]
+    return Adr(
+        number=PLACEHOLDER,
+        title=f"Use {tech.primary.product} as the primary store",
+        context=context,
+        options=options,
+        decision=f"{tech.primary.product} ({tech.primary.category}). {tech.rationale}",
+        consequences=consequences or ["One store to operate, back up and secure."],
+    )
+
+
+def _matrix_option(row: OptionScore, labels: dict[str, str]) -> AdrOption:
+    pros = [
+        f"{labels.get(s.criterion, s.criterion)}: {s.reason}" for s in row.scores if s.score >= 4
+    ]
+    cons = [
+        f"{labels.get(s.criterion, s.criterion)}: {s.reason}" for s in row.scores if s.score <= 2
+    ]
+    return AdrOption(
+        name=f"{row.product} ({row.category}, {row.total:g}/100)", pros=pros, cons=cons
+    )
+
+
+def keys_adr(spec: Requirements, schema: SchemaDesign, scaling: ScalingPlan) -> Adr:
+    largest = max(scaling.sizes, key=lambda s: s.rows_36m, default=None)
+    context = "Every entity table is keyed by `id` and referenced as `<entity>_id`."
+    if largest is not None:
+        context += (
+            f" The largest table, {largest.table}, reaches {largest.rows_36m:,} rows in 36 "
+            "months: key width multiplies into every primary-key and foreign-key index."
+        )
+    if spec.regions and len(spec.regions) > 1:
+        context += f" Rows are written in {len(spec.regions)} regions."
+    v7 = "uuidv7()" in schema.ddl
+    uuid = spec.keys == "uuid"
+    chosen = ("uuid v7" if v7 else "uuid v4") if uuid else "bigint identity"
+    options = [
+        AdrOption(
+            name="bigint identity",
+            pros=[
+                "8 bytes: the smallest keys and foreign-key indexes",
+                "ascending values append to the right edge of the index (few page splits)",
+            ],
+            cons=[
+                "guessable and countable if exposed in URLs",
+                "one sequence per database: ids must be coordinated across shards or regions",
+            ],
+        ),
+        AdrOption(
+            name="uuid v4 (gen_random_uuid())",
+            pros=["generated anywhere without coordination", "not guessable"],
+            cons=[
+                "16 bytes: larger keys and every referencing index",
+                "random order scatters inserts across the index (cache misses, page splits)",
+            ],
+        ),
+        AdrOption(
+            name="uuid v7 (time-ordered, uuidv7() in PostgreSQL 18)",
+            pros=["generated anywhere", "time-ordered: inserts stay local in the index"],
+            cons=["16 bytes", "reveals the creation time"],
+        ),
+    ]
+    consequences = (
+        [
+            "Keys are 16 bytes: primary-key and foreign-key indexes are about twice the size of "
+            "bigint ones.",
+            "Clients and services can create ids before inserting.",
+        ]
+        if uuid
+        else [
+            "GENERATED BY DEFAULT lets bulk loads and data migrations supply ids.",
+            "Ids are sequential: expose an opaque public token instead of `id` where "
+            "enumeration matters.",
+            "If the data is ever sharded, ids stay unique per shard only with the "
+            "distribution key in the primary key (Citus) or with uuid keys.",
+        ]
+    )
+    return Adr(
+        number=PLACEHOLDER,
+        title=f"Key entity tables with {chosen}",
+        context=context,
+        options=options,
+        decision=f"{chosen} primary keys (spec `keys: {spec.keys}`).",
+        consequences=consequences,
+        claims=claims_of(schema, "columns", label="entity primary keys"),
+    )
+
+
+def indexing_adr(spec: Requirements, schema: SchemaDesign, indexes: IndexPlan) -> Adr:
+    """What the design indexes, as its DDL and index plan build it: the chosen option is the
+    one the schema follows, so the record never rejects what the migrations do."""
+    rated = [p for p in spec.access_patterns if p.per_second]
+    context = (
+        f"{len(spec.access_patterns)} access patterns are stated"
+        + (f", {sum(p.per_second or 0 for p in rated):,.0f} queries/s at peak" if rated else "")
+        + ". An index that no query uses only slows writes and takes memory."
+    )
+    if indexes.sampling_note:
+        context += f" Evidence: {indexes.sampling_note}"
+    counted = count_indexes(schema, indexes)
+    fk_indexed = counted.foreign_keys > 0
+    every = "every foreign key" if not counted.unindexed_foreign_keys else "foreign keys"
+    chosen = AdrOption(
+        name=(
+            f"an index on {every}, plus indexes derived from the access patterns and kept "
+            "only when EXPLAIN proves them"
+            if fk_indexed
+            else "indexes derived from the access patterns, kept only when EXPLAIN proves them"
+        ),
+        pros=["each pattern index lowers the cost of a named query", "no redundant prefixes"]
+        + (
+            ["joins and cascading deletes through a key never scan the child"] if fk_indexed else []
+        ),
+        cons=["queries not stated in the spec are not covered until observed"],
+    )
+    options = [
+        chosen,
+        AdrOption(
+            name="one index per filtered column",
+            pros=["simple rule, no workload needed"],
+            cons=["misses composite and sort orders", "redundant indexes slow every write"],
+        ),
+        AdrOption(
+            name="keys only",
+            pros=["cheapest writes"],
+            cons=["sequential scans of large tables on every filtered query"],
+        ),
+    ]
+    return Adr(
+        number=PLACEHOLDER,
+        title="Derive indexes from the access patterns and keep only proven ones",
+        context=context,
+        options=options,
+        decision=_built(counted) + " " + _index_decision(indexes),
+        consequences=_index_consequences(indexes),
+        claims=list(indexes.claims),
+    )
+
+
+def _built(counted: IndexCount) -> str:
+    """The secondary indexes the migrations build, by where they come from."""
+    parts = [f"{counted.foreign_keys} on foreign-key columns"] if counted.foreign_keys else []
+    parts += [f"{counted.unique} unique"] if counted.unique else []
+    parts += [f"{counted.other} other schema indexes"] if counted.other else []
+    parts.append(f"{counted.advised} proven on the access patterns")
+    text = f"The migrations build {counted.secondary} secondary indexes ({', '.join(parts)})."
+    if counted.unindexed_foreign_keys:
+        text += f" {counted.unindexed_foreign_keys} foreign key(s) have no index of their own."
+    return text
+
+
+def _index_decision(indexes: IndexPlan) -> str:
+    if not indexes.indexes:
+        return "No pattern index: no candidate lowered a stated query's cost."
+    parts = []
+    for rec in indexes.indexes[:6]:
+        cost = (
+            f"; cost {rec.cost_before:,.0f} -> {rec.cost_after:,.0f}"
+            if rec.cost_before is not None and rec.cost_after is not None
+            else ""
+        )
+        serves = ", ".join(rec.serves) or "foreign-key joins and deletes"
+        parts.append(f"{rec.kind} on {rec.table}({', '.join(rec.columns)}) for {serves}{cost}")
+    more = f" and {len(indexes.indexes) - 6} more" if len(indexes.indexes) > 6 else ""
+    return "Pattern indexes: " + "; ".join(parts) + more + "."
+
+
+def _index_consequences(indexes: IndexPlan) -> list[str]:
+    sized = [i.size_bytes for i in indexes.indexes if i.size_bytes]
+    found = [
+        "Every insert and indexed update maintains these indexes: check pg_stat_user_indexes "
+        "after a month and drop any with idx_scan = 0."
+    ]
+    if sized:
+        found.append(
+            f"The pattern indexes take {human_bytes(sum(sized))} at the stated volume ("
+            + "; ".join(dict.fromkeys(i.size_basis for i in indexes.indexes if i.size_bytes))
+            + ")"
+            + (
+                f", of a {human_bytes(indexes.budget_bytes)} budget."
+                if indexes.budget_bytes
+                else "."
+            )
+        )
+    if indexes.rejected:
+        found.append(
+            f"{len(indexes.rejected)} candidate(s) rejected: "
+            + "; ".join(f"{r.ddl} ({r.reason})" for r in indexes.rejected[:4])
+        )
+    return found
