@@ -10,7 +10,8 @@ sessions start spread over --ramp seconds: about 30 messages a second at 200 ses
 Printed per set-up: failed requests, streams without a final event, turns answered against
 turns found in history, p50/p99 *added* latency (time to a message's final event less the
 model's delay; session creation and history reads whole), and the peak number of state
-connections (PostgreSQL: pg_stat_activity on the state database; SQLite: open database files).
+connections (PostgreSQL: client backends on the state database in pg_stat_activity; SQLite:
+open database files).
 
 Targets (exit 1 when missed): no failed request, no stream without a final event, every turn
 in history, message p99 added latency below --p99-target ms, state connections within the

@@ -164,7 +164,11 @@ class PeakSampler:
 
 
 class PgConnections:
-    """Connections to `dbname` (the sampler's own sits in another database)."""
+    """Client connections to `dbname` (the sampler's own sits in another database).
+
+    Only client backends: an autovacuum worker the write load wakes on the state database
+    shows in pg_stat_activity with its name too, and counted as a ninth "connection" of two
+    pools of four."""
 
     def __init__(self, admin_dsn: str, dbname: str) -> None:
         self.conn = psycopg.connect(admin_dsn, autocommit=True)
@@ -172,7 +176,9 @@ class PgConnections:
 
     def __call__(self) -> int:
         row = self.conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (self.dbname,)
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = %s AND backend_type = 'client backend'",
+            (self.dbname,),
         ).fetchone()
         return int(row[0]) if row else 0
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import weakref
 from typing import Any
 
 import anthropic
@@ -298,6 +300,75 @@ def test_stream_error_event_overloaded_is_retried() -> None:
     assert route.call_count == 2
     assert response.text == "ok"
     assert len(sleep.waits) == 1
+
+
+def _sse(*events: dict[str, Any]) -> httpx.Response:
+    text = "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events)
+    return httpx.Response(
+        200, text=text, headers={"content-type": "text/event-stream", "request-id": "req_wire"}
+    )
+
+
+def test_streamed_blocks_are_the_wire_objects_thinking_signature_and_unknown_fields_kept() -> None:
+    counts = {"input_tokens": 40, "output_tokens": 1, "service_tier": "standard"}
+    start = {"id": "msg_1", "type": "message", "role": "assistant", "model": MODEL_ID,
+             "content": [], "stop_reason": None, "stop_sequence": None,
+             "usage": counts}  # fmt: skip
+    events = (
+        {"type": "message_start", "message": start},
+        {"type": "ping"},
+        {"type": "content_block_start", "index": 0,
+         "content_block": {"type": "thinking", "thinking": "", "signature": ""}},
+        {"type": "content_block_delta", "index": 0,
+         "delta": {"type": "thinking_delta", "thinking": "Orders are read by customer."}},
+        {"type": "content_block_delta", "index": 0,
+         "delta": {"type": "signature_delta", "signature": "sig-1"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_start", "index": 1,
+         "content_block": {"type": "text", "text": "", "future_field": {"kept": True}}},
+        {"type": "content_block_delta", "index": 1,
+         "delta": {"type": "text_delta", "text": "Index (customer_id)."}},
+        {"type": "content_block_stop", "index": 1},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+         "usage": {"output_tokens": 9}},
+        {"type": "message_stop"},
+    )  # fmt: skip
+    with mock_anthropic() as api:
+        api.post("/v1/messages").mock(return_value=_sse(*events))
+        response = _call(_client(stream=True), _request())
+    assert response.content == [
+        {"type": "thinking", "thinking": "Orders are read by customer.", "signature": "sig-1"},
+        {"type": "text", "text": "Index (customer_id).", "future_field": {"kept": True}},
+    ]
+    assert response.stop_reason == "end_turn"
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (40, 9)
+    assert response.request_id == "req_wire"
+
+
+def test_a_finished_call_leaves_the_event_sink_to_reference_counting() -> None:
+    """Tenacity's retrying object and its call state form a cycle only a full collection
+    frees; the caller's sink (in the service: the whole chat turn) must not hang on it."""
+
+    class Sink:
+        def __call__(self, event: LoopEvent) -> None:
+            del event
+
+    sink = Sink()
+    held = weakref.ref(sink)
+
+    async def go(on_event: Sink) -> None:
+        async with _client(stream=True) as client:
+            await client.complete(_request(), on_event)
+
+    gc.disable()
+    try:
+        with mock_anthropic() as api:
+            api.post("/v1/messages").mock(return_value=stream(Reply.text("ok")))
+            asyncio.run(go(sink))
+        del sink
+        assert held() is None
+    finally:
+        gc.enable()
 
 
 def test_base_url_points_the_sdk_at_a_compatible_endpoint() -> None:

@@ -125,12 +125,13 @@ class ModelClient:
     ) -> ModelResponse:
         """One model turn, retried on transient failures; raises `ModelCallFailed` otherwise."""
         policy = self.config.retry
+        announce = _RetryAnnouncer(on_event)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(policy.max_attempts),
             wait=RetryAfterWait(policy),
             retry=retry_if_exception(is_transient),
             sleep=self._sleep,
-            before_sleep=_announce_retry(on_event),
+            before_sleep=announce,
             reraise=True,
         )
         attempt_no = 0
@@ -141,6 +142,8 @@ class ModelClient:
                     response = await self._attempt(request, on_event)
         except (anthropic.APIError, httpx2.TransportError) as exc:
             raise _failure(exc, attempt_no) from exc
+        finally:
+            announce.release()
         response.attempts = attempt_no
         record = CallRecord(response.model, response.usage, response.request_id, attempt_no)
         emit(on_event, UsageEvent(response.usage, self.ledger.add(record)))
@@ -160,8 +163,19 @@ class ModelClient:
         return response_from_message(message, self.info.pricing, message._request_id)
 
     async def _streamed(self, request: ModelRequest, on_event: EventSink | None) -> ModelResponse:
+        """A streamed reply, its events read as the wire's JSON objects.
+
+        `messages.create(stream=True)` builds a typed model of every event (about 20 us each,
+        dozens a reply) that the assembler only turned back into dicts; the same request
+        through the SDK's generic `post` keeps everything else of the SDK's stream (its SSE
+        decoding, `error` events raised as typed errors, read failures as connection errors)
+        and hands each event over as parsed.
+        """
         assembler = StreamAssembler(on_event)
-        events = await self._sdk.messages.create(**self._kwargs(request), stream=True)
+        body = {**self._kwargs(request), "stream": True}
+        events = await self._sdk.post(
+            "/v1/messages", cast_to=object, body=body, stream=True, stream_cls=WireEvents
+        )
         async with events:
             async for event in events:
                 assembler.feed(event)
@@ -173,6 +187,10 @@ class ModelClient:
             assembler.content, assembler.stop_reason, usage, calls,
             events.response.headers.get("request-id"),
         )  # fmt: skip
+
+
+class WireEvents(anthropic.AsyncStream[object]):
+    """A Messages API event stream whose events stay the JSON objects the server sent."""
 
 
 def request_params(model_id: str, request: ModelRequest) -> dict[str, Any]:
@@ -211,16 +229,28 @@ def response_from_message(
     )
 
 
-def _announce_retry(on_event: EventSink | None) -> Callable[[RetryCallState], None]:
-    def before_sleep(state: RetryCallState) -> None:
+class _RetryAnnouncer:
+    """Tenacity's `before_sleep`: logs each retry and emits it as a `RetryEvent`.
+
+    Tenacity's retrying object and its call state refer to each other: a cycle that only a
+    full garbage collection frees. Holding the caller's event sink in it kept the whole chat
+    turn (responder, toolset, stream queue) alive that long, for every model call; `release`
+    lets go of the sink once the call is over.
+    """
+
+    def __init__(self, on_event: EventSink | None) -> None:
+        self.on_event = on_event
+
+    def __call__(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         reason = describe(exc) if exc else "unknown"
         log.warning("model call attempt %d failed (%s); retrying in %.2fs",
                     state.attempt_number, reason, wait)  # fmt: skip
-        emit(on_event, RetryEvent(state.attempt_number, float(wait), reason))
+        emit(self.on_event, RetryEvent(state.attempt_number, float(wait), reason))
 
-    return before_sleep
+    def release(self) -> None:
+        self.on_event = None
 
 
 def _failure(exc: anthropic.APIError | httpx2.TransportError, attempts: int) -> ModelCallFailed:

@@ -15,19 +15,14 @@ from agent.llm.events import EventSink, TextDelta, emit
 from agent.llm.messages import Block, ToolCall, settle_tool_calls
 
 
-def _plain(value: Any) -> Any:
-    """SDK models become wire-shaped dicts (only the fields the server sent)."""
-    to_dict = getattr(value, "to_dict", None)
-    return to_dict(warnings=False) if callable(to_dict) else value
-
-
 def drop_none(block: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in block.items() if v is not None}
 
 
 @dataclass
 class StreamAssembler:
-    """Feed it raw events in order; read `content`, `tool_calls()`, `usage` at the end."""
+    """Feed it the stream's events (wire-shaped dicts) in order; read `content`,
+    `finish()`'s tool calls and `usage` at the end."""
 
     on_event: EventSink | None = None
     message: dict[str, Any] = field(default_factory=dict)
@@ -37,17 +32,17 @@ class StreamAssembler:
     _json: dict[int, str] = field(default_factory=dict)
 
     def feed(self, event: Any) -> None:
-        kind = getattr(event, "type", None)
+        kind = event.get("type") if isinstance(event, dict) else None
         if kind == "message_start":
-            self.message = _plain(event.message)
+            self.message = event["message"]
             self.usage.update(drop_none(dict(self.message.get("usage") or {})))
         elif kind == "content_block_start":
-            self._start(event.index, drop_none(dict(_plain(event.content_block))))
+            self._start(event["index"], drop_none(dict(event["content_block"])))
         elif kind == "content_block_delta":
-            self._delta(event.index, _plain(event.delta))
+            self._delta(event["index"], event["delta"])
         elif kind == "message_delta":
-            self.stop_reason = event.delta.stop_reason
-            self.usage.update(drop_none(dict(_plain(event.usage))))
+            self.stop_reason = event["delta"].get("stop_reason")
+            self.usage.update(drop_none(dict(event.get("usage") or {})))
 
     def _start(self, index: int, block: dict[str, Any]) -> None:
         while len(self.content) <= index:

@@ -25,7 +25,7 @@ PING_S = 15
 MAX_SEQ = 2**63 - 1  # event numbers are BIGINTs in the store
 
 
-def resume_point(
+async def resume_point(
     after: Annotated[
         int, Query(ge=0, le=MAX_SEQ, description="Replay events after this sequence number")
     ] = 0,
@@ -38,7 +38,8 @@ def resume_point(
         ),
     ] = None,
 ) -> int:
-    """Where to resume: the Last-Event-ID header a reconnecting client sends, else `after`."""
+    """Where to resume: the Last-Event-ID header a reconnecting client sends, else `after`.
+    (Async so that FastAPI does not run it in a worker thread; see `auth.principal`.)"""
     if last_event_id is None:
         return after
     seq = int(last_event_id)

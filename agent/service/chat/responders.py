@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol
 import yaml
 from anyio import to_thread
 
-from agent.llm import Budget, LoopEvent, LoopOptions, UsageEvent, run_tool_loop
+from agent.llm import Budget, LoopEvent, LoopOptions, TextDelta, UsageEvent, run_tool_loop
 from agent.llm.messages import ChatModel
 from agent.llm.usage import Usage
 from agent.personas import Persona
@@ -42,6 +42,8 @@ _FENCE = re.compile(r"```[A-Za-z]*\n(.*?)```", re.DOTALL)
 
 def event_data(event: LoopEvent) -> tuple[str, dict[str, Any]]:
     """A tool-loop event as an SSE event name and JSON data."""
+    if isinstance(event, TextDelta):  # most of a turn's events: spared asdict's deep copy
+        return event.kind, {"text": event.text}
     if isinstance(event, UsageEvent):
         return event.kind, {"call": event.call.to_dict(), "total": event.total.to_dict()}
     data = dataclasses.asdict(event)

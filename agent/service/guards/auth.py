@@ -55,8 +55,11 @@ def token_key(authorization: str) -> str:
     return "token:" + hashlib.sha256(presented.encode()).hexdigest()[:32]
 
 
-def principal(request: Request) -> str:
-    """FastAPI dependency: the authenticated caller, which owns what it creates."""
+async def principal(request: Request) -> str:
+    """FastAPI dependency: the authenticated caller, which owns what it creates.
+
+    Async although it awaits nothing: FastAPI runs a plain `def` dependency in its thread
+    pool, a trip to a worker thread (and back) on every request just to read the scope."""
     return str(request.scope.get(PRINCIPAL_KEY) or LOCAL)
 
 
