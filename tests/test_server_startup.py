@@ -16,15 +16,13 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from service_support import local_client, settings_for
 
-from agent.service import (
-    create_app,
-    routes_designs,
-    routes_evals,
-    routes_ops,
-    routes_review,
-    routes_sessions,
-)
-from agent.service.chat_runtime import FULL_COLLECTION_EVERY
+from agent.service import create_app
+from agent.service.chat.runtime import FULL_COLLECTION_EVERY
+from agent.service.routes import designs as routes_designs
+from agent.service.routes import evals as routes_evals
+from agent.service.routes import ops as routes_ops
+from agent.service.routes import review as routes_review
+from agent.service.routes import sessions as routes_sessions
 from tools.sql.server import PgServer
 
 ROUTERS = (routes_designs, routes_evals, routes_ops, routes_review, routes_sessions)
