@@ -6,6 +6,13 @@ brain and the report import it.
 """
 
 from agent.ddl.indexes import BuiltIndex, IndexCount, count_indexes, schema_indexes
-from agent.ddl.summary import summarize_schema
+from agent.ddl.summary import column_references, summarize_schema
 
-__all__ = ["BuiltIndex", "IndexCount", "count_indexes", "schema_indexes", "summarize_schema"]
+__all__ = [
+    "BuiltIndex",
+    "IndexCount",
+    "column_references",
+    "count_indexes",
+    "schema_indexes",
+    "summarize_schema",
+]

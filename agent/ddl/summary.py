@@ -8,7 +8,7 @@ later stages apply exactly what the user has.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from agent.mode_inputs import entity_table
@@ -57,13 +57,24 @@ def _entities(schema: Schema, spec: Requirements | None) -> dict[str, str]:
     return found
 
 
-def _table(schema: Schema, table: Table, rows: int | None, entity: str | None) -> TableSummary:
+def column_references(keys: Iterable[tuple[Sequence[str], str, Sequence[str]]]) -> dict[str, str]:
+    """column -> `parent.column` from (columns, parent table, parent columns) of each foreign key.
+
+    A column's own key first: in a tenant-safe `(tenant, parent)` key the tenant column
+    already names the tenant table, and the parent column is the one the pair adds.
+    """
     references: dict[str, str] = {}
-    for fk in sorted(table.foreign_keys, key=lambda fk: len(fk.columns)):  # own keys first
-        parent = schema.table(fk.ref_table)
-        targets = fk.ref_columns or (parent.primary_key if parent else [])
-        for column, target in zip(fk.columns, targets, strict=False):
-            references.setdefault(column, f"{fk.ref_table}.{target}")
+    for columns, parent, targets in sorted(keys, key=lambda key: len(key[0])):
+        for column, target in zip(columns, targets, strict=False):
+            references.setdefault(column, f"{parent}.{target}")
+    return references
+
+
+def _table(schema: Schema, table: Table, rows: int | None, entity: str | None) -> TableSummary:
+    references = column_references(
+        (fk.columns, fk.ref_table, fk.ref_columns or _primary_key(schema, fk.ref_table))
+        for fk in table.foreign_keys
+    )
     return TableSummary(
         name=table.name,
         kind=_kind(table),
@@ -83,6 +94,11 @@ def _table(schema: Schema, table: Table, rows: int | None, entity: str | None) -
         rls=table.row_level_security,
         estimated_rows=rows,
     )
+
+
+def _primary_key(schema: Schema, name: str) -> list[str]:
+    parent = schema.table(name)
+    return parent.primary_key if parent else []
 
 
 def _kind(table: Table) -> Literal["entity", "join"]:

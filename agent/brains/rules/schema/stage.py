@@ -24,6 +24,7 @@ from agent.brains.rules.schema.plan import CheckDef, ColumnDef, SchemaPlan, Tabl
 from agent.brains.rules.schema.render import render
 from agent.brains.rules.schema.tables import TableBuilder
 from agent.brains.rules.schema.tenancy import apply_phi_policies, apply_tenancy
+from agent.ddl import column_references
 from agent.naming import VARYING_COLUMN, object_name, table_name
 from agent.pg_target import uuid_default
 from agent.spec import Requirements, resolve_contract
@@ -134,12 +135,9 @@ def _key_notes(spec: Requirements) -> list[str]:
 
 
 def _summary(table: TableDef) -> TableSummary:
-    references: dict[str, str] = {}
-    # A column's own key first: in a tenant-safe (tenant, parent) key the tenant column
-    # already names the tenant table, and the parent column is the one the pair adds.
-    for fk in sorted(table.foreign_keys, key=lambda fk: len(fk.columns)):
-        for column, target in zip(fk.columns, fk.ref_columns, strict=True):
-            references.setdefault(column, f"{fk.ref_table}.{target}")
+    references = column_references(
+        (fk.columns, fk.ref_table, fk.ref_columns) for fk in table.foreign_keys
+    )
     partition = table.partition
     return TableSummary(
         name=table.name,
