@@ -7,6 +7,7 @@ import contextlib
 import json
 import secrets
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -153,3 +154,17 @@ def opener(request: pytest.FixtureRequest, pg: PgServer, tmp_path: Path) -> Iter
             return opened[-1]
 
         yield open_one
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
+    """Poll `/healthz` until 200 (the port may be bound late); the process must stay up."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "dbarch serve exited"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("dbarch serve did not become healthy")

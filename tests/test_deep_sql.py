@@ -29,7 +29,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from pglast.parser import ParseError
 from pglast.stream import RawStream
-from service_support import free_port
+from service_support import free_port, wait_healthy
 
 from tools.errors import SqlSyntaxError
 from tools.sql import pgparse
@@ -216,25 +216,12 @@ def served(cli_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     ) as proc:  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(url, proc)
+            wait_healthy(url, proc)
             yield url
             assert proc.poll() is None, "the server died"
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "dbarch serve exited"
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("dbarch serve did not become healthy")
 
 
 def test_http_doors_answer_422_and_the_server_lives(served: str) -> None:
