@@ -6,7 +6,13 @@ import psycopg
 import pytest
 
 from tools.sql.datagen import sample_database
-from tools.sql.datagen.samples import KEEP_SAMPLES, SAMPLE_PREFIX, ensure_sample, sample_key
+from tools.sql.datagen.samples import (
+    KEEP_SAMPLES,
+    SAMPLE_PREFIX,
+    _ensure,
+    ensure_sample,
+    sample_key,
+)
 from tools.sql.parse import parse_schema
 from tools.sql.server import PgServer
 
@@ -79,6 +85,28 @@ def test_an_interrupted_load_leaves_no_template(
 
 
 def test_old_templates_are_pruned(pg: PgServer) -> None:
+    schema = parse_schema(DDL)
+    names = {sample_key(schema, {"owners": 5 + n}, 100, 1) for n in range(KEEP_SAMPLES + 2)}
+    assert len(names) == KEEP_SAMPLES + 2  # a comment alone would not make a new template
     for n in range(KEEP_SAMPLES + 2):
-        ensure_sample(pg, parse_schema(DDL + f"-- {n}\n"), {"owners": 5, "pets": 5}, cap=100)
-    assert len(_templates(pg)) <= KEEP_SAMPLES
+        ensure_sample(pg, schema, {"owners": 5 + n}, cap=100)
+    assert len(_templates(pg)) == KEEP_SAMPLES
+
+
+def test_a_template_in_use_elsewhere_is_not_pruned(
+    pg: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process between finding a template and cloning it keeps it (the eval race:
+    `database "dbarch_sample_..." does not exist` when a parallel case pruned it)."""
+    schema = parse_schema(DDL)
+    monkeypatch.setattr("tools.sql.datagen.samples.KEEP_SAMPLES", 0)
+    held = SAMPLE_PREFIX + sample_key(schema, {"owners": 7}, 100, 1)
+    with psycopg.connect(pg.dsn(), autocommit=True) as other_run:
+        _ensure(pg, other_run, schema, {"owners": 7}, 100, 1)  # held until its clone exists
+        ensure_sample(pg, schema, {"owners": 8}, cap=100)  # a later run prunes
+        assert held in _templates(pg)
+        with psycopg.connect(pg.dsn(), autocommit=True) as conn:  # still clonable
+            conn.execute(f'CREATE DATABASE held_clone TEMPLATE "{held}"')
+            conn.execute("DROP DATABASE held_clone")
+    ensure_sample(pg, schema, {"owners": 9}, cap=100)
+    assert held not in _templates(pg)  # released: an ordinary cache entry again

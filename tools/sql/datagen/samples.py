@@ -52,9 +52,15 @@ def sample_key(schema: Schema, rows: Mapping[str, int], cap: int, seed: int) -> 
 def sample_database(
     server: PgServer, schema: Schema, rows: Mapping[str, int], cap: int, seed: int = 1
 ) -> Iterator[tuple[Scratch, DataReport]]:
-    """A scratch database holding `schema` with sample data; dropped when the block ends."""
-    template, report = ensure_sample(server, schema, rows, cap, seed)
-    with scratch_database(server, template=template) as scratch:
+    """A scratch database holding `schema` with sample data; dropped when the block ends.
+
+    The template stays held (see `_ensure`) until its clone exists: between finding it and
+    copying it, another process's prune would otherwise drop it under us.
+    """
+    with contextlib.ExitStack() as stack:
+        with connect(server.dsn(), autocommit=True) as admin:
+            template, report = _ensure(server, admin, schema, rows, cap, seed)
+            scratch = stack.enter_context(scratch_database(server, template=template))
         yield scratch, report
 
 
@@ -62,18 +68,32 @@ def ensure_sample(
     server: PgServer, schema: Schema, rows: Mapping[str, int], cap: int, seed: int = 1
 ) -> tuple[str, DataReport]:
     """The template's name and load report, building it first if no process has yet."""
-    name = SAMPLE_PREFIX + sample_key(schema, rows, cap, seed)
     with connect(server.dsn(), autocommit=True) as admin:
-        # One builder per key: others wait here, then find the template ready.
-        admin.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
-        try:
-            report = _stored_report(admin, name)
-            if report is None:
-                report = _build(server, admin, schema, rows, cap, seed, name)
-            _touch(admin, name, report)
-            _prune(admin)
-        finally:
-            admin.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+        return _ensure(server, admin, schema, rows, cap, seed)
+
+
+def _ensure(
+    server: PgServer,
+    admin: Conn,
+    schema: Schema,
+    rows: Mapping[str, int],
+    cap: int,
+    seed: int,
+) -> tuple[str, DataReport]:
+    """Find or build the template; `admin`'s session holds it (shared) until it closes."""
+    name = SAMPLE_PREFIX + sample_key(schema, rows, cap, seed)
+    # One builder per key: others wait here, then find the template ready.
+    admin.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+    try:
+        report = _stored_report(admin, name)
+        if report is None:
+            report = _build(server, admin, schema, rows, cap, seed, name)
+        _touch(admin, name, report)
+        # Kept past the exclusive lock: a prune in another process skips a held template.
+        admin.execute("SELECT pg_advisory_lock_shared(hashtext(%s))", (name,))
+    finally:
+        admin.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+    _prune(admin, keep=name)
     return name, report
 
 
@@ -119,8 +139,12 @@ def _touch(admin: Conn, name: str, report: DataReport) -> None:
     )
 
 
-def _prune(admin: Conn) -> None:
-    """Keep the most recently used templates; the others are only a cache."""
+def _prune(admin: Conn, keep: str) -> None:
+    """Keep the most recently used templates; the others are only a cache.
+
+    A template another session holds (being checked, built or cloned) is left for a later
+    prune: `DROP ... WITH (FORCE)` would pull it from under that run.
+    """
     rows = admin.execute(
         "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
         "WHERE datname LIKE %s",
@@ -134,7 +158,16 @@ def _prune(admin: Conn) -> None:
             return ""
 
     for datname, _ in sorted(rows, key=used, reverse=True)[KEEP_SAMPLES:]:
-        drop_with(admin, str(datname))
+        name = str(datname)
+        if name == keep:  # this session's own locks would not stop it
+            continue
+        free = admin.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (name,)).fetchone()
+        if not (free and free[0]):
+            continue
+        try:
+            drop_with(admin, name)
+        finally:
+            admin.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
 
 
 def drop_samples(server: PgServer) -> int:
