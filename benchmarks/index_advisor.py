@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,7 @@ def load_speed(server: PgServer, rows: int) -> dict[str, Any]:
             started = time.perf_counter()
             conn.execute(PLAIN_INSERT.replace("{rows}", str(int(rows))))
             plain = time.perf_counter() - started
-        only_synth = schema.model_copy(
-            update={"tables": {"synth_rows": schema.tables["synth_rows"]}}
-        )
+        only_synth = replace(schema, tables={"synth_rows": schema.tables["synth_rows"]})
         report = generate_data(only_synth, db, {"synth_rows": rows}, cap=rows)
         ours = report.tables[0].seconds
         with connect(db.dsn, autocommit=True) as conn:

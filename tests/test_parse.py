@@ -41,7 +41,7 @@ def test_pagila_columns_types_defaults(pagila: Schema) -> None:
     )
     rate = film.column("rental_rate")
     assert rate is not None
-    assert (rate.type, rate.type_mods, rate.default) == ("numeric(4,2)", [4, 2], "4.99")
+    assert (rate.type, rate.type_mods, rate.default) == ("numeric(4,2)", (4, 2), "4.99")
     rating = film.column("rating")
     assert rating is not None and rating.type == "mpaa_rating"
     features = film.column("special_features")

@@ -42,7 +42,7 @@ def build_package(state: DesignState, brain: str, usage: Usage | None = None) ->
             ddl += "\n" + state.indexes.ddl
         schema = parse_schema(ddl, file="schema.sql")
         pkg.erd = render_erd(schema)
-        pkg.lint = [f.model_dump(exclude_none=True) for f in lint_schema(schema)]
+        pkg.lint = [f.as_json() for f in lint_schema(schema)]
     return pkg
 
 

@@ -2,18 +2,23 @@
 
 The parser fills it from DDL text; lint, ERD, data generation and the index advisor read
 it. It records where each object was defined so findings can point at a line.
+
+The classes are slotted dataclasses, not pydantic models: a review holds one instance per
+column, key, index and statement of the whole schema (a 184k-table dump makes millions),
+and a pydantic instance costs ~1.2 KB (its `__dict__` and fields-set) against ~150 B here.
+Only the parser builds them, from values it already checked, so there is nothing to
+validate. `Skipped` stays a pydantic model: it is part of the JSON reports.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Column(_Model):
+@dataclass(slots=True, kw_only=True)
+class Column:
     name: str
     # Type as PostgreSQL would print it for a column (format_type style):
     # "integer", "character varying(255)", "timestamp with time zone", "numeric(19,4)",
@@ -22,7 +27,7 @@ class Column(_Model):
     # Canonical short name of the base type without modifiers or array brackets:
     # "int4", "varchar", "timestamptz", "numeric", "task_status"...
     base_type: str
-    type_mods: list[int] = Field(default_factory=list)
+    type_mods: tuple[int, ...] = ()
     is_array: bool = False
     nullable: bool = True
     default: str | None = None
@@ -33,37 +38,41 @@ class Column(_Model):
     line: int | None = None
 
 
-class ForeignKey(_Model):
+@dataclass(slots=True, kw_only=True)
+class ForeignKey:
     name: str | None = None
     columns: list[str]
     ref_table: str
-    ref_columns: list[str] = Field(default_factory=list)  # empty: the referenced PK
+    ref_columns: list[str] = field(default_factory=list)  # empty: the referenced PK
     on_delete: str = "NO ACTION"
     on_update: str = "NO ACTION"
     line: int | None = None
 
 
-class UniqueConstraint(_Model):
+@dataclass(slots=True, kw_only=True)
+class UniqueConstraint:
     name: str | None = None
     columns: list[str]
     line: int | None = None
 
 
-class CheckConstraint(_Model):
+@dataclass(slots=True, kw_only=True)
+class CheckConstraint:
     name: str | None = None
     expression: str
-    columns: list[str] = Field(default_factory=list)  # columns the expression reads
+    columns: list[str] = field(default_factory=list)  # columns the expression reads
     line: int | None = None
 
 
-class IndexElement(_Model):
+@dataclass(slots=True, kw_only=True)
+class IndexElement:
     column: str | None = None  # plain column
     expression: str | None = None  # deparsed expression, e.g. "lower(email)"
     opclass: str | None = None
     descending: bool = False
     nulls_first: bool | None = None
     operator: str | None = None  # in an EXCLUDE constraint: `=`, `&&`...
-    reads: list[str] = Field(default_factory=list)  # columns an expression element reads
+    reads: list[str] = field(default_factory=list)  # columns an expression element reads
 
     @property
     def key(self) -> str:
@@ -71,14 +80,15 @@ class IndexElement(_Model):
         return self.column if self.column is not None else f"({self.expression})"
 
 
-class Index(_Model):
+@dataclass(slots=True, kw_only=True)
+class Index:
     name: str | None = None
     table: str
     elements: list[IndexElement]
     unique: bool = False
     method: str = "btree"
     where: str | None = None  # deparsed partial-index predicate
-    include: list[str] = Field(default_factory=list)
+    include: list[str] = field(default_factory=list)
     line: int | None = None
 
     @property
@@ -98,14 +108,15 @@ class Index(_Model):
         return f"EXCLUDE USING {self.method} ({pairs}){where}"
 
 
-class Table(_Model):
+@dataclass(slots=True, kw_only=True)
+class Table:
     name: str  # qualified only when not in schema public: "audit.events"
-    columns: list[Column] = Field(default_factory=list)
-    primary_key: list[str] = Field(default_factory=list)
-    foreign_keys: list[ForeignKey] = Field(default_factory=list)
-    uniques: list[UniqueConstraint] = Field(default_factory=list)
-    checks: list[CheckConstraint] = Field(default_factory=list)
-    indexes: list[Index] = Field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    primary_key: list[str] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    uniques: list[UniqueConstraint] = field(default_factory=list)
+    checks: list[CheckConstraint] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
     partition_by: str | None = None  # e.g. "RANGE (created_at)"
     partition_of: str | None = None  # parent table of a partition
     row_level_security: bool = False
@@ -122,27 +133,32 @@ class Table(_Model):
         return [c.name for c in self.columns]
 
 
-class EnumType(_Model):
+@dataclass(slots=True, kw_only=True)
+class EnumType:
     name: str
     values: list[str]
     line: int | None = None
 
 
-class Domain(_Model):
+@dataclass(slots=True, kw_only=True)
+class Domain:
     name: str
     base_type: str
     nullable: bool = True
     line: int | None = None
 
 
-class View(_Model):
+@dataclass(slots=True, kw_only=True)
+class View:
     name: str
     materialized: bool = False
     line: int | None = None
 
 
-class Skipped(_Model):
+class Skipped(BaseModel):
     """A statement deliberately not applied or modelled, and why (shown to the user)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     file: str | None = None
     line: int
@@ -150,7 +166,8 @@ class Skipped(_Model):
     reason: str
 
 
-class Suppression(_Model):
+@dataclass(slots=True, kw_only=True)
+class Suppression:
     """A `-- dbarch:ignore <rule> <reason>` comment and the statement it covers."""
 
     rule: str | None  # None: the comment names no rule
@@ -161,7 +178,8 @@ class Suppression(_Model):
     last_line: int
 
 
-class Statement(_Model):
+@dataclass(slots=True, kw_only=True)
+class Statement:
     """One top-level SQL statement as it appears in the input, for applying in order."""
 
     file: str | None = None
@@ -171,16 +189,17 @@ class Statement(_Model):
     kind: str  # pglast node name, e.g. "CreateStmt", "IndexStmt"
 
 
-class Schema(_Model):
-    tables: dict[str, Table] = Field(default_factory=dict)
-    enums: dict[str, EnumType] = Field(default_factory=dict)
-    domains: dict[str, Domain] = Field(default_factory=dict)
-    views: dict[str, View] = Field(default_factory=dict)
-    extensions: list[str] = Field(default_factory=list)
-    functions: list[str] = Field(default_factory=list)
-    statements: list[Statement] = Field(default_factory=list)
-    skipped: list[Skipped] = Field(default_factory=list)
-    suppressions: list[Suppression] = Field(default_factory=list)
+@dataclass(slots=True, kw_only=True)
+class Schema:
+    tables: dict[str, Table] = field(default_factory=dict)
+    enums: dict[str, EnumType] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+    extensions: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)

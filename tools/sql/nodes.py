@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -42,15 +43,21 @@ def kind_of(node: Json) -> str:
 
 
 def strings(items: list[Json] | None) -> list[str]:
-    """The svals of a list of String nodes (qualified names, column lists)."""
-    return [str(item["String"].get("sval", "")) for item in items or [] if "String" in item]
+    """The svals of a list of String nodes (qualified names, column lists).
+
+    Interned: a schema repeats the same few names (`id`, `created_at`, its type names)
+    in every table, and a review of a large dump holds all of them at once.
+    """
+    return [
+        sys.intern(str(item["String"].get("sval", ""))) for item in items or [] if "String" in item
+    ]
 
 
 def qualified_name(schema: str | None, name: str) -> str:
     """The project's key for an object: bare in schema public, `schema.name` elsewhere."""
     if not schema or schema in ("public", "pg_catalog"):
-        return name
-    return f"{schema}.{name}"
+        return sys.intern(name)
+    return sys.intern(f"{schema}.{name}")
 
 
 def name_from_list(items: list[Json] | None) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from copy import deepcopy
+from dataclasses import replace
+
 from pglast.enums import TableLikeOption
 
 from tools.sql.model import (
@@ -68,7 +72,7 @@ def create_table(b: SchemaBuilder, body: Json) -> None:
 
 def add_column(b: SchemaBuilder, table: Table, column_def: Json) -> Column:
     """A ColumnDef with its inline constraints (which may touch the table: PK, FK, UNIQUE)."""
-    name = str(column_def.get("colname", ""))
+    name = sys.intern(str(column_def.get("colname", "")))
     ctype = column_type(column_def["typeName"])
     column = Column(
         name=name,
@@ -215,11 +219,11 @@ def _inherit(b: SchemaBuilder, table: Table, parent_key: str, partition: bool) -
         return
     for column in parent.columns:
         if table.column(column.name) is None:
-            table.columns.append(column.model_copy(deep=True))
-    table.checks.extend(c.model_copy(deep=True) for c in parent.checks)
+            table.columns.append(deepcopy(column))
+    table.checks.extend(deepcopy(c) for c in parent.checks)
     if partition:
         table.primary_key = list(parent.primary_key)
-        table.foreign_keys.extend(fk.model_copy(deep=True) for fk in parent.foreign_keys)
+        table.foreign_keys.extend(deepcopy(fk) for fk in parent.foreign_keys)
 
 
 def _copy_like(b: SchemaBuilder, table: Table, like: Json) -> None:
@@ -228,7 +232,7 @@ def _copy_like(b: SchemaBuilder, table: Table, like: Json) -> None:
         return
     options = int(like.get("options", 0))
     for column in source.columns:
-        copy = column.model_copy(deep=True)
+        copy = deepcopy(column)
         if not options & _LIKE_DEFAULTS:
             copy.default = None
         if not options & _LIKE_GENERATED:
@@ -237,9 +241,9 @@ def _copy_like(b: SchemaBuilder, table: Table, like: Json) -> None:
             copy.identity = False
         table.columns.append(copy)
     if options & _LIKE_CONSTRAINTS:
-        table.checks.extend(c.model_copy(deep=True) for c in source.checks)
+        table.checks.extend(deepcopy(c) for c in source.checks)
     if options & _LIKE_INDEXES:
         table.primary_key = list(source.primary_key)
-        table.uniques.extend(u.model_copy(deep=True) for u in source.uniques)
+        table.uniques.extend(deepcopy(u) for u in source.uniques)
         for index in source.indexes:
-            table.indexes.append(index.model_copy(update={"table": table.name, "name": None}))
+            table.indexes.append(replace(index, table=table.name, name=None))

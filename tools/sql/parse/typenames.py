@@ -7,7 +7,8 @@ Lint and the advisor compare types by name, so the parser normalises the many sp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 
 from tools.sql.nodes import Json, qualified_name, strings, unwrap
 
@@ -55,7 +56,7 @@ _PRECISION_BEFORE_SUFFIX = {"timestamp", "timestamptz", "time", "timetz"}
 class ColumnType:
     type: str  # "character varying(255)", "text[]", "mpaa_rating"
     base_type: str  # "varchar", "text", "mpaa_rating"
-    type_mods: list[int] = field(default_factory=list)
+    type_mods: tuple[int, ...] = ()
     is_array: bool = False
     serial: bool = False
 
@@ -75,7 +76,7 @@ def column_type(type_name: Json) -> ColumnType:
     if is_array:
         text += "[]"
     serial = len(names) == 1 and written in _SERIALS
-    return ColumnType(text, base, mods, is_array, serial)
+    return ColumnType(sys.intern(text), sys.intern(base), tuple(mods), is_array, serial)
 
 
 def _display(base: str, mods: list[int], mod_text: list[str]) -> str:

@@ -7,6 +7,8 @@ Validation runs only in a scratch database on `ToolContext.pg`, dropped after th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.erd import render_erd
@@ -169,7 +171,7 @@ def _only(schema: Schema, tables: list[str] | None) -> Schema:
     if missing:
         known = ", ".join(schema.tables) or "none"
         raise ToolError(f"no table(s) {', '.join(missing)} in the DDL; tables: {known}")
-    return schema.model_copy(update={"tables": {n: schema.tables[n] for n in tables}})
+    return replace(schema, tables={n: schema.tables[n] for n in tables})
 
 
 def _server(ctx: ToolContext, tool: str) -> PgServer:

@@ -7,10 +7,8 @@ each hit with the rule's id, severity and fix so that rule bodies stay about det
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 from tools.sql.model import Schema, Table
 
@@ -18,10 +16,13 @@ Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 
-class Finding(BaseModel):
-    """One problem in the schema, located at a table/column and, when known, a line."""
+@dataclass(slots=True, kw_only=True)
+class Finding:
+    """One problem in the schema, located at a table/column and, when known, a line.
 
-    model_config = ConfigDict(extra="forbid")
+    A slotted dataclass (pydantic reports embed it as it is): a large dump's review can
+    hold a finding per table, and a pydantic instance costs five times the memory.
+    """
 
     rule: str
     severity: Severity
@@ -31,6 +32,10 @@ class Finding(BaseModel):
     fix: str | None = None
     file: str | None = None
     line: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The finding's set fields, as the design package lists them."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
 
 
 @dataclass(frozen=True)

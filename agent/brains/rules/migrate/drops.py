@@ -11,6 +11,8 @@ bring back.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pglast import ast
 
 from agent.brains.rules.migrate.builder import PlanBuilder
@@ -139,7 +141,7 @@ def _drop_column(b: PlanBuilder, current: Schema, table: str, name: str) -> None
             "ban-drop-not-null": f"{aside} receives no writes any more",
         },
     )
-    kept = column.model_copy(update={"name": aside, "nullable": True})
+    kept = replace(column, name=aside, nullable=True)
     _purge(
         b,
         f"purge_column_{table}_{aside}",

@@ -9,6 +9,8 @@ old one, so the target's indexes on it are built again (CONCURRENTLY) after the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from agent.brains.rules.migrate.builder import PlanBuilder
 from agent.brains.rules.migrate.diff import ColumnChange, SchemaDiff
 from agent.brains.rules.migrate.not_null import not_null
@@ -54,7 +56,7 @@ def retype_by_shadow(
     sync = helper_name(table, name, suffix="cast_sync")
     t = table_sql(table)
     b.change("column", "changed", f"{table}.{name}", f"{old.type} -> {new.type} (shadow column)")
-    shadow_col = new.model_copy(update={"name": shadow, "default": None, "nullable": True})
+    shadow_col = replace(new, name=shadow, default=None, nullable=True)
     b.add(
         "columns",
         f"add_shadow_{table}_{name}",
@@ -155,7 +157,7 @@ def _retire(
     after = _indexes_on(target, table, old.name)
     diff.indexes_dropped = [i for i in diff.indexes_dropped if i not in before]
     diff.indexes_added = [i for i in diff.indexes_added if i not in after]
-    kept = old.model_copy(update={"name": retired, "nullable": True})
+    kept = replace(old, name=retired, nullable=True)
     restore = [
         f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {column_definition(kept)}",
         f"UPDATE {t} SET {col(retired)} = {c}::{old.type}",
