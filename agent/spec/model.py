@@ -7,6 +7,7 @@ in the JSON Schema that `dbarch spec schema` prints, so they are written for spe
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -14,6 +15,7 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     PrivateAttr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -139,8 +141,33 @@ class Reference(SpecModel):
         return {"anyOf": [{"type": "string", "description": "parent entity name"}, as_object]}
 
 
-WhereValue = str | bool | int | float
+def _where_scalar(value: Any) -> Any:
+    """YAML reads `2030-01-01` as a date: it is the text it was written as. Anything else that
+    is no scalar is refused once, not once per member of the union."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str | bool | int | float):
+        kind = (
+            "a mapping"
+            if isinstance(value, dict)
+            else "a list"
+            if isinstance(value, list)
+            else "null"
+        )
+        raise ValueError(f"a where value is text, a number or true/false, not {kind}")
+    return value
+
+
+WhereValue = Annotated[str | bool | int | float, BeforeValidator(_where_scalar)]
 WHERE_OPERATORS = ("equals", "in", "not_in")
+_VALUE_SCHEMA: dict[str, Any] = {"type": ["string", "boolean", "number"]}
+# What the loader takes where one item may stand for a list: editors validate with this.
+_VALUES_SCHEMA = WithJsonSchema(
+    {"anyOf": [_VALUE_SCHEMA, {"type": "array", "items": _VALUE_SCHEMA, "minItems": 1}]}
+)
+_NAMES_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+)
 
 
 def _scalar_as_list(value: Any) -> Any:
@@ -155,15 +182,17 @@ class OverlapWhere(SpecModel):
     compiler and checked against the attribute's type (an enum's labels, a boolean...).
     """
 
-    column: str = Field(description="An attribute of the entity: text, enum, bool or number.")
+    column: str = Field(description="An attribute of the entity: text, enum, bool, number or uuid.")
     equals: WhereValue | None = Field(None, description="Only rows with this value compete.")
-    in_: Annotated[list[WhereValue] | None, BeforeValidator(_scalar_as_list)] = Field(
-        None, alias="in", description="Only rows with one of these values compete."
+    in_: Annotated[list[WhereValue] | None, BeforeValidator(_scalar_as_list), _VALUES_SCHEMA] = (
+        Field(None, alias="in", description="Only rows with one of these values compete.")
     )
-    not_in: Annotated[list[WhereValue] | None, BeforeValidator(_scalar_as_list)] = Field(
-        None,
-        description="Rows with one of these values do not compete (a cancelled booking "
-        "gives its period back); a NULL is none of them, so such a row competes.",
+    not_in: Annotated[list[WhereValue] | None, BeforeValidator(_scalar_as_list), _VALUES_SCHEMA] = (
+        Field(
+            None,
+            description="Rows with one of these values do not compete (a cancelled booking "
+            "gives its period back); a NULL is none of them, so such a row competes.",
+        )
     )
 
     @model_validator(mode="after")
@@ -204,7 +233,7 @@ class NoOverlap(SpecModel):
     refuses the second (an exclusion constraint), whatever the application does.
     """
 
-    per: Annotated[list[str], BeforeValidator(as_list)] = Field(
+    per: Annotated[list[str], BeforeValidator(as_list), _NAMES_SCHEMA] = Field(
         default_factory=list,
         description="Columns that make two rows compete for the same period (the room, the "
         "resource): the contract's names, e.g. `room_id`. Empty: no two rows overlap at all.",

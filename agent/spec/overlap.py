@@ -154,7 +154,7 @@ def _where_problems(
         shown = f"{kind}[]" if attribute and attribute.parsed.is_array else kind
         message = (
             f"where column '{where.column}' is {shown or f'a {column.role}'}; where compares "
-            "one attribute of kind text, enum, bool, int, bigint, numeric, money or uuid"
+            f"one attribute of kind {', '.join(_WHERE_KINDS)}"
         )
         return [Problem((*at, "column"), message)]
     problems = []
@@ -177,9 +177,13 @@ def _misfit(value: WhereValue, name: str, attribute: Attribute) -> str | None:
         labels = ", ".join(parsed.values)
         quote = " (quote it to mean the label)" if not isinstance(value, str) else ""
         return f"{_shown(value)} is not a value of '{name}' (its values: {labels}){quote}"
-    limit = f"({parsed.args[0]})" if parsed.args and kind in ("varchar", "char") else ""
     expected = _WHERE_KINDS[kind]
-    return f"{_shown(value)} cannot be held by '{name}' ({kind}{limit}): give {expected}"
+    if kind in ("varchar", "char") and parsed.args:
+        kind, expected = f"{kind}({parsed.args[0]})", f"text of at most {parsed.args[0]} characters"
+    elif kind in _INT_BITS:
+        bound = 2 ** (_INT_BITS[kind] - 1)
+        expected = f"a whole number from {-bound} to {bound - 1}"
+    return f"{_shown(value)} cannot be held by '{name}' ({kind}): give {expected}"
 
 
 def _fits(value: WhereValue, kind: str, labels: tuple[str, ...], args: tuple[int, ...]) -> bool:
