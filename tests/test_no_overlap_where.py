@@ -31,6 +31,7 @@ from agent.claims.catalog import read_catalog
 from agent.claims.check import check_claims
 from agent.claims.model import NoOverlap
 from agent.gates.migrate import lint_verdict, round_trip
+from agent.gates.schema import contract_verdict
 from agent.spec import load_spec, parse_spec
 from tools.emit import emit
 from tools.errors import SpecError
@@ -338,3 +339,23 @@ def test_soft_delete_and_where_combine_in_one_predicate(scratch: Scratch) -> Non
             "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'x'"
         ).fetchall()
     assert "((deleted_at IS NULL) AND (status <> ALL" in definition
+
+
+def test_the_contract_gate_holds_any_brain_to_the_where() -> None:
+    """A model-written constraint that drops the predicate (every row competing) fails the
+    gate with the predicate to add; the same rows named as NOT IN pass."""
+    spec = load_spec(CLINIC)
+    ddl = compile_schema(spec).ddl
+    assert contract_verdict(parse_schema(ddl), spec).findings == []
+    in_words = ddl.replace(PREDICATE, "status NOT IN ('no_show', 'cancelled')")
+    assert in_words != ddl
+    assert contract_verdict(parse_schema(in_words), spec).findings == []
+    for predicate in ("", " WHERE (status <> 'cancelled')"):
+        schema = parse_schema(ddl.replace(f" WHERE ({PREDICATE})", predicate))
+        [finding] = contract_verdict(schema, spec).findings
+        assert (finding.gate, finding.table) == ("naming_contract", "appointments")
+        assert finding.message == (
+            "the exclusion constraint on appointments (starts_at..ends_at per practitioner_id) "
+            "does not narrow the rows that compete to those whose status is not cancelled or "
+            f"no_show (the spec's no_overlap where): add WHERE ({PREDICATE})"
+        )
