@@ -147,13 +147,8 @@ def _where_scalar(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if not isinstance(value, str | bool | int | float):
-        kind = (
-            "a mapping"
-            if isinstance(value, dict)
-            else "a list"
-            if isinstance(value, list)
-            else "null"
-        )
+        kinds: dict[type, str] = {dict: "a mapping", list: "a list"}
+        kind = kinds.get(type(value), "null")
         raise ValueError(f"a where value is text, a number or true/false, not {kind}")
     return value
 

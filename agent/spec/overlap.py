@@ -181,8 +181,8 @@ def _misfit(value: WhereValue, name: str, attribute: Attribute) -> str | None:
     if kind in ("varchar", "char") and parsed.args:
         kind, expected = f"{kind}({parsed.args[0]})", f"text of at most {parsed.args[0]} characters"
     elif kind in _INT_BITS:
-        bound = 2 ** (_INT_BITS[kind] - 1)
-        expected = f"a whole number from {-bound} to {bound - 1}"
+        low, high = _int_range(kind)
+        expected = f"a whole number from {low} to {high}"
     return f"{_shown(value)} cannot be held by '{name}' ({kind}): give {expected}"
 
 
@@ -194,9 +194,14 @@ def _fits(value: WhereValue, kind: str, labels: tuple[str, ...], args: tuple[int
     if isinstance(value, bool):
         return kind == "bool"
     if kind in _INT_BITS:
-        bound = 2 ** (_INT_BITS[kind] - 1)
-        return isinstance(value, int) and -bound <= value < bound
+        low, high = _int_range(kind)
+        return isinstance(value, int) and low <= value <= high
     return kind in ("numeric", "money") and math.isfinite(value)
+
+
+def _int_range(kind: str) -> tuple[int, int]:
+    bound = 2 ** (_INT_BITS[kind] - 1)
+    return -bound, bound - 1
 
 
 def _is_uuid(text: str) -> bool:
