@@ -10,6 +10,7 @@ import hashlib
 import re
 
 from tools.sql.nodes import quote_ident as quote_ident  # re-exported for the generators
+from tools.sql.nodes import quote_literal as quote_literal
 
 # Columns a spec's own switches add to an entity's table, named here because access patterns
 # may use them: `soft_delete` -> `deleted_at`, `varying_attributes` -> `attributes` (jsonb).

@@ -91,7 +91,7 @@ def test_rules_no_range_could_hold_are_refused_at_their_key() -> None:
     ("rule", "where", "at", "message"),
     [
         ("{per: room_id, range: [starts_at, ends_at], colour: red}", "colour", "colour",
-         "unknown key 'colour'; allowed keys here: per, range, bounds"),
+         "unknown key 'colour'; allowed keys here: per, range, bounds, where"),
         ("{per: room_id, range: [starts_at]}", "range", "[starts_at]",
          "List should have at least 2 items"),
         ('{per: room_id, range: [starts_at, ends_at], bounds: "(]"}', "bounds", '"(]"',
@@ -240,7 +240,7 @@ def test_report_adr_and_erd_say_it_from_the_design() -> None:
                                   "starts_at..ends_at.")  # fmt: skip
     assert [c.kind for c in adr.claims] == ["no_overlap"]
     assert not any("live rows" in c for c in adr.consequences)
-    plain = load_spec(REPO / "examples" / "clinic-booking.yaml")
+    plain = load_spec(REPO / "examples" / "task-tracker.yaml")
     assert overlap_adr(plain, compile_schema(plain)) is None
     erd = render_erd(parse_schema(design.ddl))
     assert '        timestamptz starts_at "no overlap per room_id"\n' in erd

@@ -1,9 +1,9 @@
 """The indexes a schema's DDL builds, read from the DDL itself (pglast), each with its role.
 
 Counts and sizes of indexes in the report, the ADRs and the command's summary line come
-from here and from the index plan, never from a template: a primary key, a unique
-constraint and `CREATE INDEX` all build an index; one whose leading columns are a foreign
-key's columns serves that key (joins, cascading deletes).
+from here and from the index plan, never from a template: a primary key, a unique or
+exclusion constraint and `CREATE INDEX` all build an index; one whose leading columns are a
+foreign key's columns serves that key (joins, cascading deletes).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tools.sql.model import Table
 from tools.sql.parse import parse_schema
 from tools.sql.rules.keys import fk_is_indexed
 
-Role = Literal["primary key", "unique", "unique index", "foreign key", "secondary"]
+Role = Literal["primary key", "unique", "exclusion", "unique index", "foreign key", "secondary"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,9 @@ def _table_indexes(table: Table) -> list[BuiltIndex]:
     for index in table.indexes:
         columns = tuple(index.keys)
         role: Role = "unique index" if index.unique else "secondary"
-        if role == "secondary" and any(set(columns[: len(k)]) == k for k in keys):
+        if index.exclusion:
+            role = "exclusion"  # the constraint's own index: no CREATE INDEX builds it
+        elif role == "secondary" and any(set(columns[: len(k)]) == k for k in keys):
             role = "foreign key"  # in any order, as the lint's `fk-without-index` reads it
         found.append(BuiltIndex(table.name, columns, role, index.method))
     return found
@@ -68,7 +70,7 @@ def _table_indexes(table: Table) -> list[BuiltIndex]:
 class IndexCount:
     """How many indexes a design builds, by where they come from."""
 
-    keys: int  # primary keys and unique constraints
+    keys: int  # primary key, unique and exclusion constraints
     foreign_keys: int  # the schema's indexes on foreign-key columns
     unique: int  # the schema's CREATE UNIQUE INDEX (a partial key: live rows only)
     other: int  # the schema's other secondary indexes
@@ -88,7 +90,7 @@ class IndexCount:
 def count_indexes(schema: SchemaDesign | None, plan: IndexPlan | None) -> IndexCount:
     built = schema_indexes(schema.ddl) if schema is not None else []
     return IndexCount(
-        keys=sum(1 for b in built if b.role in ("primary key", "unique")),
+        keys=sum(1 for b in built if b.role in ("primary key", "unique", "exclusion")),
         foreign_keys=sum(1 for b in built if b.role == "foreign key"),
         unique=sum(1 for b in built if b.role == "unique index"),
         other=sum(1 for b in built if b.role == "secondary"),

@@ -4,16 +4,19 @@ schema."""
 
 from __future__ import annotations
 
+from agent.claims.check.objects import normal
 from agent.context import RunContext
 from agent.gates import Verdict, fail
-from agent.naming import table_name
+from agent.naming import quote_ident, table_name
 from agent.pg_target import target_of
 from agent.spec import Requirements, resolve_contract
+from agent.spec.model import OverlapWhere
+from agent.spec.overlap import sql_value, where_sql
 from agent.stages import GateFinding, SchemaDesign
 from agent.state import DesignState
 from agent.volumes import pattern_queries
 from tools.errors import SqlSyntaxError
-from tools.sql.model import Index, Schema
+from tools.sql.model import Index, Schema, Table
 from tools.sql.parse import parse_schema
 from tools.sql.pg_features import NEWEST, version_findings
 from tools.sql.query import explain_queries
@@ -118,8 +121,9 @@ def _overlap_findings(schema: Schema, spec: Requirements) -> list[GateFinding]:
         if table is None:
             continue  # reported as a missing table
         for rule in entity.no_overlap:
-            if not any(_enforces(index, rule.per, rule.range) for index in table.indexes):
-                per = f" per {', '.join(rule.per)}" if rule.per else ""
+            enforcing = [i for i in table.indexes if _enforces(i, rule.per, rule.range)]
+            per = f" per {', '.join(rule.per)}" if rule.per else ""
+            if not enforcing:
                 message = (
                     f"{table.name} has no exclusion constraint keeping "
                     f"{rule.range[0]}..{rule.range[1]} from overlapping{per} (the spec's "
@@ -127,7 +131,32 @@ def _overlap_findings(schema: Schema, spec: Requirements) -> list[GateFinding]:
                     "<range type>(<start>, <end>) WITH &&)"
                 )
                 found.append(fail("naming_contract", message, table=table.name))
+            elif rule.where and not any(_narrowed(i, rule.where) for i in enforcing):
+                wanted = _where_hint(schema, table, rule.where)
+                message = (
+                    f"the exclusion constraint on {table.name} ({rule.range[0]}.."
+                    f"{rule.range[1]}{per}) does not narrow the rows that compete to those whose "
+                    f"{rule.where.phrase()} (the spec's no_overlap where): add WHERE ({wanted})"
+                )
+                found.append(fail("naming_contract", message, table=table.name))
     return found
+
+
+def _where_hint(schema: Schema, table: Table, where: OverlapWhere) -> str:
+    """The predicate the rules brain would write here, as a fix to copy."""
+    column = table.column(where.column)
+    if column is None:
+        return where_sql(where, nullable=False)
+    cast = column.base_type in schema.enums or column.base_type == "uuid"
+    return where_sql(where, nullable=column.nullable, array_type=column.type if cast else None)
+
+
+def _narrowed(index: Index, where: OverlapWhere) -> bool:
+    """The constraint's predicate names the rule's column and each of its values, in
+    whatever form the DDL's author wrote them (`NOT IN (...)`, `<> ALL (ARRAY[...])`)."""
+    predicate = normal(index.where or "")
+    named = [quote_ident(where.column), *(sql_value(v) for v in where.values)]
+    return all(normal(text) in predicate for text in named)
 
 
 def _enforces(index: Index, per: list[str], period: list[str]) -> bool:

@@ -7,6 +7,7 @@ in the JSON Schema that `dbarch spec schema` prints, so they are written for spe
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -14,6 +15,7 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     PrivateAttr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -139,6 +141,86 @@ class Reference(SpecModel):
         return {"anyOf": [{"type": "string", "description": "parent entity name"}, as_object]}
 
 
+def _where_scalar(value: Any) -> Any:
+    """YAML reads `2030-01-01` as a date: it is the text it was written as. Anything else that
+    is no scalar is refused once, not once per member of the union."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str | bool | int | float):
+        kinds: dict[type, str] = {dict: "a mapping", list: "a list"}
+        kind = kinds.get(type(value), "null")
+        raise ValueError(f"a where value is text, a number or true/false, not {kind}")
+    return value
+
+
+WhereValue = Annotated[str | bool | int | float, BeforeValidator(_where_scalar)]
+WHERE_OPERATORS = ("equals", "in", "not_in")
+_VALUE_SCHEMA: dict[str, Any] = {"type": ["string", "boolean", "number"]}
+# What the loader takes where one item may stand for a list: editors validate with this.
+_VALUES_SCHEMA = WithJsonSchema(
+    {"anyOf": [_VALUE_SCHEMA, {"type": "array", "items": _VALUE_SCHEMA, "minItems": 1}]}
+)
+_NAMES_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+)
+
+
+def _scalar_as_list(value: Any) -> Any:
+    """`not_in: cancelled` means `not_in: [cancelled]`."""
+    return [value] if isinstance(value, str | bool | int | float) else value
+
+
+class OverlapWhere(SpecModel):
+    """Which rows compete for a period: `{column: status, not_in: [cancelled, no_show]}`.
+
+    One attribute compared with literal values, never SQL text: the values are quoted by the
+    compiler and checked against the attribute's type (an enum's labels, a boolean...).
+    """
+
+    column: str = Field(description="An attribute of the entity: text, enum, bool, number or uuid.")
+    equals: WhereValue | None = Field(None, description="Only rows with this value compete.")
+    in_: Annotated[list[WhereValue] | None, BeforeValidator(_scalar_as_list), _VALUES_SCHEMA] = (
+        Field(None, alias="in", description="Only rows with one of these values compete.")
+    )
+    not_in: Annotated[list[WhereValue] | None, BeforeValidator(_scalar_as_list), _VALUES_SCHEMA] = (
+        Field(
+            None,
+            description="Rows with one of these values do not compete (a cancelled booking "
+            "gives its period back); a NULL is none of them, so such a row competes.",
+        )
+    )
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> OverlapWhere:
+        given = [name for name in WHERE_OPERATORS if self._given(name) is not None]
+        if len(given) != 1:
+            got = f" (got {' and '.join(given)})" if given else ""
+            raise ValueError(f"where takes exactly one of equals, in, not_in{got}")
+        if self.values == []:
+            raise ValueError(f"where's {given[0]} lists no values: name at least one")
+        return self
+
+    def _given(self, operator: str) -> WhereValue | list[WhereValue] | None:
+        return {"equals": self.equals, "in": self.in_, "not_in": self.not_in}[operator]
+
+    @property
+    def operator(self) -> Literal["equals", "in", "not_in"]:
+        return "equals" if self.equals is not None else "in" if self.in_ is not None else "not_in"
+
+    @property
+    def values(self) -> list[WhereValue]:
+        """The compared values, one for `equals`."""
+        given = self._given(self.operator)
+        return given if isinstance(given, list) else [] if given is None else [given]
+
+    def phrase(self, *, left_out: bool = False) -> str:
+        """`status is not cancelled or no_show`: the rows that compete in words (with
+        `left_out`, the others: `status is cancelled or no_show`), for ADRs and reports."""
+        shown = " or ".join(str(v).lower() if isinstance(v, bool) else str(v) for v in self.values)
+        negated = (self.operator == "not_in") != left_out
+        return f"{self.column} is {'not ' if negated else ''}{shown}"
+
+
 class NoOverlap(SpecModel):
     """Rows that may not share a period: `{per: [room_id], range: [starts_at, ends_at]}`.
 
@@ -146,7 +228,7 @@ class NoOverlap(SpecModel):
     refuses the second (an exclusion constraint), whatever the application does.
     """
 
-    per: Annotated[list[str], BeforeValidator(as_list)] = Field(
+    per: Annotated[list[str], BeforeValidator(as_list), _NAMES_SCHEMA] = Field(
         default_factory=list,
         description="Columns that make two rows compete for the same period (the room, the "
         "resource): the contract's names, e.g. `room_id`. Empty: no two rows overlap at all.",
@@ -161,6 +243,11 @@ class NoOverlap(SpecModel):
         "[)",
         description="`[)` (default): the end is excluded, so one booking may end when the "
         "next starts; `[]`: the end is included (whole days, say).",
+    )
+    where: OverlapWhere | None = Field(
+        None,
+        description="Only rows that pass compete, e.g. {column: status, not_in: [cancelled]}: "
+        "a cancelled booking does not block the room (soft delete adds its own condition).",
     )
 
 

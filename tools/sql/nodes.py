@@ -174,6 +174,13 @@ def _item(value: Any) -> Any:
 _PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
+def quote_literal(text: str) -> str:
+    """`text` as a standard SQL string literal, quotes doubled: what PostgreSQL prints back
+    (standard_conforming_strings, on since 9.1), so a generated predicate reads the same in
+    the DDL and in pg_get_constraintdef()."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def quote_ident(name: str) -> str:
     """`name` as it must be written in SQL: bare when it can be, double-quoted otherwise."""
     reserved = name in RESERVED_KEYWORDS or name in TYPE_FUNC_NAME_KEYWORDS

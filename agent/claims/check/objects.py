@@ -28,11 +28,13 @@ _CASTS = re.compile(
     re.IGNORECASE,
 )
 _ORDERING = re.compile(r"\s+(asc|desc|nulls\s+(first|last))\b", re.IGNORECASE)
+# PostgreSQL prints a negative or out-of-int8 number as a quoted, cast string: '-1'::integer.
+_QUOTED_NUMBER = re.compile(r"'(-?\d+(?:\.\d+)?)'")
 
 
 def normal(expression: str) -> str:
     """An expression as both sides can agree on it: no casts, quotes, brackets or spaces."""
-    text = _ORDERING.sub("", _CASTS.sub("", expression))
+    text = _QUOTED_NUMBER.sub(r"\1", _ORDERING.sub("", _CASTS.sub("", expression)))
     return re.sub(r"[\s\"()]", "", text).lower()
 
 

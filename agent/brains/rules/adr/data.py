@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agent.brains.rules.adr.platform import PLACEHOLDER, claims_of
 from agent.claims.model import Claim, IndexFact, NoOverlap, Policy
+from agent.naming import SOFT_DELETE_COLUMN
 from agent.spec.model import Requirements
 from agent.stages import Adr, AdrOption, IndexPlan, ScalingPlan, SchemaDesign
 
@@ -137,13 +138,23 @@ def overlap_adr(spec: Requirements, schema: SchemaDesign) -> Adr | None:
     rules = [
         f"{e.name}: no two rows" + (f" with the same {', '.join(r.per)}" if r.per else "")
         + f" may overlap in {r.range[0]}..{r.range[1]}"
+        + (f", among rows whose {r.where.phrase()}" if r.where else "")
         for e in spec.entities
         for r in e.no_overlap
     ]  # fmt: skip
     claims = claims_of(schema, "no_overlap")
     if not rules or not claims:
         return None
-    soft = any(isinstance(c, NoOverlap) and c.predicate for c in claims)
+    soft = any(
+        isinstance(c, NoOverlap) and c.predicate and f"{SOFT_DELETE_COLUMN} IS NULL" in c.predicate
+        for c in claims
+    )
+    left_out = [
+        f"{e.name}: {r.where.phrase(left_out=True)}"
+        for e in spec.entities
+        for r in e.no_overlap
+        if r.where
+    ]
     consequences = [
         "The losing INSERT or UPDATE fails with SQLSTATE 23P01 (exclusion_violation), which "
         "the application reports as a conflict (the period is taken).",
@@ -158,6 +169,12 @@ def overlap_adr(spec: Requirements, schema: SchemaDesign) -> Adr | None:
         consequences.append(
             "On soft-deleted tables the constraint covers live rows only: a cancelled "
             "(deleted) row gives its period back."
+        )
+    if left_out:
+        consequences.append(
+            f"Rows a rule's where leaves out ({'; '.join(left_out)}) hold no period: "
+            "cancelling one gives its period back, and turning it back into a competing row "
+            "is refused (23P01) if the period was taken meanwhile."
         )
     return Adr(
         number=PLACEHOLDER,
@@ -198,7 +215,9 @@ def overlap_adr(spec: Requirements, schema: SchemaDesign) -> Adr | None:
         ],
         decision="An exclusion constraint for each rule, with a CHECK that each period "
         "ends after it starts"
-        + (", over live rows only where rows are soft-deleted." if soft else "."),
+        + (", over live rows only where rows are soft-deleted" if soft else "")
+        + (", over the rows a rule's where lets compete" if left_out else "")
+        + ".",
         consequences=consequences,
         claims=claims,
     )

@@ -6,6 +6,9 @@ one PostgreSQL refuses (the constraint owns it). So these are `ALTER TABLE ... A
 CONSTRAINT ... EXCLUDE` and `DROP CONSTRAINT`. Adding one has no online form: no NOT VALID,
 no CONCURRENTLY, no USING INDEX; the table is locked while the index is built and every row
 checked, and rows that already overlap make it fail. The plan says so instead of hiding it.
+A constraint whose definition changes under the same name (a `where` added, soft delete
+switched on) is replaced in one step: dropped and added in one transaction, so no moment
+passes without the rule and the name is free when the new one is added.
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ def exclusion_steps(b: PlanBuilder, diff: SchemaDiff) -> None:
     dropped = [i for i in diff.indexes_dropped if i.exclusion]
     diff.indexes_added = [i for i in diff.indexes_added if not i.exclusion]
     diff.indexes_dropped = [i for i in diff.indexes_dropped if not i.exclusion]
+    old_by_name = {(i.table, index_name(i)): i for i in dropped}
+    replaced = {key: i for i in added if (key := (i.table, index_name(i))) in old_by_name}
+    for key, index in replaced.items():
+        _replace(b, old_by_name[key], index)
+    added = [i for i in added if (i.table, index_name(i)) not in replaced]
+    dropped = [i for i in dropped if (i.table, index_name(i)) not in replaced]
     for index in added:
         name = index_name(index)
         b.change("constraint", "added", f"{index.table}.{name}", "exclusion")
@@ -62,6 +71,32 @@ def exclusion_steps(b: PlanBuilder, diff: SchemaDiff) -> None:
             why="contract: the target schema no longer refuses overlapping rows",
             accepted={"ban-drop-constraint": "the target schema drops this exclusion on purpose"},
         )
+
+
+def _replace(b: PlanBuilder, old: Index, new: Index) -> None:
+    name = index_name(new)
+    b.change("constraint", "changed", f"{new.table}.{name}", "exclusion")
+    b.notes.append(
+        f"{new.table}.{name}: the exclusion constraint is replaced (now {new.exclude_clause()}); "
+        f"the table is locked while the new one is built, and the step fails if rows overlap "
+        "under the new definition, its rollback if they overlap under the old one"
+    )
+    b.add(
+        "indexes",
+        f"replace_exclusion_{name}",
+        [_drop(old), _add(new)],
+        [_drop(new), _add(old)],
+        lock=LOCK,
+        why="the rule's definition changed; drop and add run in one transaction, so the "
+        "table is never without it",
+        risk="high",
+        online=False,
+        accepted={
+            "constraint-missing-not-valid": "PostgreSQL has no NOT VALID form of an "
+            "exclusion constraint; the lock is named in this step and in the notes",
+            "ban-drop-constraint": "the constraint is added back, changed, in the same transaction",
+        },
+    )
 
 
 def _add(index: Index) -> str:

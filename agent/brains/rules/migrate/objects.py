@@ -28,6 +28,7 @@ from agent.brains.rules.migrations import (
 )
 from tools.sql import pgparse
 from tools.sql.model import Schema, Statement
+from tools.sql.nodes import quote_literal
 
 _BUCKETS: dict[Group, Bucket] = {
     "types": "types", "tables": "tables", "partitions": "tables",
@@ -138,8 +139,8 @@ def enum_value_steps(b: PlanBuilder, diff: SchemaDiff, current: Schema) -> None:
     for enum, values in added.items():
         b.change("type", "changed", enum, "values added: " + ", ".join(v for v, _ in values))
         up = [
-            f"ALTER TYPE {table_sql(enum)} ADD VALUE IF NOT EXISTS {_literal(v)}"
-            + (f" BEFORE {_literal(w)}" if w else "")
+            f"ALTER TYPE {table_sql(enum)} ADD VALUE IF NOT EXISTS {quote_literal(v)}"
+            + (f" BEFORE {quote_literal(w)}" if w else "")
             for v, w in values
         ]
         b.add(
@@ -156,7 +157,7 @@ def _rebuild_enum(enum: str, current: Schema) -> list[str]:
     old = current.enums[enum]
     name, retired = table_sql(enum), table_sql(f"{enum}__old")
     down = [f"ALTER TYPE {name} RENAME TO {col(enum.rsplit('.', 1)[-1] + '__old')}"]
-    down.append(f"CREATE TYPE {name} AS ENUM ({', '.join(_literal(v) for v in old.values)})")
+    down.append(f"CREATE TYPE {name} AS ENUM ({', '.join(quote_literal(v) for v in old.values)})")
     for table in current.tables.values():
         for column in table.columns:
             if column.type != enum:
@@ -169,10 +170,6 @@ def _rebuild_enum(enum: str, current: Schema) -> list[str]:
                 down.append(f"ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {column.default}")
     down.append(f"DROP TYPE {retired}")
     return down
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def unique_steps(b: PlanBuilder, diff: SchemaDiff, target: Schema) -> None:

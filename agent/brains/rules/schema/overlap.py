@@ -14,7 +14,10 @@ becomes `EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, ends_at, '[)')
   GiST leans on its first column, which should be the selective one), so the rule holds per
   tenant like every other key of a tenant-scoped table.
 * Under soft delete the constraint covers live rows only (`WHERE deleted_at IS NULL`): a
-  cancelled booking gives its period back.
+  deleted booking gives its period back.
+* A rule's `where` narrows the competitors further (`{column: status, not_in: [cancelled]}`
+  -> `status <> ALL (ARRAY['cancelled']::booking_status[])`, ANDed with the soft-delete
+  condition): a cancelled booking that stays a row does not block the room.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from __future__ import annotations
 from agent.brains.rules.schema.plan import CheckDef, ExclusionDef, SchemaPlan, TableDef
 from agent.claims.check.objects import normal, ordering
 from agent.naming import SOFT_DELETE_COLUMN, object_name, quote_ident, table_name
-from agent.spec.contract import resolve_contract
+from agent.spec.contract import ContractTable, resolve_contract
 from agent.spec.model import NoOverlap, Requirements
-from agent.spec.overlap import RANGE_TYPES, column_kind
+from agent.spec.overlap import ARRAY_CAST_KINDS, RANGE_TYPES, column_kind, where_sql
 from agent.stages import TenancyPlan
 from tools.errors import SpecError
 
@@ -47,6 +50,7 @@ def apply_no_overlap(spec: Requirements, plan: SchemaPlan, tenancy: TenancyPlan)
             if kind not in RANGE_TYPES:  # the spec checks refuse it first, with its position
                 raise SpecError(f"{entity.name}: no_overlap range {rule.range} is not a period")
             exclusion = _exclusion(table, rule, RANGE_TYPES[kind], tenancy)
+            exclusion.where = _competing(table, contract_table, rule)
             exclusion.ordered_by = _order_check(table, exclusion)
             table.exclusions.append(exclusion)
             if exclusion.equal and EXTENSION not in plan.extensions:
@@ -87,8 +91,23 @@ def _exclusion(
         start=start,
         end=end,
         bounds=rule.bounds,
-        where=f"{SOFT_DELETE_COLUMN} IS NULL" if table.soft_delete else None,
     )
+
+
+def _competing(table: TableDef, contract_table: ContractTable, rule: NoOverlap) -> str | None:
+    """The constraint's WHERE: live rows under soft delete, and those the rule's `where`
+    lets compete (its values checked against the column by the spec checks)."""
+    conditions = [f"{SOFT_DELETE_COLUMN} IS NULL"] if table.soft_delete else []
+    where = rule.where
+    if where is not None:
+        column = table.column(where.column)
+        attribute = contract_table.column(where.column)
+        if column is None or attribute is None:  # the spec checks refuse it first
+            raise SpecError(f"{table.name}: no_overlap where names no column {where.column}")
+        cast = column.sql_type if column_kind(attribute) in ARRAY_CAST_KINDS else None
+        sql = where_sql(where, nullable=not column.not_null, array_type=cast)
+        conditions.append(sql)
+    return " AND ".join(conditions) or None
 
 
 def _order_check(table: TableDef, exclusion: ExclusionDef) -> str:

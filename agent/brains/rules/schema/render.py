@@ -18,7 +18,7 @@ from agent.brains.rules.schema.plan import (
     SchemaPlan,
     TableDef,
 )
-from agent.naming import object_name, quote_ident
+from agent.naming import object_name, quote_ident, quote_literal
 from agent.stages import DdlStatement
 
 INDENT = "    "
@@ -79,7 +79,7 @@ def _extension(name: str) -> DdlStatement:
 
 
 def _enum(name: str, values: list[str]) -> DdlStatement:
-    labels = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    labels = ", ".join(quote_literal(v) for v in values)
     return DdlStatement(kind="type", object=name, sql=f"CREATE TYPE {_q(name)} AS ENUM ({labels});")
 
 
@@ -227,7 +227,7 @@ _AUDIT_EVENTS = (
 
 def _audit_triggers(table: TableDef) -> list[DdlStatement]:
     statements = []
-    hidden = ", ".join(_literal(column) for column in table.audit_hidden)  # TG_ARGV
+    hidden = ", ".join(quote_literal(column) for column in table.audit_hidden)  # TG_ARGV
     for event, referencing in _AUDIT_EVENTS:
         trigger = object_name(table.name, "audit", suffix=event.lower())
         sql = (
@@ -271,17 +271,13 @@ def _lookup(lookup: LookupDef) -> DdlStatement:
     return DdlStatement(kind="function", object=lookup.name, sql=text.strip())
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _comments(table: TableDef) -> list[DdlStatement]:
     name = quote_ident(table.name)
     statements = []
     if table.comment:
-        sql = f"COMMENT ON TABLE {name} IS {_literal(table.comment.strip())};"
+        sql = f"COMMENT ON TABLE {name} IS {quote_literal(table.comment.strip())};"
         statements.append(DdlStatement(kind="comment", object=table.name, sql=sql))
     for column, text in table.column_comments.items():
-        sql = f"COMMENT ON COLUMN {name}.{quote_ident(column)} IS {_literal(text.strip())};"
+        sql = f"COMMENT ON COLUMN {name}.{quote_ident(column)} IS {quote_literal(text.strip())};"
         statements.append(DdlStatement(kind="comment", object=f"{table.name}.{column}", sql=sql))
     return statements

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from agent.brains.rules.schema.plan import CheckDef, ColumnDef, EnumDef, ForeignKeyDef, TableDef
-from agent.naming import enum_type_name, fk_column, object_name, quote_ident
+from agent.naming import enum_type_name, fk_column, object_name, quote_ident, quote_literal
 from agent.pg_target import uuid_default
 from agent.spec import Attribute, Contract, ContractColumn, ContractTable, Requirements
 from tools.sql.rules.types import is_money_name
@@ -174,6 +174,6 @@ def render_default(value: str, kind: str, sql_type: str) -> str:
     if looks_like_sql:
         return text
     if kind in _QUOTED_KINDS or sql_type.endswith("[]") or kind == "bool":
-        literal = "'" + text.replace("'", "''") + "'"
+        literal = quote_literal(text)
         return f"{literal}::{sql_type}" if kind in ("json", "enum") else literal
     return text
