@@ -303,6 +303,10 @@ def test_a_bad_where_is_refused_at_its_key() -> None:
         ("{column: status, in: [{a: 1}]}", "where.in[0]", "{a: 1}",
          "a where value is text, a number or true/false, not a mapping"),
         ("{not_in: [a]}", "where", "{not_in", "missing required key 'column'"),
+        ("{column: status, equals: 1.0e+999}", "where.equals", "1.0e+999",
+         "a where number is finite and at most 1.8e308 in size, not inf"),
+        ("{column: status, not_in: [1, .nan]}", "where.not_in[1]", ".nan",
+         "a where number is finite and at most 1.8e308 in size, not nan"),
     ],
 )  # fmt: skip
 def test_a_badly_shaped_where_names_its_key_line_and_column(

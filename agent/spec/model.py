@@ -7,6 +7,7 @@ in the JSON Schema that `dbarch spec schema` prints, so they are written for spe
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -141,6 +142,13 @@ class Reference(SpecModel):
         return {"anyOf": [{"type": "string", "description": "parent entity name"}, as_object]}
 
 
+# Every number a caller sends is bounded where it enters. A where value may meet an unbounded
+# numeric column, so the bound is double precision's finite range; the column's own type then
+# narrows it (a smallint takes -32768..32767) with a message naming the column.
+_WHERE_HIGH = sys.float_info.max
+_WHERE_LOW = -_WHERE_HIGH
+
+
 def _where_scalar(value: Any) -> Any:
     """YAML reads `2030-01-01` as a date: it is the text it was written as. Anything else that
     is no scalar is refused once, not once per member of the union."""
@@ -150,12 +158,27 @@ def _where_scalar(value: Any) -> Any:
         kinds: dict[type, str] = {dict: "a mapping", list: "a list"}
         kind = kinds.get(type(value), "null")
         raise ValueError(f"a where value is text, a number or true/false, not {kind}")
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and not _WHERE_LOW <= value <= _WHERE_HIGH  # NaN fails this too
+    ):
+        raise ValueError(f"a where number is finite and at most 1.8e308 in size, not {value}")
     return value
 
 
-WhereValue = Annotated[str | bool | int | float, BeforeValidator(_where_scalar)]
+_VALUE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": ["string", "boolean"]},
+        {"type": "number", "minimum": _WHERE_LOW, "maximum": _WHERE_HIGH},
+    ]
+}
+# The bound is checked once in _where_scalar (one message, not one per union member); the
+# schema states it for editors and callers.
+WhereValue = Annotated[
+    str | bool | int | float, BeforeValidator(_where_scalar), WithJsonSchema(_VALUE_SCHEMA)
+]
 WHERE_OPERATORS = ("equals", "in", "not_in")
-_VALUE_SCHEMA: dict[str, Any] = {"type": ["string", "boolean", "number"]}
 # What the loader takes where one item may stand for a list: editors validate with this.
 _VALUES_SCHEMA = WithJsonSchema(
     {"anyOf": [_VALUE_SCHEMA, {"type": "array", "items": _VALUE_SCHEMA, "minItems": 1}]}
