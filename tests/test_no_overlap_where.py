@@ -32,8 +32,10 @@ from agent.claims.check import check_claims
 from agent.claims.model import NoOverlap
 from agent.gates.migrate import lint_verdict, round_trip
 from agent.gates.schema import contract_verdict
+from agent.report.claims import table_notes
 from agent.spec import load_spec, parse_spec
 from tools.emit import emit
+from tools.erd import render_erd
 from tools.errors import SpecError
 from tools.sql.parse import parse_schema
 from tools.sql.server import PgServer, Scratch, connect
@@ -70,6 +72,13 @@ def test_the_clinic_example_lets_only_live_appointments_compete() -> None:
         "starts_at..ends_at, among rows whose status is not cancelled or no_show."
     )
     assert adr.decision.endswith(", over the rows a rule's where lets compete.")
+    # the table cell and the ERD say the constraint holds for some rows; the claim says which
+    assert table_notes(design.claims, "appointments") == (
+        "RLS forced, audited, no overlapping starts_at-ends_at per practitioner_id (exclusion "
+        "over some rows)"
+    )
+    erd = render_erd(parse_schema(design.ddl))
+    assert ' starts_at "no overlap per practitioner_id among some rows"\n' in erd
     assert "soft-deleted" not in adr.decision  # the predicate is no soft delete
     assert adr.consequences[-1].startswith(
         "Rows a rule's where leaves out (appointment: status is cancelled or no_show) hold "

@@ -97,6 +97,7 @@ def exclusion_notes(table: Table) -> dict[str, str]:
     for index in (i for i in table.indexes if i.exclusion):
         equal = [e.key for e in index.elements if e.operator == "="]
         note = "no overlap" + (f" per {', '.join(equal)}" if equal else "")
+        note += " among some rows" if index.where else ""
         for element in index.elements:
             if element.operator == "=":
                 continue

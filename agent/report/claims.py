@@ -64,7 +64,9 @@ def table_notes(claims: Sequence[Claim], table: str) -> str:
             notes.append(f"partitioned {claim.strategy.upper()} ({claim.column})")
         elif isinstance(claim, NoOverlap):
             per = f" per {', '.join(claim.equal)}" if claim.equal else ""
-            notes.append(f"no overlapping {claim.start}-{claim.end}{per} (exclusion)")
+            # The claim's sentence spells the WHERE out; a table cell only says there is one.
+            kind = "exclusion over some rows" if claim.predicate else "exclusion"
+            notes.append(f"no overlapping {claim.start}-{claim.end}{per} ({kind})")
         elif claim.kind == "soft_delete":
             notes.append("soft delete")
         elif claim.kind == "audited" and getattr(claim, "log_table", None) != table:
