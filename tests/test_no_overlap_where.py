@@ -72,6 +72,11 @@ def test_the_clinic_example_lets_only_live_appointments_compete() -> None:
         "starts_at..ends_at, among rows whose status is not cancelled or no_show."
     )
     assert adr.decision.endswith(", over the rows a rule's where lets compete.")
+    assert "soft-deleted" not in adr.decision  # the predicate is no soft delete
+    assert adr.consequences[-1].startswith(
+        "Rows a rule's where leaves out (appointment: status is cancelled or no_show) hold "
+        "no period"
+    )
     # the table cell and the ERD say the constraint holds for some rows; the claim says which
     assert table_notes(design.claims, "appointments") == (
         "RLS forced, audited, no overlapping starts_at-ends_at per practitioner_id (exclusion "
@@ -79,11 +84,6 @@ def test_the_clinic_example_lets_only_live_appointments_compete() -> None:
     )
     erd = render_erd(parse_schema(design.ddl))
     assert ' starts_at "no overlap per practitioner_id among some rows"\n' in erd
-    assert "soft-deleted" not in adr.decision  # the predicate is no soft delete
-    assert adr.consequences[-1].startswith(
-        "Rows a rule's where leaves out (appointment: status is cancelled or no_show) hold "
-        "no period"
-    )
 
 
 def _book(app: psycopg.Connection[Any], start: int, end: int, status: str) -> int:
